@@ -1,0 +1,84 @@
+/**
+ * A Liftbridge cluster on loopback: N server processes beside one standalone
+ * nats-server, with failover settings tuned for tests.
+ */
+import { randomUUID } from 'node:crypto';
+import { NatsServer } from './nats.js';
+import { LiftbridgeNode } from './node.js';
+
+/** Failover tuning: how fast followers notice a dead leader and the ISR shrinks. */
+export const FAST_FAILOVER = [
+  'clustering.replica.max.leader.timeout: 2s',
+  'clustering.replica.max.lag.time: 3s',
+  'clustering.replica.max.idle.wait: 500ms',
+  'clustering.replica.fetch.timeout: 1s',
+];
+
+export interface ClusterOptions {
+  size?: number;
+  extraConfig?: string[];
+}
+
+export class LiftbridgeCluster {
+  private constructor(
+    readonly nats: NatsServer,
+    readonly nodes: LiftbridgeNode[],
+  ) {}
+
+  static async start({
+    size = 3,
+    extraConfig = [],
+  }: ClusterOptions = {}): Promise<LiftbridgeCluster> {
+    const nats = await NatsServer.start();
+    const namespace = `lbrx${randomUUID().slice(0, 8)}`;
+    const nodes: LiftbridgeNode[] = [];
+    try {
+      const common = [`clustering.namespace: ${namespace}`, ...FAST_FAILOVER, ...extraConfig];
+      // The seed bootstraps Raft; the others join once it runs.
+      nodes.push(
+        await LiftbridgeNode.start({
+          serverId: 'node0',
+          natsUrl: nats.url,
+          bootstrap: true,
+          extraConfig: common,
+        }),
+      );
+      const rest = await Promise.all(
+        Array.from({ length: size - 1 }, (_, i) =>
+          LiftbridgeNode.start({
+            serverId: `node${i + 1}`,
+            natsUrl: nats.url,
+            bootstrap: false,
+            extraConfig: common,
+            expectBrokers: 0,
+          }),
+        ),
+      );
+      nodes.push(...rest);
+      const cluster = new LiftbridgeCluster(nats, nodes);
+      for (const node of nodes) await node.waitReady(size);
+      return cluster;
+    } catch (err) {
+      await Promise.all(nodes.map((n) => n.stop()));
+      await nats.stop();
+      throw err;
+    }
+  }
+
+  /** host:port of every node. */
+  get brokers(): string[] {
+    return this.nodes.map((n) => n.address);
+  }
+
+  /** The node with that broker id (clustering.server.id). */
+  node(serverId: string): LiftbridgeNode {
+    const found = this.nodes.find((n) => n.options.serverId === serverId);
+    if (!found) throw new Error(`no node ${serverId}`);
+    return found;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+    await this.nats.stop();
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * One Liftbridge server process on loopback, with its own temp data dir.
+ * Used alone (embedded NATS) or as a cluster member (external NATS).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { liftbridgeBinary } from './install.js';
+import { freePort } from './ports.js';
+import { type ProbedBroker, waitReady } from './probe.js';
+import { reaperTrack } from './reaper.js';
+
+export interface NodeOptions {
+  /** Cluster server id (clustering.server.id). */
+  serverId?: string;
+  /** NATS URL of an external server; omitted: embedded NATS on a free port. */
+  natsUrl?: string;
+  /** Bootstrap the Raft cluster from this node (true for single nodes). */
+  bootstrap?: boolean;
+  /** Extra YAML lines appended to the config (e.g. failover tuning). */
+  extraConfig?: string[];
+  /** Brokers the node must see in metadata before it counts as ready. */
+  expectBrokers?: number;
+  /** Extra environment for the server (e.g. LIFTBRIDGE_ENCRYPTION_KEY). */
+  env?: Record<string, string>;
+}
+
+const STOP_GRACE_MS = 5000;
+
+export class LiftbridgeNode {
+  readonly dataDir: string;
+  private proc: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  port = 0;
+  private natsPort = 0;
+
+  private constructor(
+    readonly options: NodeOptions,
+    readonly workDir: string,
+  ) {
+    this.dataDir = join(workDir, 'data');
+  }
+
+  /** Starts a node and waits until a FetchMetadata call succeeds. */
+  static async start(options: NodeOptions = {}): Promise<LiftbridgeNode> {
+    const workDir = mkdtempSync(join(tmpdir(), 'lbrx-node-'));
+    reaperTrack.dir(workDir);
+    const node = new LiftbridgeNode(options, workDir);
+    node.port = await freePort();
+    if (!options.natsUrl) node.natsPort = await freePort();
+    await node.launch();
+    return node;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.exitCode === null ? this.proc.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  private writeConfig(): string {
+    const o = this.options;
+    const lines = [
+      `listen: 127.0.0.1:${this.port}`,
+      `host: 127.0.0.1`,
+      `port: ${this.port}`,
+      `data.dir: ${this.dataDir}`,
+      `logging.level: ${process.env['LIFTBRIDGE_LOG_LEVEL'] ?? 'error'}`,
+    ];
+    if (o.natsUrl) {
+      lines.push(`nats.servers: ["${o.natsUrl}"]`);
+    } else {
+      const natsConf = join(this.workDir, 'nats.conf');
+      writeFileSync(natsConf, `listen: 127.0.0.1:${this.natsPort}\n`);
+      lines.push('nats.embedded: true', `nats.embedded.config: ${natsConf}`);
+      lines.push(`nats.servers: ["nats://127.0.0.1:${this.natsPort}"]`);
+    }
+    if (o.serverId) lines.push(`clustering.server.id: ${o.serverId}`);
+    if (o.bootstrap ?? true) lines.push('clustering.raft.bootstrap.seed: true');
+    lines.push('cursors.stream.partitions: 3', 'cursors.stream.auto.pause.time: 0');
+    lines.push(...(o.extraConfig ?? []));
+    const file = join(this.workDir, 'liftbridge.yaml');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  }
+
+  private async launch(): Promise<void> {
+    const config = this.writeConfig();
+    // Server output goes to a log file beside the data dir, shown when start-up fails.
+    const log = openSync(this.logFile, 'a');
+    const proc = spawn(liftbridgeBinary(), ['--config', config], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, ...this.options.env },
+    });
+    closeSync(log);
+    this.proc = proc;
+    const pid = proc.pid;
+    if (pid === undefined) throw new Error('liftbridge did not start');
+    reaperTrack.pid(pid);
+    this.exited = new Promise((resolve) =>
+      proc.once('exit', () => {
+        reaperTrack.unpid(pid);
+        resolve();
+      }),
+    );
+    try {
+      await waitReady(this.address, {
+        brokers: this.options.expectBrokers ?? 1,
+        isAlive: () => proc.exitCode === null && proc.signalCode === null,
+      });
+    } catch (err) {
+      throw new Error(`${String(err)}\n--- server log ---\n${this.logTail()}`);
+    }
+  }
+
+  get logFile(): string {
+    return join(this.workDir, 'server.log');
+  }
+
+  /** The last lines the server wrote. */
+  logTail(lines = 40): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Waits until this node answers FetchMetadata with `brokers` brokers. */
+  waitReady(brokers = 1, timeoutMs = 30_000): Promise<ProbedBroker[]> {
+    return waitReady(this.address, { brokers, timeoutMs, isAlive: () => this.running });
+  }
+
+  /** Sends a signal to the server process (SIGKILL, SIGSTOP, SIGCONT, ...). */
+  signal(sig: NodeJS.Signals): void {
+    if (this.running) this.proc?.kill(sig);
+  }
+
+  /** kill -9, and wait for the process to be gone. */
+  async kill(): Promise<void> {
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGSTOP: the process freezes, its sockets stay open. */
+  pause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    this.signal('SIGCONT');
+  }
+
+  /** Starts the server again on the same data dir and ports (after kill or stop). */
+  async restart(): Promise<void> {
+    if (this.running) await this.kill();
+    await this.launch();
+  }
+
+  /** SIGTERM, SIGKILL after a grace period; removes the data dir. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.running) {
+      this.proc?.kill('SIGCONT');
+      this.proc?.kill('SIGTERM');
+      const timer = setTimeout(() => this.proc?.kill('SIGKILL'), STOP_GRACE_MS);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.workDir, { recursive: true, force: true });
+    reaperTrack.undir(this.workDir);
+  }
+}
