@@ -1,0 +1,472 @@
+/**
+ * LiftbridgeClient: the entry point. Every operation is a cold Observable:
+ * nothing is sent until subscription, and unsubscribing cancels the call.
+ */
+import {
+  catchError,
+  defer,
+  filter,
+  map,
+  type MonoTypeOperatorFunction,
+  type Observable,
+  of,
+  switchMap,
+  throwError,
+  timeout,
+} from 'rxjs';
+import { CURSORS_STREAM, cursorPartition } from './cursors.js';
+import { ErrorCode, LiftbridgeError, closedError, invalidArgument, isLiftbridgeError } from './errors.js';
+import { Cluster } from './internal/cluster.js';
+import type {
+  CreateStreamRequest,
+  NullableBool,
+  NullableInt32,
+  NullableInt64,
+} from './internal/grpc/api-types.generated.js';
+import { fromInt64, toInt64 } from './internal/grpc/codec.js';
+import { Publisher } from './internal/publisher.js';
+import type { Ack, Message } from './message.js';
+import { type ClusterMetadata, type PartitionInfo, toPartitionInfo } from './metadata/metadata.js';
+import { subscribeMessages, type SubscribeOptions } from './observables/subscribe.js';
+import { type ClientOptions, type ResolvedClientOptions, resolveOptions } from './options.js';
+import { buildPublishRequest, type PublishOptions, type PublishRequest } from './publish-request.js';
+import { retryWithBackoff } from './internal/backoff.js';
+import {
+  checkDuration,
+  checkId,
+  checkIndex,
+  checkInt,
+  checkInt64,
+  checkStreamName,
+  checkSubject,
+} from './validate.js';
+
+/** Settings of createStream; unset ones take the server's defaults. Durations in milliseconds. */
+export interface CreateStreamOptions {
+  /** NATS subject the stream consumes; default the stream name. */
+  subject?: string;
+  /** Load-balance group: streams in one group share the subject's messages. */
+  group?: string;
+  /** Number of partitions; default 1. */
+  partitions?: number;
+  /** Replicas per partition; -1 (or 'all') means every broker; default 1. */
+  replicationFactor?: number | 'all';
+  /** Replicas that must have a message before it is committed. */
+  minIsr?: number;
+  retentionMaxBytes?: bigint | number;
+  retentionMaxMessages?: bigint | number;
+  /** Milliseconds. */
+  retentionMaxAge?: number;
+  /** Milliseconds. */
+  cleanerInterval?: number;
+  segmentMaxBytes?: bigint | number;
+  /** Milliseconds. */
+  segmentMaxAge?: number;
+  compactEnabled?: boolean;
+  compactMaxGoroutines?: number;
+  /** Milliseconds a partition may stay idle before the server pauses it; 0: never. */
+  autoPauseTime?: number;
+  autoPauseDisableIfSubscribers?: boolean;
+  optimisticConcurrencyControl?: boolean;
+  /** Encryption at rest (the server needs LIFTBRIDGE_ENCRYPTION_KEY). */
+  encryption?: boolean;
+  /** Complete only once metadata shows every partition with a leader. Default true. */
+  waitForStream?: boolean;
+}
+
+/** Options of pauseStream. */
+export interface PauseStreamOptions {
+  /** Partitions to pause; default all. */
+  partitions?: number[];
+  /** Resume every partition when a publish or subscribe resumes one. */
+  resumeAll?: boolean;
+}
+
+/** Options of setStreamReadonly. */
+export interface SetReadonlyOptions {
+  /** Partitions; default all. */
+  partitions?: number[];
+  /** Set (true, default) or clear (false) the readonly flag. */
+  readonly?: boolean;
+}
+
+/** Options of a single publish. */
+export interface SinglePublishOptions extends PublishOptions {
+  /** Ack wait for this publish (ms); default the client's ackTimeout. */
+  ackTimeout?: number;
+}
+
+/** Partitions and limits the server accepts from us (the server trusts its clients). */
+const MAX_PARTITIONS = 4096;
+
+function nullableInt64(value: bigint | number | undefined, name: string): NullableInt64 | undefined {
+  return value === undefined ? undefined : { value: toInt64(checkInt64(value, name)) };
+}
+function nullableMs(value: number | undefined, name: string): NullableInt64 | undefined {
+  return value === undefined ? undefined : { value: toInt64(BigInt(checkDuration(value, name))) };
+}
+function nullableInt32(value: number | undefined, name: string, min: number, max: number): NullableInt32 | undefined {
+  return value === undefined ? undefined : { value: checkInt(value, name, min, max) };
+}
+function nullableBool(value: boolean | undefined, name: string): NullableBool | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw invalidArgument(name, 'expected a boolean');
+  return { value };
+}
+
+function checkPartitionList(partitions: unknown, name: string): number[] {
+  if (partitions === undefined) return [];
+  if (!Array.isArray(partitions)) throw invalidArgument(name, 'expected an array of partition numbers');
+  return partitions.map((p, i) => checkIndex(p, `${name}[${i}]`));
+}
+
+/**
+ * A Liftbridge client.
+ *
+ * @example
+ * ```ts
+ * await using client = new LiftbridgeClient(['127.0.0.1:9292']);
+ * await lastValueFrom(client.createStream('orders'));
+ * const ack = await lastValueFrom(client.publish('hello', { stream: 'orders' }));
+ * ```
+ */
+export class LiftbridgeClient {
+  private readonly options: ResolvedClientOptions;
+  private readonly cluster: Cluster;
+  private readonly publisher: Publisher;
+
+  /**
+   * @param brokers seed brokers as `host:port`; the others are learnt from metadata.
+   * @param options see {@link ClientOptions}; every field has a documented default.
+   * @throws LiftbridgeError INVALID_ARGUMENT naming a bad seed or option.
+   */
+  constructor(brokers: string[], options: ClientOptions = {}) {
+    this.options = resolveOptions(brokers, options);
+    this.cluster = new Cluster(this.options);
+    this.publisher = new Publisher(this.cluster, this.options);
+  }
+
+  /** The current cluster metadata: replays the latest snapshot, then every refresh; completes on close. */
+  get metadata$(): Observable<ClusterMetadata> {
+    return this.cluster.metadataChanges.pipe(filter((m): m is ClusterMetadata => m !== undefined));
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.cluster.closed;
+  }
+
+  private guard<T>(build: () => Observable<T>): Observable<T> {
+    return defer(() => (this.cluster.closed ? throwError(closedError) : build()));
+  }
+
+  /** Fetches metadata of all streams (or those named) and updates metadata$. */
+  fetchMetadata(streams?: string[]): Observable<ClusterMetadata> {
+    return this.guard(() => {
+      const names = (streams ?? []).map((s, i) => checkStreamName(s, `streams[${i}]`, true));
+      return this.cluster.refreshMetadata(names);
+    });
+  }
+
+  /** Partition details from the partition's leader (high watermark, newest offset, paused, readonly). */
+  fetchPartitionMetadata(stream: string, partition = 0): Observable<PartitionInfo> {
+    return this.guard(() => {
+      const name = checkStreamName(stream, 'stream', true);
+      const index = checkIndex(partition, 'partition');
+      return this.cluster
+        .leaderBound(name, index, (conn) =>
+          conn.unary(
+            'FetchPartitionMetadata',
+            { stream: name, partition: index },
+            { timeoutMs: this.options.requestTimeout },
+          ),
+        )
+        .pipe(
+          map((res) => {
+            if (!res.metadata) throw new LiftbridgeError(ErrorCode.NotFound, `no metadata for ${name}/${index}`);
+            return toPartitionInfo(res.metadata);
+          }),
+        );
+    });
+  }
+
+  /**
+   * Creates a stream. Emits once (undefined) when done; with `waitForStream`
+   * (default) only after every partition has a leader.
+   * Fails with STREAM_EXISTS when the name is taken.
+   */
+  createStream(name: string, options: CreateStreamOptions = {}): Observable<void> {
+    return this.guard(() => {
+      const stream = checkStreamName(name, 'name');
+      if (options === null || typeof options !== 'object') throw invalidArgument('options', 'expected an object');
+      const partitions = options.partitions === undefined ? 1 : checkInt(options.partitions, 'partitions', 1, MAX_PARTITIONS);
+      let rf = 1;
+      if (options.replicationFactor === 'all' || options.replicationFactor === -1) rf = -1;
+      else if (options.replicationFactor !== undefined) rf = checkInt(options.replicationFactor, 'replicationFactor', 1, 1000);
+      const request: CreateStreamRequest = {
+        name: stream,
+        subject: options.subject === undefined ? stream : checkSubject(options.subject),
+        partitions,
+        replicationFactor: rf,
+      };
+      if (options.group !== undefined) request.group = checkId(options.group, 'group');
+      const optional: { [K in keyof CreateStreamRequest]?: CreateStreamRequest[K] | undefined } = {
+        retentionMaxBytes: nullableInt64(options.retentionMaxBytes, 'retentionMaxBytes'),
+        retentionMaxMessages: nullableInt64(options.retentionMaxMessages, 'retentionMaxMessages'),
+        retentionMaxAge: nullableMs(options.retentionMaxAge, 'retentionMaxAge'),
+        cleanerInterval: nullableMs(options.cleanerInterval, 'cleanerInterval'),
+        segmentMaxBytes: nullableInt64(options.segmentMaxBytes, 'segmentMaxBytes'),
+        segmentMaxAge: nullableMs(options.segmentMaxAge, 'segmentMaxAge'),
+        compactMaxGoroutines: nullableInt32(options.compactMaxGoroutines, 'compactMaxGoroutines', 1, 1024),
+        compactEnabled: nullableBool(options.compactEnabled, 'compactEnabled'),
+        autoPauseTime: nullableMs(options.autoPauseTime, 'autoPauseTime'),
+        autoPauseDisableIfSubscribers: nullableBool(options.autoPauseDisableIfSubscribers, 'autoPauseDisableIfSubscribers'),
+        minIsr: nullableInt32(options.minIsr, 'minIsr', 1, 1000),
+        optimisticConcurrencyControl: nullableBool(options.optimisticConcurrencyControl, 'optimisticConcurrencyControl'),
+        encryption: nullableBool(options.encryption, 'encryption'),
+      };
+      for (const [key, value] of Object.entries(optional)) {
+        if (value !== undefined) Object.assign(request, { [key]: value });
+      }
+      const created = this.cluster
+        .anyBroker((conn, attempt) =>
+          conn.unary('CreateStream', request, { timeoutMs: this.options.requestTimeout }).pipe(
+            map(() => undefined),
+            doneOnRetry(attempt, ErrorCode.StreamExists),
+          ),
+        )
+        .pipe(map(() => undefined));
+      if (options.waitForStream === false) return created;
+      return created.pipe(switchMap(() => this.waitForLeaders(stream, partitions)));
+    });
+  }
+
+  /** Polls metadata until every partition of `stream` has a leader. */
+  private waitForLeaders(stream: string, partitions: number): Observable<void> {
+    return defer(() => this.cluster.refreshMetadata([stream])).pipe(
+      map((md) => {
+        const info = md.streams.get(stream);
+        const ready =
+          info !== undefined &&
+          info.partitions.size === partitions &&
+          [...info.partitions.values()].every((p) => p.leader !== undefined);
+        if (!ready) throw new LiftbridgeError(ErrorCode.Unavailable, `stream "${stream}" has no leader yet`);
+        return undefined;
+      }),
+      retryWithBackoff({
+        shouldRetry: (err) => isLiftbridgeError(err, ErrorCode.Unavailable),
+        deadlineMs: this.options.retryTimeout,
+      }),
+    );
+  }
+
+  /** Deletes a stream. Emits once when done; NOT_FOUND when there is no such stream. */
+  deleteStream(name: string): Observable<void> {
+    return this.guard(() => {
+      const stream = checkStreamName(name, 'name');
+      return this.cluster
+        .anyBroker((conn, attempt) =>
+          conn.unary('DeleteStream', { name: stream }, { timeoutMs: this.options.requestTimeout }).pipe(
+            map(() => undefined),
+            doneOnRetry(attempt, ErrorCode.NotFound),
+          ),
+        )
+        .pipe(map(() => undefined));
+    });
+  }
+
+  /** Pauses partitions (all by default); a publish or a subscribe with `resume` resumes them. */
+  pauseStream(name: string, options: PauseStreamOptions = {}): Observable<void> {
+    return this.guard(() => {
+      const stream = checkStreamName(name, 'name');
+      const partitions = checkPartitionList(options.partitions, 'partitions');
+      return this.cluster
+        .anyBroker((conn) =>
+          conn.unary(
+            'PauseStream',
+            { name: stream, partitions, resumeAll: Boolean(options.resumeAll) },
+            { timeoutMs: this.options.requestTimeout },
+          ),
+        )
+        .pipe(map(() => undefined));
+    });
+  }
+
+  /** Sets (or clears, with `readonly: false`) the readonly flag of partitions (all by default). */
+  setStreamReadonly(name: string, options: SetReadonlyOptions = {}): Observable<void> {
+    return this.guard(() => {
+      const stream = checkStreamName(name, 'name');
+      const partitions = checkPartitionList(options.partitions, 'partitions');
+      return this.cluster
+        .anyBroker((conn) =>
+          conn.unary(
+            'SetStreamReadonly',
+            { name: stream, partitions, readonly: options.readonly ?? true },
+            { timeoutMs: this.options.requestTimeout },
+          ),
+        )
+        .pipe(map(() => undefined));
+    });
+  }
+
+  /**
+   * Builds a publish request without sending it (for publishBulk or publishRequest).
+   * @throws LiftbridgeError INVALID_ARGUMENT on bad input, at the call site.
+   */
+  getPublishRequest(value: Uint8Array | string, options: PublishOptions): PublishRequest {
+    return buildPublishRequest(value, options);
+  }
+
+  /**
+   * Publishes one message and emits its Ack once the server acknowledges it
+   * (ACK_TIMEOUT when none comes within `ackTimeout`). With AckPolicy NONE,
+   * completes without an Ack once sent.
+   */
+  publish(value: Uint8Array | string, options: SinglePublishOptions): Observable<Ack> {
+    return defer(() => this.publishRequest(buildPublishRequest(value, options), options.ackTimeout));
+  }
+
+  /** Sends a request built by getPublishRequest; emits its Ack (see publish). */
+  publishRequest(request: PublishRequest, ackTimeout?: number): Observable<Ack> {
+    return this.sendRequest(request, ackTimeout);
+  }
+
+  /**
+   * publishRequest with a hook called once the request is written to the
+   * publish stream (used by publishBulk's `wait: false`).
+   * @internal
+   */
+  sendRequest(request: PublishRequest, ackTimeout?: number, onWritten?: () => void): Observable<Ack> {
+    return this.guard(() => {
+      const wait = ackTimeout ?? this.options.ackTimeout;
+      return this.publisher.publish(request, onWritten).pipe(ackDeadline(wait, request));
+    });
+  }
+
+  /** Requests written to the publish stream and not yet acknowledged. */
+  get publishesInFlight(): number {
+    return this.publisher.inFlight;
+  }
+
+  /**
+   * Subscribes to a stream partition: a cold Observable, one gRPC stream per
+   * subscriber, at the partition leader. Completes at the stop position;
+   * unsubscribing cancels the stream.
+   */
+  subscribe(stream: string, options: SubscribeOptions = {}): Observable<Message> {
+    return this.guard(() =>
+      subscribeMessages(
+        {
+          cluster: this.cluster,
+          fetchCursor: (s, p, c) => this.fetchCursor(s, p, c),
+          encodingHeader: this.options.encodingHeader,
+        },
+        stream,
+        options,
+      ),
+    );
+  }
+
+  /** The `__cursors` partition holding a cursor, from metadata. */
+  private cursorHome(stream: string, partition: number, cursorId: string): Observable<number> {
+    const fromMetadata = (md: ClusterMetadata | undefined) => md?.streams.get(CURSORS_STREAM)?.partitions.size;
+    const known = fromMetadata(this.cluster.metadata);
+    const count$ = known
+      ? of(known)
+      : this.cluster.refreshMetadata([CURSORS_STREAM]).pipe(map((md) => fromMetadata(md) ?? 0));
+    return count$.pipe(
+      map((count) => {
+        if (count === 0) {
+          throw new LiftbridgeError(
+            ErrorCode.NotFound,
+            'cursors are disabled on this server (set cursors.stream.partitions > 0)',
+          );
+        }
+        return cursorPartition(cursorId, stream, partition, count);
+      }),
+    );
+  }
+
+  /** Stores `offset` (the last processed message) in cursor `cursorId`. Emits once when stored. */
+  setCursor(stream: string, partition: number, cursorId: string, offset: bigint | number): Observable<void> {
+    return this.guard(() => {
+      const name = checkStreamName(stream);
+      const index = checkIndex(partition, 'partition');
+      const id = checkId(cursorId, 'cursorId');
+      const value = checkInt64(offset, 'offset', -1n);
+      return this.cursorHome(name, index, id).pipe(
+        switchMap((home) =>
+          this.cluster.leaderBound(CURSORS_STREAM, home, (conn) =>
+            conn.unary(
+              'SetCursor',
+              { stream: name, partition: index, cursorId: id, offset: toInt64(value) },
+              { timeoutMs: this.options.requestTimeout },
+            ),
+          ),
+        ),
+        map(() => undefined),
+      );
+    });
+  }
+
+  /** The offset stored in cursor `cursorId`, or -1n when there is none. */
+  fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint> {
+    return this.guard(() => {
+      const name = checkStreamName(stream);
+      const index = checkIndex(partition, 'partition');
+      const id = checkId(cursorId, 'cursorId');
+      return this.cursorHome(name, index, id).pipe(
+        switchMap((home) =>
+          this.cluster.leaderBound(CURSORS_STREAM, home, (conn) =>
+            conn.unary(
+              'FetchCursor',
+              { stream: name, partition: index, cursorId: id },
+              { timeoutMs: this.options.requestTimeout },
+            ),
+          ),
+        ),
+        map((res) => fromInt64(res.offset)),
+      );
+    });
+  }
+
+  /**
+   * Closes the client: in-flight publishes fail with CLIENT_CLOSED, live
+   * subscriptions end, metadata$ completes, every channel closes. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.cluster.closed) return;
+    this.publisher.close();
+    this.cluster.close();
+  }
+
+  /** `await using client = new LiftbridgeClient(...)` closes it at scope exit. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Errors with ACK_TIMEOUT when no ack arrives within `ms`. */
+function ackDeadline(ms: number, request: PublishRequest): MonoTypeOperatorFunction<Ack> {
+  return timeout({
+    first: ms,
+    with: () =>
+      throwError(
+        () =>
+          new LiftbridgeError(
+            ErrorCode.AckTimeout,
+            `no ack within ${ms} ms for a message to ${request.stream}/${request.partition}; it may or may not be stored`,
+          ),
+      ),
+  });
+}
+
+/**
+ * On a retried admin call, the error that says "already done" (STREAM_EXISTS
+ * for create, NOT_FOUND for delete) means an earlier attempt succeeded.
+ */
+function doneOnRetry(attempt: number, code: ErrorCode): MonoTypeOperatorFunction<undefined> {
+  return catchError((err: unknown) =>
+    attempt > 1 && isLiftbridgeError(err, code) ? of(undefined) : throwError(() => err),
+  );
+}

@@ -1,0 +1,51 @@
+/**
+ * liftbridge-rx: a reactive (RxJS) client for Liftbridge.
+ * This file is the whole public API.
+ */
+export {
+  LiftbridgeClient,
+  type CreateStreamOptions,
+  type PauseStreamOptions,
+  type SetReadonlyOptions,
+  type SinglePublishOptions,
+} from './client.js';
+export {
+  COMPRESSION_METHODS,
+  type CompressionMethod,
+} from './compression.js';
+export { CURSORS_STREAM, cursorPartition, crc32 } from './cursors.js';
+export {
+  ErrorCode,
+  LiftbridgeError,
+  isLiftbridgeError,
+  type LiftbridgeErrorOptions,
+} from './errors.js';
+export { AckPolicy, type Ack, type Message } from './message.js';
+export type {
+  BrokerInfo,
+  ClusterMetadata,
+  EventTimestamps,
+  PartitionInfo,
+  StreamInfo,
+} from './metadata/metadata.js';
+export type { SubscribeOptions } from './observables/subscribe.js';
+export {
+  publishBulk,
+  publishBulkSettled,
+  PublishBulkError,
+  type PublishBulkErrorOptions,
+  type PublishBulkOptions,
+  type PublishFailure,
+  type PublishOutcome,
+} from './operators/publish-bulk.js';
+export {
+  DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_BULK_CONCURRENCY,
+  DEFAULT_ENCODING_HEADER,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETRY_TIMEOUT_MS,
+  type ClientOptions,
+} from './options.js';
+export { StartPosition, StopPosition } from './positions.js';
+export type { HeadersInit, PublishOptions, PublishRequest } from './publish-request.js';

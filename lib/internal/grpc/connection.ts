@@ -1,0 +1,124 @@
+/**
+ * One gRPC channel to one broker, and the only place that makes raw grpc-js
+ * calls. Unary and server-streaming calls are cold Observables whose
+ * teardown cancels the call; the PublishAsync duplex is handed out raw to
+ * the publisher, which owns its lifecycle.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { Observable } from 'rxjs';
+import { type ApiMethods, apiMethods } from './api-types.generated.js';
+import { codec } from './codec.js';
+import { type CallPhase, fromGrpcError } from './status.js';
+
+type UnaryName = {
+  [K in keyof typeof apiMethods]: (typeof apiMethods)[K]['responseStream'] extends false
+    ? (typeof apiMethods)[K]['requestStream'] extends false
+      ? K
+      : never
+    : never;
+}[keyof typeof apiMethods];
+
+export interface CallOptions {
+  /** Milliseconds until the call fails with a timeout. */
+  timeoutMs?: number | undefined;
+}
+
+export interface ConnectionSettings {
+  credentials: grpc.ChannelCredentials;
+  channelOptions: grpc.ChannelOptions;
+}
+
+function deadline(timeoutMs: number | undefined): grpc.CallOptions {
+  return timeoutMs === undefined ? {} : { deadline: Date.now() + timeoutMs };
+}
+
+export class BrokerConnection {
+  private readonly client: grpc.Client;
+
+  constructor(
+    readonly address: string,
+    settings: ConnectionSettings,
+  ) {
+    this.client = new grpc.Client(address, settings.credentials, settings.channelOptions);
+  }
+
+  /** A unary RPC as a cold Observable of its one response. */
+  unary<M extends UnaryName>(
+    method: M,
+    request: ApiMethods[M]['request'],
+    options: CallOptions = {},
+  ): Observable<ApiMethods[M]['response']> {
+    const def = apiMethods[method];
+    const { serialize } = codec<ApiMethods[M]['request'], never>(def.requestType);
+    const { deserialize } = codec<never, ApiMethods[M]['response']>(def.responseType);
+    return new Observable<ApiMethods[M]['response']>((subscriber) => {
+      const call = this.client.makeUnaryRequest(
+        def.path,
+        serialize,
+        deserialize,
+        request,
+        new grpc.Metadata(),
+        deadline(options.timeoutMs),
+        (err, response) => {
+          if (err) subscriber.error(fromGrpcError(err, 'unary', `${method} at ${this.address}`));
+          else {
+            subscriber.next(response as ApiMethods[M]['response']);
+            subscriber.complete();
+          }
+        },
+      );
+      return () => call.cancel();
+    });
+  }
+
+  /**
+   * Subscribe as a cold Observable of raw decoded messages, handshake
+   * included. `phase()` tells the error mapper whether the handshake came.
+   */
+  subscribe(
+    request: ApiMethods['Subscribe']['request'],
+    phase: () => CallPhase,
+  ): Observable<ApiMethods['Subscribe']['response']> {
+    const def = apiMethods.Subscribe;
+    const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
+    const { deserialize } = codec<never, ApiMethods['Subscribe']['response']>(def.responseType);
+    return new Observable<ApiMethods['Subscribe']['response']>((subscriber) => {
+      const call = this.client.makeServerStreamRequest(
+        def.path,
+        serialize,
+        deserialize,
+        request,
+        new grpc.Metadata(),
+        {},
+      );
+      let done = false;
+      call.on('data', (msg: ApiMethods['Subscribe']['response']) => subscriber.next(msg));
+      call.on('error', (err: unknown) => {
+        done = true;
+        subscriber.error(fromGrpcError(err, phase(), `Subscribe at ${this.address}`));
+      });
+      call.on('end', () => {
+        done = true;
+        subscriber.complete();
+      });
+      return () => {
+        if (!done) call.cancel();
+      };
+    });
+  }
+
+  /** A new PublishAsync duplex call; the caller cancels it. */
+  publishAsync(): grpc.ClientDuplexStream<
+    ApiMethods['PublishAsync']['request'],
+    ApiMethods['PublishAsync']['response']
+  > {
+    const def = apiMethods.PublishAsync;
+    const { serialize } = codec<ApiMethods['PublishAsync']['request'], never>(def.requestType);
+    const { deserialize } = codec<never, ApiMethods['PublishAsync']['response']>(def.responseType);
+    return this.client.makeBidiStreamRequest(def.path, serialize, deserialize, new grpc.Metadata(), {});
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * What subscribers receive ({@link Message}) and publishers get back
+ * ({@link Ack}), converted from the wire: int64 as bigint, bytes as
+ * Uint8Array, headers as a Map.
+ */
+import type {
+  Ack__Decoded,
+  Message__Decoded,
+  AckPolicy as WireAckPolicy,
+} from './internal/grpc/api-types.generated.js';
+import { fromInt64 } from './internal/grpc/codec.js';
+
+/** How the server acknowledges a publish. */
+export const AckPolicy = {
+  /** Ack once the partition leader has stored the message (default). */
+  LEADER: 'LEADER',
+  /** Ack once every in-sync replica has stored it. */
+  ALL: 'ALL',
+  /** No ack: fire and forget. */
+  NONE: 'NONE',
+} as const;
+/** One of {@link AckPolicy}. */
+export type AckPolicy = (typeof AckPolicy)[keyof typeof AckPolicy];
+
+export const ACK_POLICY_WIRE: Record<AckPolicy, WireAckPolicy> = { LEADER: 0, ALL: 1, NONE: 2 };
+const ACK_POLICY_NAMES: readonly AckPolicy[] = ['LEADER', 'ALL', 'NONE'];
+
+/** Wire enum -> name. */
+export function ackPolicyName(value: number): AckPolicy {
+  return ACK_POLICY_NAMES[value] ?? 'LEADER';
+}
+
+/** A message read from a stream partition. */
+export interface Message {
+  /** Stream name. */
+  readonly stream: string;
+  /** Partition number. */
+  readonly partition: number;
+  /** Offset in the partition. */
+  readonly offset: bigint;
+  /** When the broker received it, nanoseconds since the epoch. */
+  readonly timestamp: bigint;
+  /** Message key (empty when none). */
+  readonly key: Uint8Array;
+  /** Message value, decompressed when it was sent compressed. */
+  readonly value: Uint8Array;
+  /** NATS subject it was received on. */
+  readonly subject: string;
+  /** NATS reply subject (reply inbox), often empty. */
+  readonly replySubject: string;
+  /** Headers; the server adds `subject` and `reply`, often with empty values. */
+  readonly headers: ReadonlyMap<string, Uint8Array>;
+  /** Correlation id the publisher set. */
+  readonly correlationId: string;
+  /** Ack inbox the publisher set. */
+  readonly ackInbox: string;
+  /** Ack policy the publisher used. */
+  readonly ackPolicy: AckPolicy;
+}
+
+/** The acknowledgement of one published message. */
+export interface Ack {
+  /** Stream the message was stored in. */
+  readonly stream: string;
+  /** Partition the message was stored in (from the request: the server does not say). */
+  readonly partition: number;
+  /** Offset the message was committed at. */
+  readonly offset: bigint;
+  /** Correlation id of the request. */
+  readonly correlationId: string;
+  /** NATS subject of the partition, as the server reports it. */
+  readonly partitionSubject: string;
+  /** NATS subject the message was received on. */
+  readonly msgSubject: string;
+  /** Ack inbox of the request. */
+  readonly ackInbox: string;
+  /** Ack policy of the request. */
+  readonly ackPolicy: AckPolicy;
+  /** When the server received the message, nanoseconds since the epoch. */
+  readonly receptionTimestamp: bigint;
+  /** When the server committed the message, nanoseconds since the epoch. */
+  readonly commitTimestamp: bigint;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** protobufjs decodes an empty bytes field as an empty array: always hand out a Uint8Array. */
+export function bytes(value: Uint8Array | undefined): Uint8Array {
+  return value instanceof Uint8Array ? value : EMPTY;
+}
+
+export function toHeaders(raw: { [key: string]: Uint8Array } | null | undefined): Map<string, Uint8Array> {
+  const headers = new Map<string, Uint8Array>();
+  if (raw) for (const key of Object.keys(raw)) headers.set(key, bytes(raw[key]));
+  return headers;
+}
+
+/** Wire message -> public Message (value as given: decompression happens in subscribe). */
+export function toMessage(raw: Message__Decoded, value: Uint8Array, headers: Map<string, Uint8Array>): Message {
+  return {
+    stream: raw.stream,
+    partition: raw.partition,
+    offset: fromInt64(raw.offset),
+    timestamp: fromInt64(raw.timestamp),
+    key: bytes(raw.key),
+    value: bytes(value),
+    subject: raw.subject,
+    replySubject: raw.replySubject,
+    headers,
+    correlationId: raw.correlationId,
+    ackInbox: raw.ackInbox,
+    ackPolicy: ackPolicyName(raw.ackPolicy),
+  };
+}
+
+/** Wire ack -> public Ack; `partition` comes from the request. */
+export function toAck(raw: Ack__Decoded, partition: number, correlationId: string): Ack {
+  return {
+    stream: raw.stream,
+    partition,
+    offset: fromInt64(raw.offset),
+    correlationId: raw.correlationId || correlationId,
+    partitionSubject: raw.partitionSubject,
+    msgSubject: raw.msgSubject,
+    ackInbox: raw.ackInbox,
+    ackPolicy: ackPolicyName(raw.ackPolicy),
+    receptionTimestamp: fromInt64(raw.receptionTimestamp),
+    commitTimestamp: fromInt64(raw.commitTimestamp),
+  };
+}

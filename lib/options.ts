@@ -1,0 +1,96 @@
+/**
+ * Client options, their defaults, and the one function that validates and
+ * fills them. Internal code reads only {@link ResolvedClientOptions}.
+ */
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import { invalidArgument } from './errors.js';
+import { type CompressionMethod, COMPRESSION_METHODS } from './compression.js';
+import { parseBroker } from './validate.js';
+
+/** Default ack wait of publish and publishBulk, in milliseconds. */
+export const DEFAULT_ACK_TIMEOUT_MS = 5_000;
+/** Default deadline of admin and metadata calls, in milliseconds. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Default time leader-bound calls keep retrying on leader changes, in milliseconds. */
+export const DEFAULT_RETRY_TIMEOUT_MS = 30_000;
+/** Default in-flight (unacked) window of publishBulk. */
+export const DEFAULT_BULK_CONCURRENCY = 256;
+/** Default header naming the compression method (the one Gufo Liftbridge uses). */
+export const DEFAULT_ENCODING_HEADER = 'X-Msg-Encoding';
+/** Default gRPC message size limit, both directions, in bytes (gRPC's own default). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/** Options of {@link LiftbridgeClient}. Every field is optional. */
+export interface ClientOptions {
+  /** Ack wait of publish and publishBulk (ms). Default {@link DEFAULT_ACK_TIMEOUT_MS}. */
+  ackTimeout?: number;
+  /** Deadline of admin, metadata and cursor calls (ms). Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  requestTimeout?: number;
+  /** How long calls retry through leader changes and unreachable brokers (ms). Default {@link DEFAULT_RETRY_TIMEOUT_MS}. */
+  retryTimeout?: number;
+  /** Compression applied to requests that opt in (`compress: true`). Default: none. */
+  compression?: CompressionMethod;
+  /** Values shorter than this many bytes are sent uncompressed. Default 0. */
+  compressionThreshold?: number;
+  /** Header that names the compression method. Default {@link DEFAULT_ENCODING_HEADER}. */
+  encodingHeader?: string;
+  /** gRPC send/receive limit (bytes). Default {@link DEFAULT_MAX_MESSAGE_BYTES}. */
+  maxMessageBytes?: number;
+  /** gRPC channel credentials (TLS). Default: insecure. */
+  credentials?: ChannelCredentials;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedClientOptions {
+  brokers: string[];
+  ackTimeout: number;
+  requestTimeout: number;
+  retryTimeout: number;
+  compression: CompressionMethod | undefined;
+  compressionThreshold: number;
+  encodingHeader: string;
+  maxMessageBytes: number;
+  credentials: ChannelCredentials;
+}
+
+function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw invalidArgument(`options.${name}`, `expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates seeds and options; throws a typed invalid-argument error naming the culprit. */
+export function resolveOptions(brokers: unknown, options: ClientOptions = {}): ResolvedClientOptions {
+  if (!Array.isArray(brokers) || brokers.length === 0) {
+    throw invalidArgument('brokers', 'expected a non-empty array of "host:port" strings');
+  }
+  const seeds = brokers.map((seed, i) => {
+    const parsed = parseBroker(seed, `brokers[${i}]`);
+    return `${parsed.host}:${parsed.port}`;
+  });
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument('options', 'expected an object');
+  }
+  const compression = options.compression;
+  if (compression !== undefined && !COMPRESSION_METHODS.includes(compression)) {
+    throw invalidArgument('options.compression', `expected one of ${COMPRESSION_METHODS.join(', ')}, got ${String(compression)}`);
+  }
+  const encodingHeader = options.encodingHeader ?? DEFAULT_ENCODING_HEADER;
+  if (typeof encodingHeader !== 'string' || encodingHeader === '') {
+    throw invalidArgument('options.encodingHeader', 'expected a non-empty string');
+  }
+  return {
+    brokers: seeds,
+    ackTimeout: positive('ackTimeout', options.ackTimeout, DEFAULT_ACK_TIMEOUT_MS),
+    requestTimeout: positive('requestTimeout', options.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS),
+    retryTimeout: positive('retryTimeout', options.retryTimeout, DEFAULT_RETRY_TIMEOUT_MS, true),
+    compression,
+    compressionThreshold: positive('compressionThreshold', options.compressionThreshold, 0, true),
+    encodingHeader,
+    maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES),
+    credentials: options.credentials ?? grpcCredentials.createInsecure(),
+  };
+}

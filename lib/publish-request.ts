@@ -1,0 +1,86 @@
+/**
+ * Building publish requests: validation at the call site, nothing sent.
+ * {@link LiftbridgeClient.getPublishRequest} uses this; publish and
+ * publishBulk send what it builds.
+ */
+import { invalidArgument } from './errors.js';
+import { AckPolicy } from './message.js';
+import { checkId, checkIndex, checkInt64, checkStreamName, toBytes } from './validate.js';
+
+/** Headers given as a Map or a plain object; values as bytes or strings. */
+export type HeadersInit = ReadonlyMap<string, Uint8Array | string> | Record<string, Uint8Array | string>;
+
+/** Options of one publish. */
+export interface PublishOptions {
+  /** Stream to publish to (required). */
+  stream: string;
+  /** Partition; default 0. */
+  partition?: number;
+  /** Message key. */
+  key?: Uint8Array | string;
+  /** Message headers. */
+  headers?: HeadersInit;
+  /** Ack policy; default LEADER. */
+  ackPolicy?: AckPolicy;
+  /** Correlation id; default a unique id made by the client. Must be unique among requests in flight. */
+  correlationId?: string;
+  /** Optimistic concurrency: the offset the partition must be at (the stream needs it enabled). */
+  expectedOffset?: bigint | number;
+  /** Compress the value with the client's `compression` (when at least `compressionThreshold` bytes). */
+  compress?: boolean;
+}
+
+/** A validated request, ready for publish or publishBulk. Build it with getPublishRequest. */
+export interface PublishRequest {
+  readonly stream: string;
+  readonly partition: number;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  readonly headers: ReadonlyMap<string, Uint8Array>;
+  readonly ackPolicy: AckPolicy;
+  readonly correlationId: string | undefined;
+  /** -1n: no expectation. */
+  readonly expectedOffset: bigint;
+  readonly compress: boolean;
+}
+
+const POLICIES = new Set<string>(Object.values(AckPolicy));
+
+function toHeaderMap(headers: unknown): Map<string, Uint8Array> {
+  const map = new Map<string, Uint8Array>();
+  if (headers === undefined) return map;
+  let entries: Iterable<[unknown, unknown]>;
+  if (headers instanceof Map) entries = headers.entries();
+  else if (headers !== null && typeof headers === 'object') entries = Object.entries(headers);
+  else throw invalidArgument('headers', 'expected a Map or an object of header values');
+  for (const [name, value] of entries) {
+    if (typeof name !== 'string' || name === '') throw invalidArgument('headers', 'header names must be non-empty strings');
+    map.set(name, toBytes(value, `headers["${name}"]`));
+  }
+  return map;
+}
+
+/** Validates `value` and `options` into a {@link PublishRequest}; throws a typed error on bad input. */
+export function buildPublishRequest(value: unknown, options: PublishOptions): PublishRequest {
+  if (options === null || typeof options !== 'object') throw invalidArgument('options', 'expected an object with a stream');
+  const ackPolicy = options.ackPolicy ?? AckPolicy.LEADER;
+  if (!POLICIES.has(ackPolicy)) throw invalidArgument('ackPolicy', `expected LEADER, ALL or NONE, got ${String(ackPolicy)}`);
+  return {
+    stream: checkStreamName(options.stream),
+    partition: options.partition === undefined ? 0 : checkIndex(options.partition, 'partition'),
+    key: options.key === undefined ? new Uint8Array(0) : toBytes(options.key, 'key'),
+    value: toBytes(value, 'value'),
+    headers: toHeaderMap(options.headers),
+    ackPolicy,
+    correlationId: options.correlationId === undefined ? undefined : checkId(options.correlationId, 'correlationId'),
+    expectedOffset: options.expectedOffset === undefined ? -1n : checkInt64(options.expectedOffset, 'expectedOffset'),
+    compress: options.compress === undefined ? false : Boolean(options.compress),
+  };
+}
+
+/** Rough encoded size of a request: enough to refuse what gRPC would refuse. */
+export function approximateSize(request: PublishRequest): number {
+  let size = request.value.byteLength + request.key.byteLength + request.stream.length + 64;
+  for (const [name, value] of request.headers) size += name.length + value.byteLength + 8;
+  return size + (request.correlationId?.length ?? 32);
+}
