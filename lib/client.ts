@@ -6,8 +6,8 @@ import {
   catchError,
   defer,
   filter,
-  map,
   type MonoTypeOperatorFunction,
+  map,
   type Observable,
   of,
   switchMap,
@@ -15,7 +15,14 @@ import {
   timeout,
 } from 'rxjs';
 import { CURSORS_STREAM, cursorPartition } from './cursors.js';
-import { ErrorCode, LiftbridgeError, closedError, invalidArgument, isLiftbridgeError } from './errors.js';
+import {
+  closedError,
+  ErrorCode,
+  invalidArgument,
+  isLiftbridgeError,
+  LiftbridgeError,
+} from './errors.js';
+import { retryWithBackoff } from './internal/backoff.js';
 import { Cluster } from './internal/cluster.js';
 import type {
   CreateStreamRequest,
@@ -27,10 +34,13 @@ import { fromInt64, toInt64 } from './internal/grpc/codec.js';
 import { Publisher } from './internal/publisher.js';
 import type { Ack, Message } from './message.js';
 import { type ClusterMetadata, type PartitionInfo, toPartitionInfo } from './metadata/metadata.js';
-import { subscribeMessages, type SubscribeOptions } from './observables/subscribe.js';
+import { type SubscribeOptions, subscribeMessages } from './observables/subscribe.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveOptions } from './options.js';
-import { buildPublishRequest, type PublishOptions, type PublishRequest } from './publish-request.js';
-import { retryWithBackoff } from './internal/backoff.js';
+import {
+  buildPublishRequest,
+  type PublishOptions,
+  type PublishRequest,
+} from './publish-request.js';
 import {
   checkDuration,
   checkId,
@@ -99,13 +109,21 @@ export interface SinglePublishOptions extends PublishOptions {
 /** Partitions and limits the server accepts from us (the server trusts its clients). */
 const MAX_PARTITIONS = 4096;
 
-function nullableInt64(value: bigint | number | undefined, name: string): NullableInt64 | undefined {
+function nullableInt64(
+  value: bigint | number | undefined,
+  name: string,
+): NullableInt64 | undefined {
   return value === undefined ? undefined : { value: toInt64(checkInt64(value, name)) };
 }
 function nullableMs(value: number | undefined, name: string): NullableInt64 | undefined {
   return value === undefined ? undefined : { value: toInt64(BigInt(checkDuration(value, name))) };
 }
-function nullableInt32(value: number | undefined, name: string, min: number, max: number): NullableInt32 | undefined {
+function nullableInt32(
+  value: number | undefined,
+  name: string,
+  min: number,
+  max: number,
+): NullableInt32 | undefined {
   return value === undefined ? undefined : { value: checkInt(value, name, min, max) };
 }
 function nullableBool(value: boolean | undefined, name: string): NullableBool | undefined {
@@ -116,7 +134,8 @@ function nullableBool(value: boolean | undefined, name: string): NullableBool | 
 
 function checkPartitionList(partitions: unknown, name: string): number[] {
   if (partitions === undefined) return [];
-  if (!Array.isArray(partitions)) throw invalidArgument(name, 'expected an array of partition numbers');
+  if (!Array.isArray(partitions))
+    throw invalidArgument(name, 'expected an array of partition numbers');
   return partitions.map((p, i) => checkIndex(p, `${name}[${i}]`));
 }
 
@@ -183,7 +202,8 @@ export class LiftbridgeClient {
         )
         .pipe(
           map((res) => {
-            if (!res.metadata) throw new LiftbridgeError(ErrorCode.NotFound, `no metadata for ${name}/${index}`);
+            if (!res.metadata)
+              throw new LiftbridgeError(ErrorCode.NotFound, `no metadata for ${name}/${index}`);
             return toPartitionInfo(res.metadata);
           }),
         );
@@ -198,11 +218,16 @@ export class LiftbridgeClient {
   createStream(name: string, options: CreateStreamOptions = {}): Observable<void> {
     return this.guard(() => {
       const stream = checkStreamName(name, 'name');
-      if (options === null || typeof options !== 'object') throw invalidArgument('options', 'expected an object');
-      const partitions = options.partitions === undefined ? 1 : checkInt(options.partitions, 'partitions', 1, MAX_PARTITIONS);
+      if (options === null || typeof options !== 'object')
+        throw invalidArgument('options', 'expected an object');
+      const partitions =
+        options.partitions === undefined
+          ? 1
+          : checkInt(options.partitions, 'partitions', 1, MAX_PARTITIONS);
       let rf = 1;
       if (options.replicationFactor === 'all' || options.replicationFactor === -1) rf = -1;
-      else if (options.replicationFactor !== undefined) rf = checkInt(options.replicationFactor, 'replicationFactor', 1, 1000);
+      else if (options.replicationFactor !== undefined)
+        rf = checkInt(options.replicationFactor, 'replicationFactor', 1, 1000);
       const request: CreateStreamRequest = {
         name: stream,
         subject: options.subject === undefined ? stream : checkSubject(options.subject),
@@ -217,12 +242,23 @@ export class LiftbridgeClient {
         cleanerInterval: nullableMs(options.cleanerInterval, 'cleanerInterval'),
         segmentMaxBytes: nullableInt64(options.segmentMaxBytes, 'segmentMaxBytes'),
         segmentMaxAge: nullableMs(options.segmentMaxAge, 'segmentMaxAge'),
-        compactMaxGoroutines: nullableInt32(options.compactMaxGoroutines, 'compactMaxGoroutines', 1, 1024),
+        compactMaxGoroutines: nullableInt32(
+          options.compactMaxGoroutines,
+          'compactMaxGoroutines',
+          1,
+          1024,
+        ),
         compactEnabled: nullableBool(options.compactEnabled, 'compactEnabled'),
         autoPauseTime: nullableMs(options.autoPauseTime, 'autoPauseTime'),
-        autoPauseDisableIfSubscribers: nullableBool(options.autoPauseDisableIfSubscribers, 'autoPauseDisableIfSubscribers'),
+        autoPauseDisableIfSubscribers: nullableBool(
+          options.autoPauseDisableIfSubscribers,
+          'autoPauseDisableIfSubscribers',
+        ),
         minIsr: nullableInt32(options.minIsr, 'minIsr', 1, 1000),
-        optimisticConcurrencyControl: nullableBool(options.optimisticConcurrencyControl, 'optimisticConcurrencyControl'),
+        optimisticConcurrencyControl: nullableBool(
+          options.optimisticConcurrencyControl,
+          'optimisticConcurrencyControl',
+        ),
         encryption: nullableBool(options.encryption, 'encryption'),
       };
       for (const [key, value] of Object.entries(optional)) {
@@ -250,7 +286,8 @@ export class LiftbridgeClient {
           info !== undefined &&
           info.partitions.size === partitions &&
           [...info.partitions.values()].every((p) => p.leader !== undefined);
-        if (!ready) throw new LiftbridgeError(ErrorCode.Unavailable, `stream "${stream}" has no leader yet`);
+        if (!ready)
+          throw new LiftbridgeError(ErrorCode.Unavailable, `stream "${stream}" has no leader yet`);
         return undefined;
       }),
       retryWithBackoff({
@@ -266,10 +303,12 @@ export class LiftbridgeClient {
       const stream = checkStreamName(name, 'name');
       return this.cluster
         .anyBroker((conn, attempt) =>
-          conn.unary('DeleteStream', { name: stream }, { timeoutMs: this.options.requestTimeout }).pipe(
-            map(() => undefined),
-            doneOnRetry(attempt, ErrorCode.NotFound),
-          ),
+          conn
+            .unary('DeleteStream', { name: stream }, { timeoutMs: this.options.requestTimeout })
+            .pipe(
+              map(() => undefined),
+              doneOnRetry(attempt, ErrorCode.NotFound),
+            ),
         )
         .pipe(map(() => undefined));
     });
@@ -323,7 +362,9 @@ export class LiftbridgeClient {
    * completes without an Ack once sent.
    */
   publish(value: Uint8Array | string, options: SinglePublishOptions): Observable<Ack> {
-    return defer(() => this.publishRequest(buildPublishRequest(value, options), options.ackTimeout));
+    return defer(() =>
+      this.publishRequest(buildPublishRequest(value, options), options.ackTimeout),
+    );
   }
 
   /** Sends a request built by getPublishRequest; emits its Ack (see publish). */
@@ -336,7 +377,11 @@ export class LiftbridgeClient {
    * publish stream (used by publishBulk's `wait: false`).
    * @internal
    */
-  sendRequest(request: PublishRequest, ackTimeout?: number, onWritten?: () => void): Observable<Ack> {
+  sendRequest(
+    request: PublishRequest,
+    ackTimeout?: number,
+    onWritten?: () => void,
+  ): Observable<Ack> {
     return this.guard(() => {
       const wait = ackTimeout ?? this.options.ackTimeout;
       return this.publisher.publish(request, onWritten).pipe(ackDeadline(wait, request));
@@ -369,7 +414,8 @@ export class LiftbridgeClient {
 
   /** The `__cursors` partition holding a cursor, from metadata. */
   private cursorHome(stream: string, partition: number, cursorId: string): Observable<number> {
-    const fromMetadata = (md: ClusterMetadata | undefined) => md?.streams.get(CURSORS_STREAM)?.partitions.size;
+    const fromMetadata = (md: ClusterMetadata | undefined) =>
+      md?.streams.get(CURSORS_STREAM)?.partitions.size;
     const known = fromMetadata(this.cluster.metadata);
     const count$ = known
       ? of(known)
@@ -388,7 +434,12 @@ export class LiftbridgeClient {
   }
 
   /** Stores `offset` (the last processed message) in cursor `cursorId`. Emits once when stored. */
-  setCursor(stream: string, partition: number, cursorId: string, offset: bigint | number): Observable<void> {
+  setCursor(
+    stream: string,
+    partition: number,
+    cursorId: string,
+    offset: bigint | number,
+  ): Observable<void> {
     return this.guard(() => {
       const name = checkStreamName(stream);
       const index = checkIndex(partition, 'partition');

@@ -81,6 +81,10 @@ export function decompress(value: Uint8Array, method: CompressionMethod): Uint8A
   try {
     return codecOf(method).decompress(value);
   } catch (err) {
-    throw new LiftbridgeError(ErrorCode.DecompressionFailed, `cannot decompress a ${method} value`, { cause: err });
+    throw new LiftbridgeError(
+      ErrorCode.DecompressionFailed,
+      `cannot decompress a ${method} value`,
+      { cause: err },
+    );
   }
 }

@@ -34,6 +34,11 @@ export function crc32(bytes: Uint8Array): number {
 }
 
 /** The `__cursors` partition holding a cursor, given the partition count of `__cursors`. */
-export function cursorPartition(cursorId: string, stream: string, partition: number, partitions: number): number {
+export function cursorPartition(
+  cursorId: string,
+  stream: string,
+  partition: number,
+  partitions: number,
+): number {
   return crc32(Buffer.from(`${cursorId},${stream},${partition}`)) % partitions;
 }

@@ -3,8 +3,8 @@
  * This file is the whole public API.
  */
 export {
-  LiftbridgeClient,
   type CreateStreamOptions,
+  LiftbridgeClient,
   type PauseStreamOptions,
   type SetReadonlyOptions,
   type SinglePublishOptions,
@@ -13,14 +13,14 @@ export {
   COMPRESSION_METHODS,
   type CompressionMethod,
 } from './compression.js';
-export { CURSORS_STREAM, cursorPartition, crc32 } from './cursors.js';
+export { CURSORS_STREAM, crc32, cursorPartition } from './cursors.js';
 export {
   ErrorCode,
-  LiftbridgeError,
   isLiftbridgeError,
+  LiftbridgeError,
   type LiftbridgeErrorOptions,
 } from './errors.js';
-export { AckPolicy, type Ack, type Message } from './message.js';
+export { type Ack, AckPolicy, type Message } from './message.js';
 export type {
   BrokerInfo,
   ClusterMetadata,
@@ -30,22 +30,22 @@ export type {
 } from './metadata/metadata.js';
 export type { SubscribeOptions } from './observables/subscribe.js';
 export {
-  publishBulk,
-  publishBulkSettled,
   PublishBulkError,
   type PublishBulkErrorOptions,
   type PublishBulkOptions,
   type PublishFailure,
   type PublishOutcome,
+  publishBulk,
+  publishBulkSettled,
 } from './operators/publish-bulk.js';
 export {
+  type ClientOptions,
   DEFAULT_ACK_TIMEOUT_MS,
   DEFAULT_BULK_CONCURRENCY,
   DEFAULT_ENCODING_HEADER,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY_TIMEOUT_MS,
-  type ClientOptions,
 } from './options.js';
 export { StartPosition, StopPosition } from './positions.js';
 export type { HeadersInit, PublishOptions, PublishRequest } from './publish-request.js';

@@ -89,14 +89,20 @@ export function bytes(value: Uint8Array | undefined): Uint8Array {
   return value instanceof Uint8Array ? value : EMPTY;
 }
 
-export function toHeaders(raw: { [key: string]: Uint8Array } | null | undefined): Map<string, Uint8Array> {
+export function toHeaders(
+  raw: { [key: string]: Uint8Array } | null | undefined,
+): Map<string, Uint8Array> {
   const headers = new Map<string, Uint8Array>();
   if (raw) for (const key of Object.keys(raw)) headers.set(key, bytes(raw[key]));
   return headers;
 }
 
 /** Wire message -> public Message (value as given: decompression happens in subscribe). */
-export function toMessage(raw: Message__Decoded, value: Uint8Array, headers: Map<string, Uint8Array>): Message {
+export function toMessage(
+  raw: Message__Decoded,
+  value: Uint8Array,
+  headers: Map<string, Uint8Array>,
+): Message {
   return {
     stream: raw.stream,
     partition: raw.partition,

@@ -4,8 +4,8 @@
  */
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import { COMPRESSION_METHODS, type CompressionMethod } from './compression.js';
 import { invalidArgument } from './errors.js';
-import { type CompressionMethod, COMPRESSION_METHODS } from './compression.js';
 import { parseBroker } from './validate.js';
 
 /** Default ack wait of publish and publishBulk, in milliseconds. */
@@ -54,16 +54,32 @@ export interface ResolvedClientOptions {
   credentials: ChannelCredentials;
 }
 
-function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
+function positive(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  allowZero = false,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw invalidArgument(`options.${name}`, `expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`);
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0)
+  ) {
+    throw invalidArgument(
+      `options.${name}`,
+      `expected a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`,
+    );
   }
   return value;
 }
 
 /** Validates seeds and options; throws a typed invalid-argument error naming the culprit. */
-export function resolveOptions(brokers: unknown, options: ClientOptions = {}): ResolvedClientOptions {
+export function resolveOptions(
+  brokers: unknown,
+  options: ClientOptions = {},
+): ResolvedClientOptions {
   if (!Array.isArray(brokers) || brokers.length === 0) {
     throw invalidArgument('brokers', 'expected a non-empty array of "host:port" strings');
   }
@@ -76,7 +92,10 @@ export function resolveOptions(brokers: unknown, options: ClientOptions = {}): R
   }
   const compression = options.compression;
   if (compression !== undefined && !COMPRESSION_METHODS.includes(compression)) {
-    throw invalidArgument('options.compression', `expected one of ${COMPRESSION_METHODS.join(', ')}, got ${String(compression)}`);
+    throw invalidArgument(
+      'options.compression',
+      `expected one of ${COMPRESSION_METHODS.join(', ')}, got ${String(compression)}`,
+    );
   }
   const encodingHeader = options.encodingHeader ?? DEFAULT_ENCODING_HEADER;
   if (typeof encodingHeader !== 'string' || encodingHeader === '') {
@@ -90,7 +109,11 @@ export function resolveOptions(brokers: unknown, options: ClientOptions = {}): R
     compression,
     compressionThreshold: positive('compressionThreshold', options.compressionThreshold, 0, true),
     encodingHeader,
-    maxMessageBytes: positive('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES),
+    maxMessageBytes: positive(
+      'maxMessageBytes',
+      options.maxMessageBytes,
+      DEFAULT_MAX_MESSAGE_BYTES,
+    ),
     credentials: options.credentials ?? grpcCredentials.createInsecure(),
   };
 }

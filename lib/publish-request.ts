@@ -8,7 +8,9 @@ import { AckPolicy } from './message.js';
 import { checkId, checkIndex, checkInt64, checkStreamName, toBytes } from './validate.js';
 
 /** Headers given as a Map or a plain object; values as bytes or strings. */
-export type HeadersInit = ReadonlyMap<string, Uint8Array | string> | Record<string, Uint8Array | string>;
+export type HeadersInit =
+  | ReadonlyMap<string, Uint8Array | string>
+  | Record<string, Uint8Array | string>;
 
 /** Options of one publish. */
 export interface PublishOptions {
@@ -54,7 +56,8 @@ function toHeaderMap(headers: unknown): Map<string, Uint8Array> {
   else if (headers !== null && typeof headers === 'object') entries = Object.entries(headers);
   else throw invalidArgument('headers', 'expected a Map or an object of header values');
   for (const [name, value] of entries) {
-    if (typeof name !== 'string' || name === '') throw invalidArgument('headers', 'header names must be non-empty strings');
+    if (typeof name !== 'string' || name === '')
+      throw invalidArgument('headers', 'header names must be non-empty strings');
     map.set(name, toBytes(value, `headers["${name}"]`));
   }
   return map;
@@ -62,9 +65,11 @@ function toHeaderMap(headers: unknown): Map<string, Uint8Array> {
 
 /** Validates `value` and `options` into a {@link PublishRequest}; throws a typed error on bad input. */
 export function buildPublishRequest(value: unknown, options: PublishOptions): PublishRequest {
-  if (options === null || typeof options !== 'object') throw invalidArgument('options', 'expected an object with a stream');
+  if (options === null || typeof options !== 'object')
+    throw invalidArgument('options', 'expected an object with a stream');
   const ackPolicy = options.ackPolicy ?? AckPolicy.LEADER;
-  if (!POLICIES.has(ackPolicy)) throw invalidArgument('ackPolicy', `expected LEADER, ALL or NONE, got ${String(ackPolicy)}`);
+  if (!POLICIES.has(ackPolicy))
+    throw invalidArgument('ackPolicy', `expected LEADER, ALL or NONE, got ${String(ackPolicy)}`);
   return {
     stream: checkStreamName(options.stream),
     partition: options.partition === undefined ? 0 : checkIndex(options.partition, 'partition'),
@@ -72,8 +77,14 @@ export function buildPublishRequest(value: unknown, options: PublishOptions): Pu
     value: toBytes(value, 'value'),
     headers: toHeaderMap(options.headers),
     ackPolicy,
-    correlationId: options.correlationId === undefined ? undefined : checkId(options.correlationId, 'correlationId'),
-    expectedOffset: options.expectedOffset === undefined ? -1n : checkInt64(options.expectedOffset, 'expectedOffset'),
+    correlationId:
+      options.correlationId === undefined
+        ? undefined
+        : checkId(options.correlationId, 'correlationId'),
+    expectedOffset:
+      options.expectedOffset === undefined
+        ? -1n
+        : checkInt64(options.expectedOffset, 'expectedOffset'),
     compress: options.compress === undefined ? false : Boolean(options.compress),
   };
 }

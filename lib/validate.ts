@@ -15,7 +15,8 @@ export interface BrokerAddress {
 }
 
 export function parseBroker(seed: unknown, name: string): BrokerAddress {
-  if (typeof seed !== 'string') throw invalidArgument(name, `expected a "host:port" string, got ${typeof seed}`);
+  if (typeof seed !== 'string')
+    throw invalidArgument(name, `expected a "host:port" string, got ${typeof seed}`);
   const colon = seed.lastIndexOf(':');
   if (colon <= 0) throw invalidArgument(name, `"${seed}" is not "host:port" (missing port)`);
   let host = seed.slice(0, colon);
@@ -31,19 +32,28 @@ export function parseBroker(seed: unknown, name: string): BrokerAddress {
 
 /** A stream name: non-empty, no whitespace, no NATS wildcards, not reserved. */
 export function checkStreamName(name: unknown, argument = 'stream', allowReserved = false): string {
-  if (typeof name !== 'string' || name === '') throw invalidArgument(argument, 'expected a non-empty string');
-  if (/[\s*>]/.test(name)) throw invalidArgument(argument, `"${name}" may not contain whitespace, "*" or ">"`);
+  if (typeof name !== 'string' || name === '')
+    throw invalidArgument(argument, 'expected a non-empty string');
+  if (/[\s*>]/.test(name))
+    throw invalidArgument(argument, `"${name}" may not contain whitespace, "*" or ">"`);
   if (!allowReserved && name.startsWith('__')) {
-    throw invalidArgument(argument, `"${name}" is reserved (names starting with "__" belong to the server)`);
+    throw invalidArgument(
+      argument,
+      `"${name}" is reserved (names starting with "__" belong to the server)`,
+    );
   }
   return name;
 }
 
 /** A NATS subject to publish on: non-empty tokens, no wildcards, no whitespace. */
 export function checkSubject(subject: unknown, argument = 'subject'): string {
-  if (typeof subject !== 'string' || subject === '') throw invalidArgument(argument, 'expected a non-empty string');
+  if (typeof subject !== 'string' || subject === '')
+    throw invalidArgument(argument, 'expected a non-empty string');
   if (/[\s*>]/.test(subject) || subject.split('.').some((t) => t === '')) {
-    throw invalidArgument(argument, `"${subject}" is not a valid NATS subject (no empty tokens, wildcards or spaces)`);
+    throw invalidArgument(
+      argument,
+      `"${subject}" is not a valid NATS subject (no empty tokens, wildcards or spaces)`,
+    );
   }
   return subject;
 }
@@ -51,7 +61,10 @@ export function checkSubject(subject: unknown, argument = 'subject'): string {
 /** A non-negative int32 (partition numbers, counts). */
 export function checkIndex(value: unknown, argument: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_INT32) {
-    throw invalidArgument(argument, `expected an integer from 0 to ${MAX_INT32}, got ${String(value)}`);
+    throw invalidArgument(
+      argument,
+      `expected an integer from 0 to ${MAX_INT32}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -59,7 +72,10 @@ export function checkIndex(value: unknown, argument: string): number {
 /** An int32 in [min, max]. */
 export function checkInt(value: unknown, argument: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArgument(argument, `expected an integer from ${min} to ${max}, got ${String(value)}`);
+    throw invalidArgument(
+      argument,
+      `expected an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -78,7 +94,8 @@ export function checkInt64(value: unknown, argument: string, min: bigint = 0n): 
 
 /** A non-empty string identifier (cursor ids, group ids). */
 export function checkId(value: unknown, argument: string): string {
-  if (typeof value !== 'string' || value === '') throw invalidArgument(argument, 'expected a non-empty string');
+  if (typeof value !== 'string' || value === '')
+    throw invalidArgument(argument, 'expected a non-empty string');
   return value;
 }
 
@@ -88,13 +105,19 @@ const encoder = new TextEncoder();
 export function toBytes(value: unknown, argument: string): Uint8Array {
   if (value instanceof Uint8Array) return value;
   if (typeof value === 'string') return encoder.encode(value);
-  throw invalidArgument(argument, `expected a Uint8Array or a string, got ${value === null ? 'null' : typeof value}`);
+  throw invalidArgument(
+    argument,
+    `expected a Uint8Array or a string, got ${value === null ? 'null' : typeof value}`,
+  );
 }
 
 /** A non-negative duration in milliseconds. */
 export function checkDuration(value: unknown, argument: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw invalidArgument(argument, `expected a whole number of milliseconds >= 0, got ${String(value)}`);
+    throw invalidArgument(
+      argument,
+      `expected a whole number of milliseconds >= 0, got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -49,7 +49,10 @@ export function retryWithBackoff<T>(options: BackoffOptions): MonoTypeOperatorFu
             if (options.progressed?.()) firstFailure = undefined;
             firstFailure ??= now;
             const wait = delayMs(attempt);
-            if (!options.shouldRetry(err, attempt) || now + wait - firstFailure > options.deadlineMs) {
+            if (
+              !options.shouldRetry(err, attempt) ||
+              now + wait - firstFailure > options.deadlineMs
+            ) {
               return throwError(() => err);
             }
             const before = options.beforeRetry?.(err).pipe(catchError(() => of(null))) ?? of(null);

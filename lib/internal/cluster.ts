@@ -4,13 +4,9 @@
  * routing disciplines: any-broker calls (move to another broker when one is
  * unreachable) and leader-bound calls (follow the partition leader).
  */
-import { BehaviorSubject, defer, type Observable, map, of, switchMap, tap, throwError } from 'rxjs';
-import { ErrorCode, LiftbridgeError, closedError, isLiftbridgeError } from '../errors.js';
-import {
-  type ClusterMetadata,
-  leaderAddress,
-  mergeMetadata,
-} from '../metadata/metadata.js';
+import { BehaviorSubject, defer, map, type Observable, of, switchMap, tap, throwError } from 'rxjs';
+import { closedError, ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
+import { type ClusterMetadata, leaderAddress, mergeMetadata } from '../metadata/metadata.js';
 import type { ResolvedClientOptions } from '../options.js';
 import { exponentialDelay, retryWithBackoff } from './backoff.js';
 import { BrokerConnection, type ConnectionSettings } from './grpc/connection.js';
@@ -100,7 +96,8 @@ export class Cluster {
         retryWithBackoff({
           shouldRetry: (err) => retriable(err) && !this.closed,
           deadlineMs: this.options.retryTimeout,
-          delayMs: (n) => (n % Math.max(1, list.length) === 0 ? exponentialDelay(n / list.length) : 0),
+          delayMs: (n) =>
+            n % Math.max(1, list.length) === 0 ? exponentialDelay(n / list.length) : 0,
         }),
       );
     });
@@ -109,7 +106,11 @@ export class Cluster {
   /** FetchMetadata (all streams, or some) from any broker; updates the metadata Subject. */
   refreshMetadata(streams: readonly string[] = []): Observable<ClusterMetadata> {
     return this.anyBroker((conn) =>
-      conn.unary('FetchMetadata', { streams: [...streams] }, { timeoutMs: this.options.requestTimeout }),
+      conn.unary(
+        'FetchMetadata',
+        { streams: [...streams] },
+        { timeoutMs: this.options.requestTimeout },
+      ),
     ).pipe(
       map((raw) => {
         const next = mergeMetadata(this.metadata, raw, streams);
@@ -129,7 +130,9 @@ export class Cluster {
     const pick = (md: ClusterMetadata | undefined): string | undefined => {
       if (!anyIsr) return leaderAddress(md, stream, partition);
       const isr = md?.streams.get(stream)?.partitions.get(partition)?.isr ?? [];
-      const addresses = isr.map((id) => md?.brokers.get(id)?.address).filter((a): a is string => !!a);
+      const addresses = isr
+        .map((id) => md?.brokers.get(id)?.address)
+        .filter((a): a is string => !!a);
       return addresses[Math.floor(Math.random() * addresses.length)];
     };
     const known = pick(this.metadata);
@@ -146,7 +149,10 @@ export class Cluster {
             `stream "${stream}" has no partition ${partition} (it has ${info.partitions.size})`,
           );
         }
-        throw new LiftbridgeError(ErrorCode.Unavailable, `partition ${stream}/${partition} has no leader`);
+        throw new LiftbridgeError(
+          ErrorCode.Unavailable,
+          `partition ${stream}/${partition} has no leader`,
+        );
       }),
     );
   }

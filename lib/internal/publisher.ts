@@ -8,25 +8,22 @@
  * UNAVAILABLE error: the message may or may not have been stored, so it is
  * never reported as acked, and never silently dropped.
  */
-import type { ClientDuplexStream } from '@grpc/grpc-js';
+
 import { randomBytes } from 'node:crypto';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { Observable, Subject, type Subscription, take } from 'rxjs';
-import {
-  type CompressionMethod,
-  compress,
-  prepareCompression,
-} from '../compression.js';
-import { ErrorCode, LiftbridgeError, closedError, invalidArgument } from '../errors.js';
+import { type CompressionMethod, compress, prepareCompression } from '../compression.js';
+import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
 import { ACK_POLICY_WIRE, type Ack, AckPolicy, toAck } from '../message.js';
 import type { ResolvedClientOptions } from '../options.js';
 import { approximateSize, type PublishRequest } from '../publish-request.js';
+import type { Cluster } from './cluster.js';
 import type {
-  PublishRequest as WireRequest,
   PublishResponse__Decoded,
+  PublishRequest as WireRequest,
 } from './grpc/api-types.generated.js';
 import { toInt64 } from './grpc/codec.js';
 import { fromAckError, fromAsyncError, fromGrpcError } from './grpc/status.js';
-import type { Cluster } from './cluster.js';
 
 interface Pending {
   readonly partition: number;
@@ -95,9 +92,13 @@ export class Publisher {
     const entry = this.pending.get(id);
     if (!entry) return; // settled already (timed out, cancelled) or AckPolicy NONE
     if (res.asyncError) {
-      entry.settle(undefined, fromAsyncError(res.asyncError.code, res.asyncError.message, `publish ${id}`));
+      entry.settle(
+        undefined,
+        fromAsyncError(res.asyncError.code, res.asyncError.message, `publish ${id}`),
+      );
     } else if (res.ack) {
-      if (res.ack.ackError !== 0) entry.settle(undefined, fromAckError(res.ack.ackError, `publish ${id}`));
+      if (res.ack.ackError !== 0)
+        entry.settle(undefined, fromAckError(res.ack.ackError, `publish ${id}`));
       else entry.settle(toAck(res.ack, entry.partition, id), undefined);
     }
   }
@@ -106,7 +107,10 @@ export class Publisher {
     let value = request.value;
     let headers: { [key: string]: Uint8Array } | undefined;
     const method: CompressionMethod | undefined = this.options.compression;
-    const compressIt = request.compress && method !== undefined && value.byteLength >= this.options.compressionThreshold;
+    const compressIt =
+      request.compress &&
+      method !== undefined &&
+      value.byteLength >= this.options.compressionThreshold;
     if (request.headers.size > 0 || compressIt) {
       headers = {};
       for (const [name, v] of request.headers) headers[name] = v;

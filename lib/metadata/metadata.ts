@@ -119,7 +119,11 @@ export function mergeMetadata(
 }
 
 /** Address of a partition's leader in `metadata`, if known. */
-export function leaderAddress(metadata: ClusterMetadata | undefined, stream: string, partition: number): string | undefined {
+export function leaderAddress(
+  metadata: ClusterMetadata | undefined,
+  stream: string,
+  partition: number,
+): string | undefined {
   const leader = metadata?.streams.get(stream)?.partitions.get(partition)?.leader;
   return leader === undefined ? undefined : metadata?.brokers.get(leader)?.address;
 }

@@ -17,7 +17,12 @@ import {
   switchMap,
   throwError,
 } from 'rxjs';
-import { type CompressionMethod, decompress, isCompressionMethod, prepareCompression } from '../compression.js';
+import {
+  type CompressionMethod,
+  decompress,
+  isCompressionMethod,
+  prepareCompression,
+} from '../compression.js';
 import { invalidArgument, isLiftbridgeError } from '../errors.js';
 import type { Cluster } from '../internal/cluster.js';
 import type {
@@ -72,13 +77,17 @@ interface Plan {
 }
 
 function plan(stream: unknown, options: SubscribeOptions): Plan {
-  if (options === null || typeof options !== 'object') throw invalidArgument('options', 'expected an object');
+  if (options === null || typeof options !== 'object')
+    throw invalidArgument('options', 'expected an object');
   const name = checkStreamName(stream, 'stream', true);
-  const partition = options.partition === undefined ? 0 : checkIndex(options.partition, 'partition');
+  const partition =
+    options.partition === undefined ? 0 : checkIndex(options.partition, 'partition');
   const start = options.startPosition ?? StartPosition.NEW_ONLY;
   const stop = options.stopPosition ?? StopPosition.ON_CANCEL;
-  if (!(start in StartPosition)) throw invalidArgument('startPosition', `unknown start position ${String(start)}`);
-  if (!(stop in StopPosition)) throw invalidArgument('stopPosition', `unknown stop position ${String(stop)}`);
+  if (!(start in StartPosition))
+    throw invalidArgument('startPosition', `unknown start position ${String(start)}`);
+  if (!(stop in StopPosition))
+    throw invalidArgument('stopPosition', `unknown stop position ${String(stop)}`);
   const request: WireSubscribe = {
     stream: name,
     partition,
@@ -88,26 +97,31 @@ function plan(stream: unknown, options: SubscribeOptions): Plan {
     resume: Boolean(options.resume),
   };
   if (start === 'OFFSET') {
-    if (options.startOffset === undefined) throw invalidArgument('startOffset', 'required with startPosition OFFSET');
+    if (options.startOffset === undefined)
+      throw invalidArgument('startOffset', 'required with startPosition OFFSET');
     request.startOffset = toInt64(checkInt64(options.startOffset, 'startOffset'));
   } else if (options.startOffset !== undefined) {
     throw invalidArgument('startOffset', 'only used with startPosition OFFSET');
   }
   if (start === 'TIMESTAMP') {
-    if (options.startTimestamp === undefined) throw invalidArgument('startTimestamp', 'required with startPosition TIMESTAMP');
+    if (options.startTimestamp === undefined)
+      throw invalidArgument('startTimestamp', 'required with startPosition TIMESTAMP');
     request.startTimestamp = toInt64(checkInt64(options.startTimestamp, 'startTimestamp'));
   }
   let stopOffset: bigint | undefined;
   if (stop === 'OFFSET') {
-    if (options.stopOffset === undefined) throw invalidArgument('stopOffset', 'required with stopPosition OFFSET');
+    if (options.stopOffset === undefined)
+      throw invalidArgument('stopOffset', 'required with stopPosition OFFSET');
     stopOffset = checkInt64(options.stopOffset, 'stopOffset');
     request.stopOffset = toInt64(stopOffset);
   }
   if (stop === 'TIMESTAMP') {
-    if (options.stopTimestamp === undefined) throw invalidArgument('stopTimestamp', 'required with stopPosition TIMESTAMP');
+    if (options.stopTimestamp === undefined)
+      throw invalidArgument('stopTimestamp', 'required with stopPosition TIMESTAMP');
     request.stopTimestamp = toInt64(checkInt64(options.stopTimestamp, 'stopTimestamp'));
   }
-  const cursorId = options.cursorId === undefined ? undefined : checkId(options.cursorId, 'cursorId');
+  const cursorId =
+    options.cursorId === undefined ? undefined : checkId(options.cursorId, 'cursorId');
   if (start === 'RESUME' && cursorId === undefined) {
     throw invalidArgument('cursorId', 'required with startPosition RESUME');
   }
@@ -129,7 +143,11 @@ function grpcCode(err: unknown): number | undefined {
 }
 
 /** The cold Observable behind LiftbridgeClient.subscribe. */
-export function subscribeMessages(ctx: SubscribeContext, stream: string, options: SubscribeOptions = {}): Observable<Message> {
+export function subscribeMessages(
+  ctx: SubscribeContext,
+  stream: string,
+  options: SubscribeOptions = {},
+): Observable<Message> {
   return defer(() => {
     const p = plan(stream, options);
     let last: bigint | undefined;
@@ -152,13 +170,19 @@ export function subscribeMessages(ctx: SubscribeContext, stream: string, options
       return toMessage(raw, value, headers);
     };
     const startRequest: Observable<WireSubscribe> = p.resumeFromCursor
-      ? ctx.fetchCursor(p.stream, p.partition, p.cursorId as string).pipe(
-          map((cursor) =>
-            cursor < 0n
-              ? { ...p.request, startPosition: START_WIRE.EARLIEST }
-              : { ...p.request, startPosition: START_WIRE.OFFSET, startOffset: toInt64(cursor + 1n) },
-          ),
-        )
+      ? ctx
+          .fetchCursor(p.stream, p.partition, p.cursorId as string)
+          .pipe(
+            map((cursor) =>
+              cursor < 0n
+                ? { ...p.request, startPosition: START_WIRE.EARLIEST }
+                : {
+                    ...p.request,
+                    startPosition: START_WIRE.OFFSET,
+                    startOffset: toInt64(cursor + 1n),
+                  },
+            ),
+          )
       : of(p.request);
     const attempt = (base: WireSubscribe) =>
       ctx.cluster.leaderBound(

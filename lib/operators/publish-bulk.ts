@@ -69,22 +69,30 @@ export class PublishBulkError extends LiftbridgeError {
   override name = 'PublishBulkError';
   constructor(readonly failures: readonly PublishFailure[]) {
     const first = failures[0] as PublishFailure;
-    super(first.error.code, `${failures.length} request(s) of the bulk failed; first: ${first.error.message}`, {
-      cause: first.error,
-      retriable: failures.every((f) => f.error.retriable),
-    });
+    super(
+      first.error.code,
+      `${failures.length} request(s) of the bulk failed; first: ${first.error.message}`,
+      {
+        cause: first.error,
+        retriable: failures.every((f) => f.error.retriable),
+      },
+    );
   }
 }
 
 function resolveBulkOptions(options: PublishBulkOptions) {
-  if (options === null || typeof options !== 'object') throw invalidArgument('options', 'expected an object');
+  if (options === null || typeof options !== 'object')
+    throw invalidArgument('options', 'expected an object');
   const concurrency = options.concurrency ?? DEFAULT_BULK_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw invalidArgument('concurrency', `expected a positive integer, got ${String(concurrency)}`);
   }
   const ackTimeout = options.ackTimeout;
   if (ackTimeout !== undefined && (!Number.isFinite(ackTimeout) || ackTimeout <= 0)) {
-    throw invalidArgument('ackTimeout', `expected a positive number of ms, got ${String(ackTimeout)}`);
+    throw invalidArgument(
+      'ackTimeout',
+      `expected a positive number of ms, got ${String(ackTimeout)}`,
+    );
   }
   return { concurrency, ackTimeout, wait: options.wait ?? true };
 }
@@ -144,13 +152,18 @@ export function publishBulkSettled(
           return of({
             type: 'error',
             request,
-            error: invalidArgument('request', 'expected a request built by client.getPublishRequest()'),
+            error: invalidArgument(
+              'request',
+              'expected a request built by client.getPublishRequest()',
+            ),
           });
         }
         return client.sendRequest(request, ackTimeout, onWritten).pipe(
           map((ack): PublishOutcome => ({ type: 'ack', request, ack })),
           defaultIfEmpty<PublishOutcome, PublishOutcome>({ type: 'sent', request }),
-          catchError((err: unknown) => of<PublishOutcome>({ type: 'error', request, error: asLiftbridgeError(err) })),
+          catchError((err: unknown) =>
+            of<PublishOutcome>({ type: 'error', request, error: asLiftbridgeError(err) }),
+          ),
         );
       };
       const outcomes = requests.pipe(
@@ -200,9 +213,15 @@ export function publishBulk(
           if (failFast) throw outcome.error;
           failures.push({ request: outcome.request, error: outcome.error });
         }),
-        filter((outcome): outcome is Extract<PublishOutcome, { type: 'ack' }> => outcome.type === 'ack'),
+        filter(
+          (outcome): outcome is Extract<PublishOutcome, { type: 'ack' }> => outcome.type === 'ack',
+        ),
         map((outcome) => outcome.ack),
-        concatWith(defer(() => (failures.length > 0 ? throwError(() => new PublishBulkError(failures)) : EMPTY))),
+        concatWith(
+          defer(() =>
+            failures.length > 0 ? throwError(() => new PublishBulkError(failures)) : EMPTY,
+          ),
+        ),
       );
     });
 }

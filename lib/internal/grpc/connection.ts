@@ -115,7 +115,13 @@ export class BrokerConnection {
     const def = apiMethods.PublishAsync;
     const { serialize } = codec<ApiMethods['PublishAsync']['request'], never>(def.requestType);
     const { deserialize } = codec<never, ApiMethods['PublishAsync']['response']>(def.responseType);
-    return this.client.makeBidiStreamRequest(def.path, serialize, deserialize, new grpc.Metadata(), {});
+    return this.client.makeBidiStreamRequest(
+      def.path,
+      serialize,
+      deserialize,
+      new grpc.Metadata(),
+      {},
+    );
   }
 
   close(): void {

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// The one test command (npm test, README, .ci/run): type check and compile,
+// generated-code freshness, lint and format, server install, then every spec
+// (unit, marble, protocol and integration against a real Liftbridge).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const started = Date.now();
+
+function step(name, cmd, args, env = {}) {
+  const t0 = Date.now();
+  process.stdout.write(`\n== ${name}\n`);
+  const res = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  if (res.status !== 0) {
+    console.error(`\n== ${name} FAILED (${secs} s)`);
+    process.exit(res.status ?? 1);
+  }
+  process.stdout.write(`== ${name} ok (${secs} s)\n`);
+}
+
+function specs(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...specs(path));
+    else if (entry.endsWith('.spec.js')) out.push(path);
+  }
+  return out.sort();
+}
+
+const filter = process.argv.slice(2);
+const node = process.execPath;
+step('compile (tsc, strict)', node, [
+  join(root, 'node_modules/typescript/bin/tsc'),
+  '-p',
+  'tsconfig.json',
+]);
+step('generated proto types fresh', node, ['.build/scripts/gen-proto.js', '--check']);
+step('lint and format (biome)', node, [
+  join(root, 'node_modules/@biomejs/biome/bin/biome'),
+  'check',
+  '.',
+]);
+step('package build (ESM + CJS)', node, ['scripts/build.mjs']);
+step('test server install', node, ['.build/scripts/testbed/install.js', '--nats']);
+let files = specs(join(root, '.build/spec'));
+if (filter.length > 0) files = files.filter((f) => filter.some((p) => f.includes(p)));
+step(`specs (${files.length} files)`, node, ['--test', '--test-reporter=spec', ...files]);
+console.log(`\nall steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,45 @@
+/**
+ * The cluster helper: 3 Liftbridge nodes beside one nats-server; a partition
+ * leader killed with SIGKILL is replaced by a newly elected one.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { filter, firstValueFrom, lastValueFrom, map, switchMap, take, timeout, timer } from 'rxjs';
+import { LiftbridgeClient } from '../../lib/index.js';
+import { uniqueName, useCluster } from '../helpers/server.js';
+
+describe('cluster test bed', async () => {
+  const cluster = await useCluster();
+  const client = new LiftbridgeClient(cluster.brokers);
+
+  it('cluster - metadata lists 3 brokers on loopback', async () => {
+    const md = await lastValueFrom(client.fetchMetadata());
+    assert.equal(md.brokers.size, 3);
+    assert.deepEqual([...md.brokers.keys()].sort(), ['node0', 'node1', 'node2']);
+    for (const b of md.brokers.values()) assert.equal(b.host, '127.0.0.1');
+  });
+
+  it('cluster - a killed partition leader is replaced by a new one', async () => {
+    const name = uniqueName();
+    await lastValueFrom(client.createStream(name, { replicationFactor: 3 }));
+    const md = await lastValueFrom(client.fetchMetadata([name]));
+    const before = md.streams.get(name)?.partitions.get(0)?.leader;
+    assert.ok(before, 'a leader');
+    const killedAt = Date.now();
+    await cluster.node(before).kill();
+    const after = await firstValueFrom(
+      timer(0, 500).pipe(
+        switchMap(() => client.fetchMetadata([name])),
+        map((m) => m.streams.get(name)?.partitions.get(0)?.leader),
+        filter((leader) => leader !== undefined && leader !== before),
+        take(1),
+        timeout(60_000),
+      ),
+    );
+    assert.notEqual(after, before);
+    console.log(
+      `new leader ${after} elected ${Date.now() - killedAt} ms after kill -9 of ${before}`,
+    );
+    await client.close();
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * The test bed, proven through the project's own gRPC layer: a real
+ * Liftbridge node on loopback, metadata, a stream with a leader, a message
+ * read back with its empty server headers and lossless int64 fields.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lastValueFrom, toArray } from 'rxjs';
+import { type Ack, StartPosition, StopPosition } from '../../lib/index.js';
+import { LiftbridgeNode } from '../../scripts/testbed/node.js';
+import { uniqueName, useServer } from '../helpers/server.js';
+import { listeningAddresses } from '../helpers/sockets.js';
+
+describe('test bed', async () => {
+  const server = await useServer();
+  const client = server.client();
+
+  it('test bed - FetchMetadata returns the broker at its 127.0.0.1 address', async () => {
+    const md = await lastValueFrom(client.fetchMetadata());
+    const brokers = [...md.brokers.values()];
+    assert.ok(brokers.length >= 1);
+    for (const b of brokers) assert.equal(b.host, '127.0.0.1');
+    assert.ok(brokers.some((b) => server.brokers.includes(b.address)));
+  });
+
+  it('test bed - CreateStream then FetchMetadata shows the stream with a leader', async () => {
+    const name = uniqueName();
+    await lastValueFrom(client.createStream(name, { partitions: 2 }));
+    const md = await lastValueFrom(client.fetchMetadata([name]));
+    const stream = md.streams.get(name);
+    assert.ok(stream, 'stream in metadata');
+    assert.equal(stream.partitions.size, 2);
+    for (const p of stream.partitions.values()) {
+      assert.ok(p.leader && md.brokers.has(p.leader), `partition ${p.id} has a known leader`);
+    }
+  });
+
+  it('test bed - a message read back keeps empty header values and lossless int64 fields', async () => {
+    const name = uniqueName();
+    await lastValueFrom(client.createStream(name));
+    const acks: Ack[] = [];
+    for (let i = 0; i < 5; i++) {
+      acks.push(
+        await lastValueFrom(
+          client.publish(`v${i}`, { stream: name, headers: { empty: '', x: 'y' } }),
+        ),
+      );
+    }
+    const messages = await lastValueFrom(
+      client
+        .subscribe(name, {
+          startPosition: StartPosition.EARLIEST,
+          stopPosition: StopPosition.LATEST,
+        })
+        .pipe(toArray()),
+    );
+    assert.equal(messages.length, 5);
+    messages.forEach((m, i) => {
+      assert.equal(m.offset, BigInt(i));
+      assert.equal(typeof m.offset, 'bigint');
+      assert.deepEqual(m.headers.get('empty'), new Uint8Array(0));
+      assert.ok(m.headers.get('empty') instanceof Uint8Array);
+      assert.ok(m.headers.has('reply'), 'server-added reply header');
+      assert.equal(Buffer.from(m.headers.get('x') ?? []).toString(), 'y');
+      // Nanosecond timestamps exceed 2^53: equal to the ack's to the last digit.
+      assert.ok(m.timestamp > 2n ** 53n);
+      assert.equal(m.timestamp, acks[i]?.receptionTimestamp);
+    });
+    // A lossy double conversion would round every timestamp to a multiple of 256.
+    assert.ok(messages.some((m) => m.timestamp % 256n !== 0n));
+  });
+
+  it('test bed - the node listens on loopback only', { skip: !server.node }, () => {
+    const pid = server.node?.pid;
+    assert.ok(pid);
+    const addresses = listeningAddresses(pid);
+    assert.ok(addresses.length >= 2, `gRPC and NATS listeners: ${addresses.join(', ')}`);
+    for (const a of addresses) assert.match(a, /^127\.0\.0\.1:/);
+  });
+
+  it('test bed - stop() ends the process and removes the data dir', async () => {
+    const node = await LiftbridgeNode.start();
+    const pid = node.pid;
+    assert.ok(pid);
+    await node.stop();
+    assert.throws(() => process.kill(pid, 0), /ESRCH/);
+    const { existsSync } = await import('node:fs');
+    assert.equal(existsSync(node.workDir), false);
+  });
+});
