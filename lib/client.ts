@@ -12,8 +12,8 @@ import {
   of,
   switchMap,
   throwError,
-  timeout,
 } from 'rxjs';
+import { warmLzma } from './compression.js';
 import { CURSORS_STREAM, cursorPartition } from './cursors.js';
 import {
   closedError,
@@ -22,6 +22,7 @@ import {
   isLiftbridgeError,
   LiftbridgeError,
 } from './errors.js';
+import { ackDeadline } from './internal/ack-deadline.js';
 import { retryWithBackoff } from './internal/backoff.js';
 import { Cluster } from './internal/cluster.js';
 import type {
@@ -163,6 +164,8 @@ export class LiftbridgeClient {
     this.options = resolveOptions(brokers, options);
     this.cluster = new Cluster(this.options);
     this.publisher = new Publisher(this.cluster, this.options);
+    // Subscribers decode lzma values synchronously: load the optional codec early.
+    void warmLzma();
   }
 
   /** The current cluster metadata: replays the latest snapshot, then every refresh; completes on close. */
@@ -175,8 +178,13 @@ export class LiftbridgeClient {
     return this.cluster.closed;
   }
 
+  /**
+   * Builds an operation now (so argument checks throw at the call site) and
+   * returns it cold, failing with CLIENT_CLOSED if subscribed after close().
+   */
   private guard<T>(build: () => Observable<T>): Observable<T> {
-    return defer(() => (this.cluster.closed ? throwError(closedError) : build()));
+    const operation = build();
+    return defer(() => (this.cluster.closed ? throwError(closedError) : operation));
   }
 
   /** Fetches metadata of all streams (or those named) and updates metadata$. */
@@ -362,9 +370,7 @@ export class LiftbridgeClient {
    * completes without an Ack once sent.
    */
   publish(value: Uint8Array | string, options: SinglePublishOptions): Observable<Ack> {
-    return defer(() =>
-      this.publishRequest(buildPublishRequest(value, options), options.ackTimeout),
-    );
+    return this.publishRequest(buildPublishRequest(value, options), options?.ackTimeout);
   }
 
   /** Sends a request built by getPublishRequest; emits its Ack (see publish). */
@@ -414,6 +420,10 @@ export class LiftbridgeClient {
 
   /** The `__cursors` partition holding a cursor, from metadata. */
   private cursorHome(stream: string, partition: number, cursorId: string): Observable<number> {
+    return defer(() => this.cursorHomeNow(stream, partition, cursorId));
+  }
+
+  private cursorHomeNow(stream: string, partition: number, cursorId: string): Observable<number> {
     const fromMetadata = (md: ClusterMetadata | undefined) =>
       md?.streams.get(CURSORS_STREAM)?.partitions.size;
     const known = fromMetadata(this.cluster.metadata);
@@ -495,21 +505,6 @@ export class LiftbridgeClient {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-/** Errors with ACK_TIMEOUT when no ack arrives within `ms`. */
-function ackDeadline(ms: number, request: PublishRequest): MonoTypeOperatorFunction<Ack> {
-  return timeout({
-    first: ms,
-    with: () =>
-      throwError(
-        () =>
-          new LiftbridgeError(
-            ErrorCode.AckTimeout,
-            `no ack within ${ms} ms for a message to ${request.stream}/${request.partition}; it may or may not be stored`,
-          ),
-      ),
-  });
 }
 
 /**

@@ -32,6 +32,7 @@ interface XzModule {
 
 let lzmaCodec: Codec | undefined;
 let lzmaLoading: Promise<Codec> | undefined;
+let lzmaMissing = false;
 
 function loadLzma(): Promise<Codec> {
   lzmaLoading ??= import('@napi-rs/lzma/xz').then(
@@ -45,6 +46,7 @@ function loadLzma(): Promise<Codec> {
     },
     (err: unknown) => {
       lzmaLoading = undefined;
+      lzmaMissing = true;
       throw new LiftbridgeError(
         ErrorCode.InvalidArgument,
         'compression "lzma" needs the optional dependency @napi-rs/lzma: npm install @napi-rs/lzma',
@@ -58,6 +60,18 @@ function loadLzma(): Promise<Codec> {
 /** True when `method` names a supported compression method. */
 export function isCompressionMethod(method: string): method is CompressionMethod {
   return (COMPRESSION_METHODS as readonly string[]).includes(method);
+}
+
+/**
+ * Starts loading the lzma codec if it may be needed and is not settled yet;
+ * resolves when it is loaded or known to be missing. Never rejects.
+ */
+export function warmLzma(): Promise<void> | undefined {
+  if (lzmaCodec || lzmaMissing) return undefined;
+  return loadLzma().then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /** Makes the codec of `method` available synchronously (loads lzma once). */

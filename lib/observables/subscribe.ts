@@ -21,10 +21,9 @@ import {
   type CompressionMethod,
   decompress,
   isCompressionMethod,
-  prepareCompression,
+  warmLzma,
 } from '../compression.js';
 import { invalidArgument, isLiftbridgeError } from '../errors.js';
-import type { Cluster } from '../internal/cluster.js';
 import type {
   Message__Decoded,
   SubscribeRequest as WireSubscribe,
@@ -59,8 +58,23 @@ export interface SubscribeOptions {
   resume?: boolean;
 }
 
+/** One broker's Subscribe call (BrokerConnection, or a fake in marble specs). */
+export interface SubscribeTransport {
+  subscribe(request: WireSubscribe, phase: () => CallPhase): Observable<Message__Decoded>;
+}
+
+/** Leader routing (Cluster, or a fake in marble specs). */
+export interface SubscribeRouting {
+  leaderBound<T>(
+    stream: string,
+    partition: number,
+    call: (conn: SubscribeTransport) => Observable<T>,
+    options?: { anyIsr?: boolean; progressed?: () => boolean },
+  ): Observable<T>;
+}
+
 export interface SubscribeContext {
-  cluster: Cluster;
+  cluster: SubscribeRouting;
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint>;
   encodingHeader: string;
 }
@@ -148,8 +162,8 @@ export function subscribeMessages(
   stream: string,
   options: SubscribeOptions = {},
 ): Observable<Message> {
+  const p = plan(stream, options);
   return defer(() => {
-    const p = plan(stream, options);
     let last: bigint | undefined;
     let progressed = false;
     const decode = (raw: Message__Decoded): Message => {
@@ -170,19 +184,17 @@ export function subscribeMessages(
       return toMessage(raw, value, headers);
     };
     const startRequest: Observable<WireSubscribe> = p.resumeFromCursor
-      ? ctx
-          .fetchCursor(p.stream, p.partition, p.cursorId as string)
-          .pipe(
-            map((cursor) =>
-              cursor < 0n
-                ? { ...p.request, startPosition: START_WIRE.EARLIEST }
-                : {
-                    ...p.request,
-                    startPosition: START_WIRE.OFFSET,
-                    startOffset: toInt64(cursor + 1n),
-                  },
-            ),
-          )
+      ? ctx.fetchCursor(p.stream, p.partition, p.cursorId as string).pipe(
+          map((cursor) =>
+            cursor < 0n
+              ? { ...p.request, startPosition: START_WIRE.EARLIEST }
+              : {
+                  ...p.request,
+                  startPosition: START_WIRE.OFFSET,
+                  startOffset: toInt64(cursor + 1n),
+                },
+          ),
+        )
       : of(p.request);
     const attempt = (base: WireSubscribe) =>
       ctx.cluster.leaderBound(
@@ -198,7 +210,7 @@ export function subscribeMessages(
             let handshake = false;
             const phase = (): CallPhase => (handshake ? 'subscribe-stream' : 'subscribe-setup');
             return conn.subscribe(request, phase).pipe(
-              filter((raw) => {
+              filter(() => {
                 if (handshake) return true;
                 handshake = true;
                 return false;
@@ -214,7 +226,9 @@ export function subscribeMessages(
           },
         },
       );
-    const lzmaReady = from(prepareCompression('lzma').catch(() => undefined));
+    // Decoding is synchronous: have the lzma codec loaded (or known missing) first.
+    const warming = warmLzma();
+    const lzmaReady = warming ? from(warming) : of(undefined);
     return lzmaReady.pipe(
       switchMap(() => startRequest),
       switchMap((base) => {

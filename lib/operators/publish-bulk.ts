@@ -21,11 +21,19 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import type { LiftbridgeClient } from '../client.js';
 import { ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
 import type { Ack } from '../message.js';
 import { DEFAULT_BULK_CONCURRENCY } from '../options.js';
 import type { PublishRequest } from '../publish-request.js';
+
+/** What publishBulk needs of a client: LiftbridgeClient, or the testing kit's fake. */
+export interface RequestSender {
+  sendRequest(
+    request: PublishRequest,
+    ackTimeout?: number,
+    onWritten?: () => void,
+  ): Observable<Ack>;
+}
 
 /** Options of publishBulk and publishBulkSettled. */
 export interface PublishBulkOptions {
@@ -129,7 +137,7 @@ function asLiftbridgeError(err: unknown): LiftbridgeError {
  * ```
  */
 export function publishBulkSettled(
-  client: LiftbridgeClient,
+  client: RequestSender,
   options: PublishBulkOptions = {},
 ): OperatorFunction<PublishRequest, PublishOutcome> {
   const { concurrency, ackTimeout, wait } = resolveBulkOptions(options);
@@ -198,7 +206,7 @@ export function publishBulkSettled(
  * ```
  */
 export function publishBulk(
-  client: LiftbridgeClient,
+  client: RequestSender,
   options: PublishBulkErrorOptions = {},
 ): OperatorFunction<PublishRequest, Ack> {
   const failFast = Boolean(options.failFast);
