@@ -13,7 +13,6 @@ import {
   switchMap,
   throwError,
 } from 'rxjs';
-import { warmLzma } from './compression.js';
 import { CURSORS_STREAM, cursorPartition } from './cursors.js';
 import {
   closedError,
@@ -164,8 +163,6 @@ export class LiftbridgeClient {
     this.options = resolveOptions(brokers, options);
     this.cluster = new Cluster(this.options);
     this.publisher = new Publisher(this.cluster, this.options);
-    // Subscribers decode lzma values synchronously: load the optional codec early.
-    void warmLzma();
   }
 
   /** The current cluster metadata: replays the latest snapshot, then every refresh; completes on close. */

@@ -1,11 +1,12 @@
 /**
  * Message value compression, byte-compatible with Gufo Liftbridge: `zlib` is
  * the zlib container (Python's `zlib.compress`), `lzma` the xz container
- * (Python's `lzma.compress`). The method travels in a header
- * (`X-Msg-Encoding` by default) and subscribers decompress transparently.
+ * (Python's `lzma.compress`: preset 6, CRC-64 check). The method travels in a
+ * header (`X-Msg-Encoding` by default); subscribers decompress transparently.
  *
- * zlib comes with Node; lzma needs the optional peer dependency
- * `@napi-rs/lzma`, loaded on first use.
+ * zlib comes with Node and runs synchronously. lzma uses liblzma through the
+ * optional peer dependency `lzma-native` (the library Python's lzma module
+ * wraps, so the bytes are identical), loaded on first use; it is asynchronous.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { ErrorCode, LiftbridgeError } from './errors.js';
@@ -15,41 +16,24 @@ export const COMPRESSION_METHODS = ['zlib', 'lzma'] as const;
 /** One of {@link COMPRESSION_METHODS}. */
 export type CompressionMethod = (typeof COMPRESSION_METHODS)[number];
 
-interface Codec {
-  compress(value: Uint8Array): Uint8Array;
-  decompress(value: Uint8Array): Uint8Array;
+interface LzmaNative {
+  compress(input: Uint8Array, options: { preset: number; check: number }): Promise<Buffer>;
+  decompress(input: Uint8Array): Promise<Buffer>;
+  CHECK_CRC64: number;
 }
 
-const zlibCodec: Codec = {
-  compress: (value) => deflateSync(value),
-  decompress: (value) => inflateSync(value),
-};
+let lzmaLoading: Promise<LzmaNative> | undefined;
 
-interface XzModule {
-  compressSync(input: Uint8Array): Buffer;
-  decompressSync(input: Uint8Array): Buffer;
-}
-
-let lzmaCodec: Codec | undefined;
-let lzmaLoading: Promise<Codec> | undefined;
-let lzmaMissing = false;
-
-function loadLzma(): Promise<Codec> {
-  lzmaLoading ??= import('@napi-rs/lzma/xz').then(
-    (mod: XzModule | { default: XzModule }) => {
-      const xz = 'compressSync' in mod ? mod : mod.default;
-      lzmaCodec = {
-        compress: (value) => xz.compressSync(value),
-        decompress: (value) => xz.decompressSync(value),
-      };
-      return lzmaCodec;
-    },
+function loadLzma(): Promise<LzmaNative> {
+  // A variable specifier: lzma-native is optional and has no bundled types.
+  const specifier = 'lzma-native';
+  lzmaLoading ??= import(specifier).then(
+    (mod: LzmaNative | { default: LzmaNative }) => ('compress' in mod ? mod : mod.default),
     (err: unknown) => {
       lzmaLoading = undefined;
-      lzmaMissing = true;
       throw new LiftbridgeError(
         ErrorCode.InvalidArgument,
-        'compression "lzma" needs the optional dependency @napi-rs/lzma: npm install @napi-rs/lzma',
+        'compression "lzma" needs the optional dependency lzma-native: npm install lzma-native',
         { cause: err },
       );
     },
@@ -62,43 +46,46 @@ export function isCompressionMethod(method: string): method is CompressionMethod
   return (COMPRESSION_METHODS as readonly string[]).includes(method);
 }
 
-/**
- * Starts loading the lzma codec if it may be needed and is not settled yet;
- * resolves when it is loaded or known to be missing. Never rejects.
- */
-export function warmLzma(): Promise<void> | undefined {
-  if (lzmaCodec || lzmaMissing) return undefined;
-  return loadLzma().then(
-    () => undefined,
-    () => undefined,
-  );
+/** True when values of `method` can be (de)compressed synchronously. */
+export function isSynchronous(method: CompressionMethod): boolean {
+  return method === 'zlib';
 }
 
-/** Makes the codec of `method` available synchronously (loads lzma once). */
-export async function prepareCompression(method: CompressionMethod): Promise<void> {
-  if (method === 'lzma' && !lzmaCodec) await loadLzma();
+/** zlib, synchronously. */
+export function compressSync(value: Uint8Array): Uint8Array {
+  return deflateSync(value);
 }
 
-function codecOf(method: CompressionMethod): Codec {
-  if (method === 'zlib') return zlibCodec;
-  if (!lzmaCodec) throw new Error('lzma codec used before prepareCompression("lzma")');
-  return lzmaCodec;
-}
-
-/** Compresses `value` (after {@link prepareCompression}). */
-export function compress(value: Uint8Array, method: CompressionMethod): Uint8Array {
-  return codecOf(method).compress(value);
-}
-
-/** Decompresses `value` (after {@link prepareCompression}); a typed error on bad bytes. */
-export function decompress(value: Uint8Array, method: CompressionMethod): Uint8Array {
+/** zlib, synchronously; a typed error on bad bytes. */
+export function decompressSync(value: Uint8Array): Uint8Array {
   try {
-    return codecOf(method).decompress(value);
+    return inflateSync(value);
   } catch (err) {
-    throw new LiftbridgeError(
-      ErrorCode.DecompressionFailed,
-      `cannot decompress a ${method} value`,
-      { cause: err },
-    );
+    throw new LiftbridgeError(ErrorCode.DecompressionFailed, 'cannot decompress a zlib value', {
+      cause: err,
+    });
+  }
+}
+
+/** Compresses `value` with `method`. */
+export async function compress(value: Uint8Array, method: CompressionMethod): Promise<Uint8Array> {
+  if (method === 'zlib') return compressSync(value);
+  const lzma = await loadLzma();
+  return lzma.compress(value, { preset: 6, check: lzma.CHECK_CRC64 });
+}
+
+/** Decompresses `value` with `method`; DECOMPRESSION_FAILED on bad bytes. */
+export async function decompress(
+  value: Uint8Array,
+  method: CompressionMethod,
+): Promise<Uint8Array> {
+  if (method === 'zlib') return decompressSync(value);
+  const lzma = await loadLzma();
+  try {
+    return await lzma.decompress(value);
+  } catch (err) {
+    throw new LiftbridgeError(ErrorCode.DecompressionFailed, 'cannot decompress an lzma value', {
+      cause: err,
+    });
   }
 }

@@ -4,6 +4,12 @@
  * it breaks, cancelled on close. Responses are matched to requests by
  * correlation id, never by order.
  *
+ * Writes go through one FIFO queue, in subscription order: a request that is
+ * still being compressed (lzma is asynchronous) holds back the ones after it,
+ * so messages reach a partition in the order they were sent, and nothing is
+ * written while the stream's buffer is full (write() returned false) until
+ * it drains.
+ *
  * A request whose stream breaks before its ack fails with a retriable
  * UNAVAILABLE error: the message may or may not have been stored, so it is
  * never reported as acked, and never silently dropped.
@@ -11,8 +17,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
-import { Observable, Subject, type Subscription, take } from 'rxjs';
-import { type CompressionMethod, compress, prepareCompression } from '../compression.js';
+import { Observable } from 'rxjs';
+import { compress, compressSync, isSynchronous } from '../compression.js';
 import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
 import { ACK_POLICY_WIRE, type Ack, AckPolicy, toAck } from '../message.js';
 import type { ResolvedClientOptions } from '../options.js';
@@ -27,8 +33,14 @@ import { fromAckError, fromAsyncError, fromGrpcError } from './grpc/status.js';
 
 interface Pending {
   readonly partition: number;
-  readonly correlationId: string;
   settle(ack: Ack | undefined, err: LiftbridgeError | undefined): void;
+}
+
+interface QueuedWrite {
+  wire: WireRequest | undefined;
+  cancelled: boolean;
+  /** Called once written (the stream is passed in). */
+  written(): void;
 }
 
 type Duplex = ClientDuplexStream<WireRequest, PublishResponse__Decoded>;
@@ -36,8 +48,9 @@ type Duplex = ClientDuplexStream<WireRequest, PublishResponse__Decoded>;
 export class Publisher {
   private stream: Duplex | undefined;
   private readonly pending = new Map<string, Pending>();
+  private queue: QueuedWrite[] = [];
+  private head = 0;
   private needDrain = false;
-  private readonly drained = new Subject<void>();
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private counter = 0;
   private closed = false;
@@ -65,7 +78,7 @@ export class Publisher {
     stream.on('data', (res: PublishResponse__Decoded) => this.onResponse(res));
     stream.on('drain', () => {
       this.needDrain = false;
-      this.drained.next();
+      this.flush();
     });
     const broken = (err: unknown) => {
       if (this.stream !== stream) return;
@@ -80,7 +93,7 @@ export class Publisher {
         { cause: reason, retriable: !this.closed },
       );
       for (const entry of [...this.pending.values()]) entry.settle(undefined, failed);
-      this.drained.next();
+      this.flush();
     };
     stream.on('error', broken);
     stream.on('end', () => broken(undefined));
@@ -103,22 +116,35 @@ export class Publisher {
     }
   }
 
-  private toWire(request: PublishRequest, correlationId: string): WireRequest {
-    let value = request.value;
-    let headers: { [key: string]: Uint8Array } | undefined;
-    const method: CompressionMethod | undefined = this.options.compression;
-    const compressIt =
-      request.compress &&
-      method !== undefined &&
-      value.byteLength >= this.options.compressionThreshold;
-    if (request.headers.size > 0 || compressIt) {
-      headers = {};
-      for (const [name, v] of request.headers) headers[name] = v;
+  /** Writes queued requests, in order, while the head is ready and the stream has room. */
+  private flush(): void {
+    while (this.head < this.queue.length && !this.needDrain && !this.closed) {
+      const item = this.queue[this.head] as QueuedWrite;
+      if (item.cancelled) {
+        this.head += 1;
+        continue;
+      }
+      if (!item.wire) break; // still compressing: later requests wait their turn
+      this.head += 1;
+      const stream = this.open();
+      if (!stream.write(item.wire)) this.needDrain = true;
+      item.written();
     }
-    if (compressIt && method && headers) {
-      value = compress(value, method);
-      headers[this.options.encodingHeader] = Buffer.from(method);
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
     }
+  }
+
+  private toWire(
+    request: PublishRequest,
+    correlationId: string,
+    value: Uint8Array,
+    encoded: boolean,
+  ): WireRequest {
     const wire: WireRequest = {
       stream: request.stream,
       partition: request.partition,
@@ -128,7 +154,14 @@ export class Publisher {
       expectedOffset: toInt64(request.expectedOffset),
     };
     if (request.key.byteLength > 0) wire.key = request.key;
-    if (headers) wire.headers = headers;
+    if (request.headers.size > 0 || encoded) {
+      const headers: { [key: string]: Uint8Array } = {};
+      for (const [name, v] of request.headers) headers[name] = v;
+      if (encoded && this.options.compression) {
+        headers[this.options.encodingHeader] = Buffer.from(this.options.compression);
+      }
+      wire.headers = headers;
+    }
     return wire;
   }
 
@@ -136,23 +169,31 @@ export class Publisher {
    * Sends one request; emits its Ack and completes (AckPolicy NONE:
    * completes without an Ack once written). Cold: nothing is written until
    * subscription; unsubscribing forgets the request (a late ack is ignored).
+   * `onWritten` is called once the request's write phase is over (written,
+   * or failed before writing).
    */
   publish(request: PublishRequest, onWritten?: () => void): Observable<Ack> {
     return new Observable<Ack>((subscriber) => {
-      // Failing before the write still ends this request's write phase.
-      const fail = (err: unknown) => {
+      let writePhaseOver = false;
+      const endWritePhase = () => {
+        if (writePhaseOver) return;
+        writePhaseOver = true;
         onWritten?.();
+      };
+      const fail = (err: unknown) => {
+        endWritePhase();
         subscriber.error(err);
       };
       if (this.closed || this.cluster.closed) {
         fail(closedError());
         return;
       }
-      if (approximateSize(request) > this.options.maxMessageBytes) {
+      const size = approximateSize(request);
+      if (size > this.options.maxMessageBytes) {
         fail(
           new LiftbridgeError(
             ErrorCode.MessageTooLarge,
-            `message of ~${approximateSize(request)} bytes exceeds maxMessageBytes (${this.options.maxMessageBytes})`,
+            `message of ~${size} bytes exceeds maxMessageBytes (${this.options.maxMessageBytes})`,
           ),
         );
         return;
@@ -164,7 +205,6 @@ export class Publisher {
       }
       const entry: Pending = {
         partition: request.partition,
-        correlationId,
         settle: (ack, err) => {
           if (this.pending.get(correlationId) !== entry) return;
           this.pending.delete(correlationId);
@@ -175,39 +215,42 @@ export class Publisher {
           }
         },
       };
-      let waiting: Subscription | undefined;
-      let prepared = true;
-      const write = () => {
-        if (subscriber.closed) return;
-        if (this.needDrain) {
-          waiting = this.drained.pipe(take(1)).subscribe(write);
-          return;
-        }
-        let wire: WireRequest;
-        let stream: Duplex;
-        try {
-          wire = this.toWire(request, correlationId);
-          stream = this.open();
-        } catch (err) {
-          fail(err);
-          return;
-        }
-        if (request.ackPolicy !== AckPolicy.NONE) this.pending.set(correlationId, entry);
-        if (!stream.write(wire)) this.needDrain = true;
-        onWritten?.();
-        if (request.ackPolicy === AckPolicy.NONE) subscriber.complete();
+      const item: QueuedWrite = {
+        wire: undefined,
+        cancelled: false,
+        written: () => {
+          endWritePhase();
+          if (request.ackPolicy === AckPolicy.NONE) subscriber.complete();
+        },
       };
       const method = this.options.compression;
-      if (request.compress && method === 'lzma') {
-        prepared = false;
-        prepareCompression(method).then(
-          () => write(),
-          (err: unknown) => fail(err),
+      const compressIt =
+        request.compress &&
+        method !== undefined &&
+        request.value.byteLength >= this.options.compressionThreshold;
+      if (request.ackPolicy !== AckPolicy.NONE) this.pending.set(correlationId, entry);
+      this.queue.push(item);
+      if (!compressIt || !method) {
+        item.wire = this.toWire(request, correlationId, request.value, false);
+      } else if (isSynchronous(method)) {
+        item.wire = this.toWire(request, correlationId, compressSync(request.value), true);
+      } else {
+        compress(request.value, method).then(
+          (value) => {
+            item.wire = this.toWire(request, correlationId, value, true);
+            this.flush();
+          },
+          (err: unknown) => {
+            item.cancelled = true;
+            this.pending.delete(correlationId);
+            fail(err);
+            this.flush();
+          },
         );
       }
-      if (prepared) write();
+      this.flush();
       return () => {
-        waiting?.unsubscribe();
+        if (!writePhaseOver) item.cancelled = true;
         if (this.pending.get(correlationId) === entry) this.pending.delete(correlationId);
       };
     });
@@ -220,8 +263,11 @@ export class Publisher {
     const stream = this.stream;
     const err = closedError();
     for (const entry of [...this.pending.values()]) entry.settle(undefined, err);
+    for (let i = this.head; i < this.queue.length; i++)
+      (this.queue[i] as QueuedWrite).cancelled = true;
+    this.queue = [];
+    this.head = 0;
     this.stream = undefined;
     stream?.cancel();
-    this.drained.complete();
   }
 }

@@ -10,26 +10,21 @@ import {
   defer,
   EMPTY,
   filter,
-  from,
   map,
   type Observable,
   of,
   switchMap,
   throwError,
 } from 'rxjs';
-import {
-  type CompressionMethod,
-  decompress,
-  isCompressionMethod,
-  warmLzma,
-} from '../compression.js';
+import { decompress, decompressSync, isCompressionMethod, isSynchronous } from '../compression.js';
 import { invalidArgument, isLiftbridgeError } from '../errors.js';
 import type {
   Message__Decoded,
   SubscribeRequest as WireSubscribe,
 } from '../internal/grpc/api-types.generated.js';
-import { toInt64 } from '../internal/grpc/codec.js';
+import { fromInt64, toInt64 } from '../internal/grpc/codec.js';
 import type { CallPhase } from '../internal/grpc/status.js';
+import { resolveInOrder } from '../internal/resolve-in-order.js';
 import { type Message, toHeaders, toMessage } from '../message.js';
 import { START_WIRE, STOP_WIRE, StartPosition, StopPosition } from '../positions.js';
 import { checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
@@ -166,22 +161,28 @@ export function subscribeMessages(
   return defer(() => {
     let last: bigint | undefined;
     let progressed = false;
-    const decode = (raw: Message__Decoded): Message => {
+    // Compressed values are decompressed (zlib synchronously, lzma
+    // asynchronously, order kept). An undecodable value is delivered as
+    // stored, with its encoding header left in place.
+    const decode = (raw: Message__Decoded): Message | Promise<Message> => {
       const headers = toHeaders(raw.headers);
-      let value = raw.value;
       const encoding = headers.get(ctx.encodingHeader);
-      if (encoding && encoding.byteLength > 0) {
-        const method = Buffer.from(encoding).toString();
-        if (isCompressionMethod(method)) {
-          try {
-            value = decompress(value, method as CompressionMethod);
-            headers.delete(ctx.encodingHeader);
-          } catch {
-            // Undecodable: deliver the bytes as stored, header left in place.
-          }
+      if (!encoding || encoding.byteLength === 0) return toMessage(raw, raw.value, headers);
+      const method = Buffer.from(encoding).toString();
+      if (!isCompressionMethod(method)) return toMessage(raw, raw.value, headers);
+      const decoded = (value: Uint8Array) => {
+        headers.delete(ctx.encodingHeader);
+        return toMessage(raw, value, headers);
+      };
+      const asStored = () => toMessage(raw, raw.value, headers);
+      if (isSynchronous(method)) {
+        try {
+          return decoded(decompressSync(raw.value));
+        } catch {
+          return asStored();
         }
       }
-      return toMessage(raw, value, headers);
+      return decompress(raw.value, method).then(decoded, asStored);
     };
     const startRequest: Observable<WireSubscribe> = p.resumeFromCursor
       ? ctx.fetchCursor(p.stream, p.partition, p.cursorId as string).pipe(
@@ -226,21 +227,17 @@ export function subscribeMessages(
           },
         },
       );
-    // Decoding is synchronous: have the lzma codec loaded (or known missing) first.
-    const warming = warmLzma();
-    const lzmaReady = warming ? from(warming) : of(undefined);
-    return lzmaReady.pipe(
-      switchMap(() => startRequest),
+    return startRequest.pipe(
       switchMap((base) => {
         if (p.stopOffset !== undefined && last !== undefined && last >= p.stopOffset) return EMPTY;
         return attempt(base);
       }),
       map((raw) => {
-        const message = decode(raw);
-        last = message.offset;
+        last = fromInt64(raw.offset);
         progressed = true;
-        return message;
+        return decode(raw);
       }),
+      resolveInOrder(),
       catchError((err: unknown) => {
         // ResourceExhausted: the stop position was reached (or nothing to read
         // before STOP_LATEST): a normal end when a stop was asked for.

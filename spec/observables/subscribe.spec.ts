@@ -1,9 +1,8 @@
 /** Marble specs of subscribe over a fake transport (no server). */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { catchError, defer, type Observable, throwError } from 'rxjs';
-import { warmLzma } from '../../lib/compression.js';
 import { ErrorCode, LiftbridgeError, type Message } from '../../lib/index.js';
 import { retryWithBackoff } from '../../lib/internal/backoff.js';
 import type {
@@ -82,8 +81,6 @@ function fakeContext(scripts: Cold[]) {
 const offsets = (m: Message) => Number(m.offset);
 
 describe('subscribe', () => {
-  before(() => warmLzma());
-
   it('subscribe - drops the handshake and delivers messages with bigint offsets', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const { ctx } = fakeContext([cold('h-ab|', { h: HANDSHAKE, a: raw(0), b: raw(1) })]);
