@@ -4,13 +4,16 @@
  */
 import {
   catchError,
+  concatWith,
   defer,
+  EMPTY,
   filter,
   type MonoTypeOperatorFunction,
   map,
   type Observable,
   of,
   switchMap,
+  takeUntil,
   throwError,
 } from 'rxjs';
 import { CURSORS_STREAM, cursorPartition } from './cursors.js';
@@ -181,7 +184,15 @@ export class LiftbridgeClient {
    */
   private guard<T>(build: () => Observable<T>): Observable<T> {
     const operation = build();
-    return defer(() => (this.cluster.closed ? throwError(closedError) : operation));
+    return defer(() => {
+      if (this.cluster.closed) return throwError(closedError);
+      // Live operations end with CLIENT_CLOSED when the client closes (the
+      // teardown cancels their gRPC calls).
+      return operation.pipe(
+        takeUntil(this.cluster.closing),
+        concatWith(defer(() => (this.cluster.closed ? throwError(closedError) : EMPTY))),
+      );
+    });
   }
 
   /** Fetches metadata of all streams (or those named) and updates metadata$. */
@@ -197,21 +208,35 @@ export class LiftbridgeClient {
     return this.guard(() => {
       const name = checkStreamName(stream, 'stream', true);
       const index = checkIndex(partition, 'partition');
-      return this.cluster
-        .leaderBound(name, index, (conn) =>
-          conn.unary(
+      return this.cluster.leaderBound(name, index, (conn) =>
+        conn
+          .unary(
             'FetchPartitionMetadata',
             { stream: name, partition: index },
             { timeoutMs: this.options.requestTimeout },
+          )
+          .pipe(
+            map((res) => {
+              if (!res.metadata) {
+                throw new LiftbridgeError(ErrorCode.NotFound, `no metadata for ${name}/${index}`);
+              }
+              return toPartitionInfo(res.metadata);
+            }),
+            // A paused partition has no running leader to answer; the
+            // cluster metadata still describes it.
+            catchError((err: unknown) =>
+              isLiftbridgeError(err, ErrorCode.NotLeader)
+                ? this.cluster.refreshMetadata([name]).pipe(
+                    map((md) => {
+                      const info = md.streams.get(name)?.partitions.get(index);
+                      if (info?.paused) return info;
+                      throw err;
+                    }),
+                  )
+                : throwError(() => err),
+            ),
           ),
-        )
-        .pipe(
-          map((res) => {
-            if (!res.metadata)
-              throw new LiftbridgeError(ErrorCode.NotFound, `no metadata for ${name}/${index}`);
-            return toPartitionInfo(res.metadata);
-          }),
-        );
+      );
     });
   }
 

@@ -4,7 +4,17 @@
  * routing disciplines: any-broker calls (move to another broker when one is
  * unreachable) and leader-bound calls (follow the partition leader).
  */
-import { BehaviorSubject, defer, map, type Observable, of, switchMap, tap, throwError } from 'rxjs';
+import {
+  BehaviorSubject,
+  defer,
+  map,
+  type Observable,
+  of,
+  Subject,
+  switchMap,
+  tap,
+  throwError,
+} from 'rxjs';
 import { closedError, ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import { type ClusterMetadata, leaderAddress, mergeMetadata } from '../metadata/metadata.js';
 import type { ResolvedClientOptions } from '../options.js';
@@ -19,6 +29,8 @@ export class Cluster {
   private readonly connections = new Map<string, BrokerConnection>();
   private readonly metadataSubject = new BehaviorSubject<ClusterMetadata | undefined>(undefined);
   private readonly settings: ConnectionSettings;
+  /** Emits once when the client closes. */
+  readonly closing = new Subject<void>();
   private preferred: string | undefined;
   private rotation = 0;
   closed = false;
@@ -188,6 +200,8 @@ export class Cluster {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.closing.next();
+    this.closing.complete();
     for (const conn of this.connections.values()) conn.close();
     this.connections.clear();
     this.metadataSubject.complete();

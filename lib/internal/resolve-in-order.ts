@@ -15,6 +15,7 @@ export function resolveInOrder<T>(): OperatorFunction<T | Promise<T>, T> {
       const queue: Array<T | Promise<T>> = [];
       let waiting = false;
       let sourceDone = false;
+      let sourceError: { err: unknown } | undefined;
       const drain = (): void => {
         while (queue.length > 0 && !subscriber.closed) {
           const head = queue[0] as T | Promise<T>;
@@ -34,7 +35,10 @@ export function resolveInOrder<T>(): OperatorFunction<T | Promise<T>, T> {
           queue.shift();
           subscriber.next(head);
         }
-        if (sourceDone && queue.length === 0) subscriber.complete();
+        if (queue.length > 0) return;
+        // A terminal notification waits for the values before it.
+        if (sourceError) subscriber.error(sourceError.err);
+        else if (sourceDone) subscriber.complete();
       };
       const inner = source.subscribe({
         next: (value) => {
@@ -44,7 +48,10 @@ export function resolveInOrder<T>(): OperatorFunction<T | Promise<T>, T> {
             drain();
           }
         },
-        error: (err: unknown) => subscriber.error(err),
+        error: (err: unknown) => {
+          sourceError = { err };
+          drain();
+        },
         complete: () => {
           sourceDone = true;
           drain();

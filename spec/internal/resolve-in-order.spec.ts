@@ -1,7 +1,7 @@
 /** resolveInOrder: plain values pass through, promised ones keep their place. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { from, lastValueFrom, Subject, toArray } from 'rxjs';
+import { concat, from, lastValueFrom, Subject, tap, throwError, toArray } from 'rxjs';
 import { resolveInOrder } from '../../lib/internal/resolve-in-order.js';
 
 const later = <T>(value: T, ms: number) => new Promise<T>((r) => setTimeout(() => r(value), ms));
@@ -22,9 +22,29 @@ describe('resolveInOrder', () => {
     assert.deepEqual(seen, [1]);
   });
 
+  it('resolveInOrder - a source error waits for the values before it', async () => {
+    const seen: number[] = [];
+    const source = concat(
+      from([1, later(2, 20)]),
+      throwError(() => new Error('end')),
+    );
+    await assert.rejects(
+      lastValueFrom(
+        source.pipe(
+          resolveInOrder<number>(),
+          tap((v) => seen.push(v)),
+        ),
+      ),
+      /end/,
+    );
+    assert.deepEqual(seen, [1, 2]);
+  });
+
   it('resolveInOrder - a rejected promise errors the output', async () => {
     await assert.rejects(
-      lastValueFrom(from([1, Promise.reject<number>(new Error('bad'))]).pipe(resolveInOrder<number>())),
+      lastValueFrom(
+        from([1, Promise.reject<number>(new Error('bad'))]).pipe(resolveInOrder<number>()),
+      ),
       /bad/,
     );
   });

@@ -15,7 +15,7 @@ export function isServiceError(err: unknown): err is ServiceError {
 }
 
 function tooLarge(details: string): boolean {
-  return /larger than max|too large|exceeds|message size/i.test(details);
+  return /larger than max|too large|exceeds|message size|maximum payload/i.test(details);
 }
 
 function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode {
@@ -81,7 +81,7 @@ const ASYNC_CODES: Record<number, ErrorCode> = {
 /** A PublishAsync `asyncError` -> typed error. */
 export function fromAsyncError(code: number, message: string, context: string): LiftbridgeError {
   let mapped = ASYNC_CODES[code] ?? ErrorCode.Unknown;
-  if (mapped === ErrorCode.InvalidArgument && tooLarge(message)) mapped = ErrorCode.MessageTooLarge;
+  if (tooLarge(message)) mapped = ErrorCode.MessageTooLarge;
   return new LiftbridgeError(mapped, `${context}: ${message}`, { retriable: false });
 }
 
