@@ -1,0 +1,40 @@
+/**
+ * Child process of exit.spec: uses the client, closes it, and must then exit
+ * on its own. argv: brokers (comma-separated), mode (close | await-using).
+ */
+import { randomBytes } from 'node:crypto';
+import { from, lastValueFrom, map, take, toArray } from 'rxjs';
+import { LiftbridgeClient, publishBulk } from '../../../lib/index.js';
+
+const [brokers = '', mode = 'close'] = process.argv.slice(2);
+
+async function work(client: LiftbridgeClient): Promise<void> {
+  const name = `exit-${randomBytes(4).toString('hex')}`;
+  await lastValueFrom(client.createStream(name));
+  await lastValueFrom(client.publish('one', { stream: name }));
+  await lastValueFrom(
+    from(['a', 'b', 'c']).pipe(
+      map((v) => client.getPublishRequest(v, { stream: name })),
+      publishBulk(client),
+      toArray(),
+    ),
+  );
+  await lastValueFrom(
+    client.subscribe(name, { startPosition: 'EARLIEST' }).pipe(take(2), toArray()),
+  );
+  await lastValueFrom(client.setCursor(name, 0, 'c', 1));
+  await lastValueFrom(client.fetchCursor(name, 0, 'c'));
+  // A live subscription left open: close() must end it.
+  client.subscribe(name).subscribe({ error: () => undefined });
+}
+
+if (mode === 'await-using') {
+  await using client = new LiftbridgeClient(brokers.split(','));
+  await work(client);
+} else {
+  const client = new LiftbridgeClient(brokers.split(','));
+  await work(client);
+  // no-close: the control case, which must NOT exit by itself.
+  if (mode !== 'no-close') await client.close();
+}
+console.log('done');
