@@ -242,6 +242,15 @@ export function subscribeMessages(
         // ResourceExhausted: the stop position was reached (or nothing to read
         // before STOP_LATEST): a normal end when a stop was asked for.
         if (p.stops && grpcCode(err) === grpcStatus.RESOURCE_EXHAUSTED) return EMPTY;
+        // The stop lies before the start (e.g. RESUME after everything up to
+        // LATEST was processed): the range is empty.
+        if (
+          p.stops &&
+          isLiftbridgeError(err) &&
+          /stop offset is before start offset/i.test(err.message)
+        ) {
+          return EMPTY;
+        }
         return throwError(() => err);
       }),
     );

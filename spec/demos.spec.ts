@@ -1,0 +1,71 @@
+/**
+ * The demos are part of the product: `npm run demo` end to end, and the
+ * seed behaviours (10 acks; subcursor prints every message exactly once
+ * across runs).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { projectRoot } from '../scripts/testbed/paths.js';
+import { useServer } from './helpers/server.js';
+
+function runDemo(name: string, brokers: string[]): string[] {
+  const res = spawnSync(process.execPath, [join(projectRoot, '.build', 'demos', `${name}.js`)], {
+    cwd: projectRoot,
+    env: { ...process.env, LIFTBRIDGE_BROKERS: brokers.join(',') },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(res.status, 0, `demo ${name} failed: ${res.stderr}`);
+  return res.stdout.trim().split('\n').filter(Boolean);
+}
+
+describe('demos', () => {
+  it('npm run demo - runs every demo in order against a server it starts', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, LIFTBRIDGE_RX_SKIP_BUILD: '1' };
+    delete env['LIFTBRIDGE_BROKERS'];
+    const res = spawnSync(process.execPath, [join(projectRoot, 'scripts', 'demo.mjs')], {
+      cwd: projectRoot,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(res.status, 0, res.stderr);
+    const out = res.stdout;
+    for (const demo of [
+      'create',
+      'publish',
+      'bulk',
+      'subscribe',
+      'subcursor',
+      'compression',
+      'delete',
+    ]) {
+      assert.match(out, new RegExp(`== demo: ${demo}`));
+    }
+    assert.equal((out.match(/^ack: offset \d+/gm) ?? []).length, 10, 'bulk prints 10 acks');
+    assert.match(out, /read back intact: true/);
+    assert.match(out, /stream test deleted/);
+  });
+
+  it('subcursor - across runs every message is printed exactly once', async () => {
+    const server = await useServer();
+    const brokers = server.brokers;
+    runDemo('create', brokers);
+    runDemo('bulk', brokers);
+    const first = runDemo('subcursor', brokers);
+    assert.deepEqual(
+      first,
+      Array.from({ length: 10 }, (_, i) => `${i}: msg${i}`),
+    );
+    assert.deepEqual(runDemo('subcursor', brokers), [], 'nothing new, nothing printed again');
+    runDemo('bulk', brokers);
+    const third = runDemo('subcursor', brokers);
+    assert.deepEqual(
+      third,
+      Array.from({ length: 10 }, (_, i) => `${i + 10}: msg${i}`),
+    );
+    runDemo('delete', brokers);
+  });
+});
