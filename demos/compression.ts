@@ -2,7 +2,7 @@
 // zlib and lzma are byte-compatible with Gufo Liftbridge (X-Msg-Encoding header).
 
 import { LiftbridgeClient } from 'liftbridge-rx';
-import { lastValueFrom, map, take, toArray } from 'rxjs';
+import { lastValueFrom, take, toArray } from 'rxjs';
 import { BROKERS } from './brokers.js';
 
 await using client = new LiftbridgeClient(BROKERS, {

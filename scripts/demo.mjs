@@ -11,6 +11,9 @@ export const DEMOS = [
   'subscribe',
   'subcursor',
   'compression',
+  'settled',
+  'errors',
+  'admin',
   'delete',
 ];
 

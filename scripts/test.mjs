@@ -3,7 +3,7 @@
 // generated-code freshness, lint and format, server install, then every spec
 // (unit, marble, protocol and integration against a real Liftbridge).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -37,6 +37,8 @@ function specs(dir) {
 
 const filter = process.argv.slice(2);
 const node = process.execPath;
+// The package first: demos import 'liftbridge-rx' itself (dist/).
+step('package build (ESM + CJS)', node, ['scripts/build.mjs']);
 step('compile (tsc, strict)', node, [
   join(root, 'node_modules/typescript/bin/tsc'),
   '-p',
@@ -46,11 +48,32 @@ step('generated proto types fresh', node, ['.build/scripts/gen-proto.js', '--che
 step('lint and format (biome)', node, [
   join(root, 'node_modules/@biomejs/biome/bin/biome'),
   'check',
+  '--error-on-warnings',
   '.',
 ]);
-step('package build (ESM + CJS)', node, ['scripts/build.mjs']);
 step('test server install', node, ['.build/scripts/testbed/install.js', '--nats']);
 let files = specs(join(root, '.build/spec'));
 if (filter.length > 0) files = files.filter((f) => filter.some((p) => f.includes(p)));
-step(`specs (${files.length} files)`, node, ['--test', '--test-reporter=spec', ...files]);
+const tap = join(root, '.build', 'specs.tap');
+const counts = () => {
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  const count = (what) => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    pass: count('pass'),
+    fail: count('fail') + count('cancelled'),
+    skipped: count('skipped'),
+  };
+};
+process.on('exit', () => {
+  const { pass, fail, skipped } = counts();
+  if (pass + fail > 0) console.log(`\n${pass} passed, ${fail} failed, ${skipped} skipped`);
+});
+step(`specs (${files.length} files)`, node, [
+  '--test',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=tap',
+  `--test-reporter-destination=${tap}`,
+  ...files,
+]);
 console.log(`\nall steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
