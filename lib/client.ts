@@ -433,6 +433,7 @@ export class LiftbridgeClient {
           cluster: this.cluster,
           fetchCursor: (s, p, c) => this.fetchCursor(s, p, c),
           encodingHeader: this.options.encodingHeader,
+          setupTimeout: this.options.requestTimeout,
         },
         stream,
         options,

@@ -3,7 +3,7 @@
 // generated-code freshness, lint and format, server install, then every spec
 // (unit, marble, protocol and integration against a real Liftbridge).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -76,4 +76,24 @@ step(`specs (${files.length} files)`, node, [
   `--test-reporter-destination=${tap}`,
   ...files,
 ]);
+// No server this run started may outlive it (the reaper stops crashed specs' servers).
+const ours = () => {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const exe = readlinkSync(`/proc/${pid}/exe`);
+      if (exe.startsWith(join(root, '.liftbridge'))) found.push(`${pid} ${exe}`);
+    } catch {
+      // not ours to read, or gone
+    }
+  }
+  return found;
+};
+const deadline = Date.now() + 8000;
+while (ours().length > 0 && Date.now() < deadline) spawnSync('sleep', ['0.2']);
+if (ours().length > 0) {
+  console.error(`servers left running after the specs:\n${ours().join('\n')}`);
+  process.exit(1);
+}
+console.log('no test server left running');
 console.log(`\nall steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -6,6 +6,7 @@
  */
 import {
   BehaviorSubject,
+  catchError,
   defer,
   map,
   type Observable,
@@ -178,11 +179,25 @@ export class Cluster {
     stream: string,
     partition: number,
     call: (conn: BrokerConnection) => Observable<T>,
-    { anyIsr = false, progressed }: { anyIsr?: boolean; progressed?: () => boolean } = {},
+    {
+      anyIsr = false,
+      progressed,
+      retryMissing,
+    }: { anyIsr?: boolean; progressed?: () => boolean; retryMissing?: () => boolean } = {},
   ): Observable<T> {
     const attempt = defer(() => {
       if (this.closed) return throwError(closedError);
       return this.partitionAddress(stream, partition, anyIsr).pipe(
+        // A partition known to exist that metadata has lost (a restarting
+        // broker replaying its log) is waited for, not reported missing.
+        catchError((err: unknown) => {
+          if (!isLiftbridgeError(err, ErrorCode.NotFound) || !retryMissing?.())
+            return throwError(() => err);
+          const waiting = new LiftbridgeError(ErrorCode.Unavailable, `${err.message} (yet)`, {
+            cause: err,
+          });
+          return throwError(() => waiting);
+        }),
         switchMap((address) => call(this.connection(address))),
       );
     });

@@ -15,9 +15,10 @@ import {
   of,
   switchMap,
   throwError,
+  timeout,
 } from 'rxjs';
 import { decompress, decompressSync, isCompressionMethod, isSynchronous } from '../compression.js';
-import { invalidArgument, isLiftbridgeError } from '../errors.js';
+import { ErrorCode, invalidArgument, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import type {
   Message__Decoded,
   SubscribeRequest as WireSubscribe,
@@ -26,6 +27,7 @@ import { fromInt64, toInt64 } from '../internal/grpc/codec.js';
 import type { CallPhase } from '../internal/grpc/status.js';
 import { resolveInOrder } from '../internal/resolve-in-order.js';
 import { type Message, toHeaders, toMessage } from '../message.js';
+import type { ClusterMetadata } from '../metadata/metadata.js';
 import { START_WIRE, STOP_WIRE, StartPosition, StopPosition } from '../positions.js';
 import { checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
 
@@ -60,11 +62,13 @@ export interface SubscribeTransport {
 
 /** Leader routing (Cluster, or a fake in marble specs). */
 export interface SubscribeRouting {
+  readonly metadata: ClusterMetadata | undefined;
+  refreshMetadata(streams: readonly string[]): Observable<ClusterMetadata>;
   leaderBound<T>(
     stream: string,
     partition: number,
     call: (conn: SubscribeTransport) => Observable<T>,
-    options?: { anyIsr?: boolean; progressed?: () => boolean },
+    options?: { anyIsr?: boolean; progressed?: () => boolean; retryMissing?: () => boolean },
   ): Observable<T>;
 }
 
@@ -72,6 +76,8 @@ export interface SubscribeContext {
   cluster: SubscribeRouting;
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint>;
   encodingHeader: string;
+  /** Milliseconds to wait for the subscribe handshake before retrying. */
+  setupTimeout: number;
 }
 
 interface Plan {
@@ -151,6 +157,33 @@ function grpcCode(err: unknown): number | undefined {
   return typeof cause?.code === 'number' ? cause.code : undefined;
 }
 
+/**
+ * NOT_FOUND at set-up for a partition this subscription has seen exist (in
+ * metadata, or by reading from it), or that metadata still lists: a broker
+ * that has just restarted has not loaded it yet. Retriable (within
+ * retryTimeout); otherwise the NOT_FOUND stands.
+ */
+function notLoadedYet(
+  ctx: SubscribeContext,
+  stream: string,
+  partition: number,
+  err: LiftbridgeError,
+  seenBefore: boolean,
+) {
+  return ctx.cluster.refreshMetadata([stream]).pipe(
+    map((md) => {
+      if (!seenBefore && !md.streams.get(stream)?.partitions.has(partition)) throw err;
+      throw new LiftbridgeError(
+        ErrorCode.Unavailable,
+        `${err.message} (partition not loaded yet)`,
+        {
+          cause: err,
+        },
+      );
+    }),
+  );
+}
+
 /** The cold Observable behind LiftbridgeClient.subscribe. */
 export function subscribeMessages(
   ctx: SubscribeContext,
@@ -160,6 +193,8 @@ export function subscribeMessages(
   const p = plan(stream, options);
   return defer(() => {
     let last: bigint | undefined;
+    // Whether this partition was known to exist (see notLoadedYet).
+    let seen = ctx.cluster.metadata?.streams.get(p.stream)?.partitions.has(p.partition) ?? false;
     let progressed = false;
     // Compressed values are decompressed (zlib synchronously, lzma
     // asynchronously, order kept). An undecodable value is delivered as
@@ -211,15 +246,35 @@ export function subscribeMessages(
             let handshake = false;
             const phase = (): CallPhase => (handshake ? 'subscribe-stream' : 'subscribe-setup');
             return conn.subscribe(request, phase).pipe(
+              // A broker that accepts the call but never confirms it (still
+              // recovering, or frozen) must not hang the subscriber.
+              timeout({
+                first: ctx.setupTimeout,
+                with: () =>
+                  throwError(
+                    () =>
+                      new LiftbridgeError(
+                        ErrorCode.Timeout,
+                        `Subscribe: no handshake within ${ctx.setupTimeout} ms`,
+                      ),
+                  ),
+              }),
               filter(() => {
                 if (handshake) return true;
                 handshake = true;
+                seen = true;
                 return false;
               }),
+              catchError((err: unknown) =>
+                !handshake && isLiftbridgeError(err, ErrorCode.NotFound)
+                  ? notLoadedYet(ctx, p.stream, p.partition, err, seen)
+                  : throwError(() => err),
+              ),
             );
           }),
         {
           anyIsr: p.readIsrReplica,
+          retryMissing: () => seen,
           progressed: () => {
             const was = progressed;
             progressed = false;

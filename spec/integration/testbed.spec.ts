@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lastValueFrom, toArray } from 'rxjs';
-import { type Ack, StartPosition, StopPosition } from '../../lib/index.js';
+import { lastValueFrom, retry, toArray } from 'rxjs';
+import { type Ack, LiftbridgeClient, StartPosition, StopPosition } from '../../lib/index.js';
 import { LiftbridgeNode } from '../../scripts/testbed/node.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 import { listeningAddresses } from '../helpers/sockets.js';
@@ -76,6 +76,40 @@ describe('test bed', async () => {
     const addresses = listeningAddresses(pid);
     assert.ok(addresses.length >= 2, `gRPC and NATS listeners: ${addresses.join(', ')}`);
     for (const a of addresses) assert.match(a, /^127\.0\.0\.1:/);
+  });
+
+  it('test bed - a node killed with SIGKILL restarts on its data dir; SIGSTOP/SIGCONT pause it', async () => {
+    const node = await LiftbridgeNode.start();
+    try {
+      const c = new LiftbridgeClient([node.address], { retryTimeout: 20_000 });
+      const name = uniqueName();
+      await lastValueFrom(c.createStream(name));
+      await lastValueFrom(c.publish('kept', { stream: name }));
+      await node.kill();
+      assert.equal(node.running, false);
+      await node.restart();
+      // The restarted node reloads the stream from its data dir (NOT_FOUND
+      // until then); its high watermark comes back with the next commit.
+      await lastValueFrom(
+        c.publish('after', { stream: name }).pipe(retry({ count: 100, delay: 100 })),
+      );
+      const read = await lastValueFrom(
+        c.subscribe(name, { startPosition: 'EARLIEST', stopPosition: 'LATEST' }).pipe(toArray()),
+      );
+      assert.deepEqual(
+        read.map((m) => Buffer.from(m.value).toString()),
+        ['kept', 'after'],
+      );
+      node.pause();
+      const frozen = new LiftbridgeClient([node.address], { requestTimeout: 300, retryTimeout: 0 });
+      await assert.rejects(lastValueFrom(frozen.fetchMetadata()), { code: 'TIMEOUT' });
+      node.resume();
+      assert.ok((await lastValueFrom(frozen.fetchMetadata())).brokers.size === 1);
+      await frozen.close();
+      await c.close();
+    } finally {
+      await node.stop();
+    }
   });
 
   it('test bed - stop() ends the process and removes the data dir', async () => {

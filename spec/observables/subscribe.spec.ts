@@ -55,6 +55,8 @@ function fakeContext(scripts: Cold[]) {
     requests,
     ctx: {
       cluster: {
+        metadata: undefined,
+        refreshMetadata: () => throwError(() => new Error('no metadata in marble specs')),
         leaderBound: <T>(
           _s: string,
           _p: number,
@@ -74,6 +76,7 @@ function fakeContext(scripts: Cold[]) {
         throw new Error('no cursors here');
       },
       encodingHeader: 'X-Msg-Encoding',
+      setupTimeout: 50,
     },
   };
 }
