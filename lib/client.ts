@@ -24,7 +24,6 @@ import {
   isLiftbridgeError,
   LiftbridgeError,
 } from './errors.js';
-import { ackDeadline } from './internal/ack-deadline.js';
 import { retryWithBackoff } from './internal/backoff.js';
 import { Cluster } from './internal/cluster.js';
 import type {
@@ -34,17 +33,19 @@ import type {
   NullableInt64,
 } from './internal/grpc/api-types.generated.js';
 import { fromInt64, toInt64 } from './internal/grpc/codec.js';
-import { Publisher } from './internal/publisher.js';
+import { Publisher, type PublishSink } from './internal/publisher.js';
 import type { Ack, Message } from './message.js';
 import { type ClusterMetadata, type PartitionInfo, toPartitionInfo } from './metadata/metadata.js';
 import { type SubscribeOptions, subscribeMessages } from './observables/subscribe.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveOptions } from './options.js';
 import {
   buildPublishRequest,
+  isPublishRequest,
   type PublishOptions,
   type PublishRequest,
 } from './publish-request.js';
 import {
+  checkAckTimeout,
   checkDuration,
   checkId,
   checkIndex,
@@ -397,23 +398,26 @@ export class LiftbridgeClient {
 
   /** Sends a request built by getPublishRequest; emits its Ack (see publish). */
   publishRequest(request: PublishRequest, ackTimeout?: number): Observable<Ack> {
-    return this.sendRequest(request, ackTimeout);
+    return this.guard(() => {
+      if (!isPublishRequest(request)) {
+        throw invalidArgument('request', 'expected a request built by client.getPublishRequest()');
+      }
+      const wait = checkAckTimeout(ackTimeout) ?? this.options.ackTimeout;
+      return this.publisher.publish(request, wait);
+    });
   }
 
   /**
-   * publishRequest with a hook called once the request is written to the
-   * publish stream (used by publishBulk's `wait: false`).
+   * The callback path publishBulk uses: sends now, reports through `sink`,
+   * returns a cancel function.
    * @internal
    */
   sendRequest(
     request: PublishRequest,
-    ackTimeout?: number,
-    onWritten?: () => void,
-  ): Observable<Ack> {
-    return this.guard(() => {
-      const wait = ackTimeout ?? this.options.ackTimeout;
-      return this.publisher.publish(request, onWritten).pipe(ackDeadline(wait, request));
-    });
+    ackTimeout: number | undefined,
+    sink: PublishSink,
+  ): () => void {
+    return this.publisher.send(request, ackTimeout ?? this.options.ackTimeout, sink);
   }
 
   /** Requests written to the publish stream and not yet acknowledged. */

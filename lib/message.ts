@@ -4,11 +4,11 @@
  * Uint8Array, headers as a Map.
  */
 import type {
-  Ack__Decoded,
   Message__Decoded,
   AckPolicy as WireAckPolicy,
 } from './internal/grpc/api-types.generated.js';
 import { fromInt64 } from './internal/grpc/codec.js';
+import type { DecodedAck } from './internal/grpc/publish-codec.js';
 
 /** How the server acknowledges a publish. */
 export const AckPolicy = {
@@ -120,17 +120,17 @@ export function toMessage(
 }
 
 /** Wire ack -> public Ack; `partition` comes from the request. */
-export function toAck(raw: Ack__Decoded, partition: number, correlationId: string): Ack {
+export function toAck(raw: DecodedAck, partition: number, correlationId: string): Ack {
   return {
     stream: raw.stream,
     partition,
-    offset: fromInt64(raw.offset),
+    offset: raw.offset,
     correlationId: raw.correlationId || correlationId,
     partitionSubject: raw.partitionSubject,
     msgSubject: raw.msgSubject,
     ackInbox: raw.ackInbox,
     ackPolicy: ackPolicyName(raw.ackPolicy),
-    receptionTimestamp: fromInt64(raw.receptionTimestamp),
-    commitTimestamp: fromInt64(raw.commitTimestamp),
+    receptionTimestamp: raw.receptionTimestamp,
+    commitTimestamp: raw.commitTimestamp,
   };
 }

@@ -95,3 +95,17 @@ export function approximateSize(request: PublishRequest): number {
   for (const [name, value] of request.headers) size += name.length + value.byteLength + 8;
   return size + (request.correlationId?.length ?? 32);
 }
+
+/** Whether `value` looks like a request built by getPublishRequest. */
+export function isPublishRequest(value: unknown): value is PublishRequest {
+  const r = value as Partial<PublishRequest> | null;
+  return (
+    r !== null &&
+    typeof r === 'object' &&
+    typeof r.stream === 'string' &&
+    r.value instanceof Uint8Array &&
+    r.key instanceof Uint8Array &&
+    r.headers instanceof Map &&
+    typeof r.expectedOffset === 'bigint'
+  );
+}

@@ -121,3 +121,12 @@ export function checkDuration(value: unknown, argument: string): number {
   }
   return value;
 }
+
+/** An optional ack wait in ms: undefined, or a positive finite number. */
+export function checkAckTimeout(value: unknown, name = 'ackTimeout'): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalidArgument(name, `expected a positive number of ms, got ${String(value)}`);
+  }
+  return value;
+}

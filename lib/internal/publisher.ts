@@ -4,11 +4,15 @@
  * it breaks, cancelled on close. Responses are matched to requests by
  * correlation id, never by order.
  *
- * Writes go through one FIFO queue, in subscription order: a request that is
- * still being compressed (lzma is asynchronous) holds back the ones after it,
- * so messages reach a partition in the order they were sent, and nothing is
+ * Writes go through one FIFO queue, in send order: a request that is still
+ * being compressed (lzma is asynchronous) holds back the ones after it, so
+ * messages reach a partition in the order they were sent, and nothing is
  * written while the stream's buffer is full (write() returned false) until
  * it drains.
+ *
+ * The hot path is callback-based (no Observable, no timer per request):
+ * requests are encoded by hand (publish-codec), ack deadlines share one
+ * timer (Deadlines). publish() wraps send() for single messages.
  *
  * A request whose stream breaks before its ack fails with a retriable
  * UNAVAILABLE error: the message may or may not have been stored, so it is
@@ -23,33 +27,45 @@ import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../err
 import { ACK_POLICY_WIRE, type Ack, AckPolicy, toAck } from '../message.js';
 import type { ResolvedClientOptions } from '../options.js';
 import { approximateSize, type PublishRequest } from '../publish-request.js';
+import { ackTimeoutError } from './ack-deadline.js';
 import type { Cluster } from './cluster.js';
-import type {
-  PublishResponse__Decoded,
-  PublishRequest as WireRequest,
-} from './grpc/api-types.generated.js';
-import { toInt64 } from './grpc/codec.js';
+import { Deadlines } from './deadlines.js';
+import { Fifo } from './fifo.js';
+import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
 import { fromAckError, fromAsyncError, fromGrpcError } from './grpc/status.js';
 
-interface Pending {
-  readonly partition: number;
-  settle(ack: Ack | undefined, err: LiftbridgeError | undefined): void;
+/** How the sender of one request hears about it. */
+export interface PublishSink {
+  /** The write phase is over (written, or failed before writing). At most once, before settled. */
+  written?(): void;
+  /**
+   * The outcome, exactly once unless cancelled: the Ack, or the error; both
+   * undefined for AckPolicy NONE once written.
+   */
+  settled(ack: Ack | undefined, err: LiftbridgeError | undefined): void;
 }
 
-interface QueuedWrite {
-  wire: WireRequest | undefined;
-  cancelled: boolean;
-  /** Called once written (the stream is passed in). */
-  written(): void;
+interface Entry {
+  readonly id: string;
+  readonly request: PublishRequest;
+  readonly sink: PublishSink;
+  /** Encoded request; undefined while compressing, and once written. */
+  wire: Buffer | undefined;
+  writeOver: boolean;
+  done: boolean;
 }
 
-type Duplex = ClientDuplexStream<WireRequest, PublishResponse__Decoded>;
+type Duplex = ClientDuplexStream<Buffer, DecodedPublishResponse>;
+
+const noop = () => {};
 
 export class Publisher {
   private stream: Duplex | undefined;
-  private readonly pending = new Map<string, Pending>();
-  private queue: QueuedWrite[] = [];
-  private head = 0;
+  private readonly pending = new Map<string, Entry>();
+  private readonly queue = new Fifo<Entry>();
+  private readonly deadlines = new Deadlines<Entry>((entry, ms) =>
+    this.finish(entry, undefined, ackTimeoutError(ms, entry.request)),
+  );
   private needDrain = false;
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private counter = 0;
@@ -60,7 +76,7 @@ export class Publisher {
     private readonly options: ResolvedClientOptions,
   ) {}
 
-  /** Requests written and not yet settled. */
+  /** Requests sent and not yet settled. */
   get inFlight(): number {
     return this.pending.size;
   }
@@ -75,7 +91,7 @@ export class Publisher {
     const address = this.cluster.candidates()[0] as string;
     const stream = this.cluster.connection(address).publishAsync();
     this.stream = stream;
-    stream.on('data', (res: PublishResponse__Decoded) => this.onResponse(res));
+    stream.on('data', (res: DecodedPublishResponse) => this.onResponse(res));
     stream.on('drain', () => {
       this.needDrain = false;
       this.flush();
@@ -92,7 +108,9 @@ export class Publisher {
         `publish stream broke before the ack came (${reason.message}); the message may or may not be stored`,
         { cause: reason, retriable: !this.closed },
       );
-      for (const entry of [...this.pending.values()]) entry.settle(undefined, failed);
+      for (const entry of [...this.pending.values()]) {
+        if (entry.writeOver) this.finish(entry, undefined, failed);
+      }
       this.flush();
     };
     stream.on('error', broken);
@@ -100,160 +118,151 @@ export class Publisher {
     return stream;
   }
 
-  private onResponse(res: PublishResponse__Decoded): void {
+  private onResponse(res: DecodedPublishResponse): void {
     const id = res.correlationId || res.ack?.correlationId || '';
     const entry = this.pending.get(id);
-    if (!entry) return; // settled already (timed out, cancelled) or AckPolicy NONE
+    if (!entry) return; // settled already (timed out, cancelled)
     if (res.asyncError) {
-      entry.settle(
-        undefined,
-        fromAsyncError(res.asyncError.code, res.asyncError.message, `publish ${id}`),
-      );
+      const { code, message } = res.asyncError;
+      this.finish(entry, undefined, fromAsyncError(code, message, `publish ${id}`));
     } else if (res.ack) {
       if (res.ack.ackError !== 0)
-        entry.settle(undefined, fromAckError(res.ack.ackError, `publish ${id}`));
-      else entry.settle(toAck(res.ack, entry.partition, id), undefined);
+        this.finish(entry, undefined, fromAckError(res.ack.ackError, `publish ${id}`));
+      else this.finish(entry, toAck(res.ack, entry.request.partition, id), undefined);
     }
+  }
+
+  private endWrite(entry: Entry): void {
+    if (entry.writeOver) return;
+    entry.writeOver = true;
+    entry.wire = undefined;
+    entry.sink.written?.();
+  }
+
+  private finish(entry: Entry, ack: Ack | undefined, err: LiftbridgeError | undefined): void {
+    if (entry.done) return;
+    entry.done = true;
+    if (this.pending.get(entry.id) === entry) this.pending.delete(entry.id);
+    this.endWrite(entry);
+    entry.sink.settled(ack, err);
   }
 
   /** Writes queued requests, in order, while the head is ready and the stream has room. */
   private flush(): void {
-    while (this.head < this.queue.length && !this.needDrain && !this.closed) {
-      const item = this.queue[this.head] as QueuedWrite;
-      if (item.cancelled) {
-        this.head += 1;
+    while (this.queue.length > 0 && !this.needDrain && !this.closed) {
+      const entry = this.queue.peek();
+      if (entry.done) {
+        this.queue.shift();
         continue;
       }
-      if (!item.wire) break; // still compressing: later requests wait their turn
-      this.head += 1;
-      const stream = this.open();
-      if (!stream.write(item.wire)) this.needDrain = true;
-      item.written();
-    }
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+      if (!entry.wire) break; // still compressing: later requests wait their turn
+      this.queue.shift();
+      if (!this.open().write(entry.wire)) this.needDrain = true;
+      this.endWrite(entry);
+      if (entry.request.ackPolicy === AckPolicy.NONE) this.finish(entry, undefined, undefined);
     }
   }
 
-  private toWire(
-    request: PublishRequest,
-    correlationId: string,
-    value: Uint8Array,
-    encoded: boolean,
-  ): WireRequest {
-    const wire: WireRequest = {
+  private encode(entry: Entry, value: Uint8Array, encoded: boolean): Buffer {
+    const { request } = entry;
+    let headers = request.headers;
+    if (encoded && this.options.compression) {
+      const withEncoding = new Map(headers);
+      withEncoding.set(this.options.encodingHeader, Buffer.from(this.options.compression));
+      headers = withEncoding;
+    }
+    return encodePublishRequest({
+      key: request.key,
+      value,
       stream: request.stream,
       partition: request.partition,
-      value,
-      correlationId,
+      headers,
+      correlationId: entry.id,
       ackPolicy: ACK_POLICY_WIRE[request.ackPolicy],
-      expectedOffset: toInt64(request.expectedOffset),
-    };
-    if (request.key.byteLength > 0) wire.key = request.key;
-    if (request.headers.size > 0 || encoded) {
-      const headers: { [key: string]: Uint8Array } = {};
-      for (const [name, v] of request.headers) headers[name] = v;
-      if (encoded && this.options.compression) {
-        headers[this.options.encodingHeader] = Buffer.from(this.options.compression);
-      }
-      wire.headers = headers;
-    }
-    return wire;
+      expectedOffset: request.expectedOffset,
+    });
   }
 
   /**
-   * Sends one request; emits its Ack and completes (AckPolicy NONE:
-   * completes without an Ack once written). Cold: nothing is written until
-   * subscription; unsubscribing forgets the request (a late ack is ignored).
-   * `onWritten` is called once the request's write phase is over (written,
-   * or failed before writing).
+   * Sends one request; the sink hears when it is written and how it ends.
+   * Returns a cancel function: afterwards the sink hears nothing more, an
+   * unwritten request is not written, and a late ack is ignored.
    */
-  publish(request: PublishRequest, onWritten?: () => void): Observable<Ack> {
-    return new Observable<Ack>((subscriber) => {
-      let writePhaseOver = false;
-      const endWritePhase = () => {
-        if (writePhaseOver) return;
-        writePhaseOver = true;
-        onWritten?.();
-      };
-      const fail = (err: unknown) => {
-        endWritePhase();
-        subscriber.error(err);
-      };
-      if (this.closed || this.cluster.closed) {
-        fail(closedError());
-        return;
-      }
-      const size = approximateSize(request);
-      if (size > this.options.maxMessageBytes) {
-        fail(
-          new LiftbridgeError(
-            ErrorCode.MessageTooLarge,
-            `message of ~${size} bytes exceeds maxMessageBytes (${this.options.maxMessageBytes})`,
-          ),
-        );
-        return;
-      }
-      const correlationId = request.correlationId ?? this.nextId();
-      if (this.pending.has(correlationId)) {
-        fail(invalidArgument('correlationId', `"${correlationId}" is already in flight`));
-        return;
-      }
-      const entry: Pending = {
-        partition: request.partition,
-        settle: (ack, err) => {
-          if (this.pending.get(correlationId) !== entry) return;
-          this.pending.delete(correlationId);
+  send(request: PublishRequest, ackTimeout: number, sink: PublishSink): () => void {
+    const fail = (err: LiftbridgeError) => {
+      sink.written?.();
+      sink.settled(undefined, err);
+      return noop;
+    };
+    if (this.closed || this.cluster.closed) return fail(closedError());
+    const size = approximateSize(request);
+    if (size > this.options.maxMessageBytes) {
+      return fail(
+        new LiftbridgeError(
+          ErrorCode.MessageTooLarge,
+          `message of ~${size} bytes exceeds maxMessageBytes (${this.options.maxMessageBytes})`,
+        ),
+      );
+    }
+    const id = request.correlationId ?? this.nextId();
+    if (this.pending.has(id)) {
+      return fail(invalidArgument('correlationId', `"${id}" is already in flight`));
+    }
+    const entry: Entry = { id, request, sink, wire: undefined, writeOver: false, done: false };
+    this.pending.set(id, entry);
+    if (request.ackPolicy !== AckPolicy.NONE) this.deadlines.add(entry, ackTimeout);
+    const method = this.options.compression;
+    const compressIt =
+      request.compress &&
+      method !== undefined &&
+      request.value.byteLength >= this.options.compressionThreshold;
+    if (!compressIt || !method) {
+      entry.wire = this.encode(entry, request.value, false);
+    } else if (isSynchronous(method)) {
+      entry.wire = this.encode(entry, compressSync(request.value), true);
+    } else {
+      compress(request.value, method).then(
+        (value) => {
+          if (entry.done) return;
+          entry.wire = this.encode(entry, value, true);
+          this.flush();
+        },
+        (err: unknown) => {
+          const failed =
+            err instanceof LiftbridgeError
+              ? err
+              : new LiftbridgeError(ErrorCode.Unknown, String(err), { cause: err });
+          this.finish(entry, undefined, failed);
+          this.flush();
+        },
+      );
+    }
+    this.queue.push(entry);
+    this.flush();
+    return () => {
+      if (entry.done) return;
+      entry.done = true;
+      if (this.pending.get(id) === entry) this.pending.delete(id);
+    };
+  }
+
+  /**
+   * One request as a cold Observable: emits its Ack and completes
+   * (AckPolicy NONE: completes without an Ack once written). Unsubscribing
+   * cancels it.
+   */
+  publish(request: PublishRequest, ackTimeout: number): Observable<Ack> {
+    return new Observable<Ack>((subscriber) =>
+      this.send(request, ackTimeout, {
+        settled: (ack, err) => {
           if (err) subscriber.error(err);
-          else if (ack) {
-            subscriber.next(ack);
+          else {
+            if (ack) subscriber.next(ack);
             subscriber.complete();
           }
         },
-      };
-      const item: QueuedWrite = {
-        wire: undefined,
-        cancelled: false,
-        written: () => {
-          endWritePhase();
-          if (request.ackPolicy === AckPolicy.NONE) subscriber.complete();
-        },
-      };
-      const method = this.options.compression;
-      const compressIt =
-        request.compress &&
-        method !== undefined &&
-        request.value.byteLength >= this.options.compressionThreshold;
-      if (request.ackPolicy !== AckPolicy.NONE) this.pending.set(correlationId, entry);
-      this.queue.push(item);
-      if (!compressIt || !method) {
-        item.wire = this.toWire(request, correlationId, request.value, false);
-      } else if (isSynchronous(method)) {
-        item.wire = this.toWire(request, correlationId, compressSync(request.value), true);
-      } else {
-        compress(request.value, method).then(
-          (value) => {
-            item.wire = this.toWire(request, correlationId, value, true);
-            this.flush();
-          },
-          (err: unknown) => {
-            item.cancelled = true;
-            this.pending.delete(correlationId);
-            fail(err);
-            this.flush();
-          },
-        );
-      }
-      this.flush();
-      return () => {
-        if (!writePhaseOver) item.cancelled = true;
-        if (this.pending.get(correlationId) === entry) this.pending.delete(correlationId);
-      };
-    });
+      }),
+    );
   }
 
   /** Fails what is in flight with a closed-client error and cancels the stream. */
@@ -262,11 +271,9 @@ export class Publisher {
     this.closed = true;
     const stream = this.stream;
     const err = closedError();
-    for (const entry of [...this.pending.values()]) entry.settle(undefined, err);
-    for (let i = this.head; i < this.queue.length; i++)
-      (this.queue[i] as QueuedWrite).cancelled = true;
-    this.queue = [];
-    this.head = 0;
+    this.deadlines.clear();
+    for (const entry of [...this.pending.values()]) this.finish(entry, undefined, err);
+    this.queue.drain();
     this.stream = undefined;
     stream?.cancel();
   }

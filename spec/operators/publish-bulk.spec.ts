@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Observable } from 'rxjs';
 import { ErrorCode, LiftbridgeError, type PublishRequest } from '../../lib/index.js';
-import { ackDeadline } from '../../lib/internal/ack-deadline.js';
+import { ackTimeoutError } from '../../lib/internal/ack-deadline.js';
+import { Deadlines } from '../../lib/internal/deadlines.js';
+import type { PublishSink } from '../../lib/internal/publisher.js';
 import type { Ack } from '../../lib/message.js';
 import {
   PublishBulkError,
@@ -15,21 +17,47 @@ import { ack, request } from '../helpers/requests.js';
 
 type Cold = ReturnType<ReturnType<typeof testScheduler>['createColdObservable']>;
 
-/** A sender whose reply to request `id` is the cold observable `replies[id]`. */
+/**
+ * A sender whose reply to request `id` is the cold observable `replies[id]`;
+ * ack deadlines (when given) go through the client's own Deadlines, in
+ * virtual time.
+ */
 function fakeSender(replies: Record<string, Cold>, ackTimeoutMs?: number) {
   const written: string[] = [];
+  const deadlines = new Deadlines<{ done: boolean; expire(): void }>((item) => item.expire());
   return {
     written,
-    sendRequest(
-      req: PublishRequest,
-      _ackTimeout?: number,
-      onWritten?: () => void,
-    ): Observable<Ack> {
+    sendRequest(req: PublishRequest, _ackTimeout: number | undefined, sink: PublishSink) {
       const id = req.correlationId as string;
       written.push(id);
-      onWritten?.();
-      const reply = replies[id] as unknown as Observable<Ack>;
-      return ackTimeoutMs === undefined ? reply : reply.pipe(ackDeadline(ackTimeoutMs, req));
+      sink.written?.();
+      let got: Ack | undefined;
+      const state = {
+        done: false,
+        expire: () => {
+          state.done = true;
+          sub.unsubscribe();
+          sink.settled(undefined, ackTimeoutError(ackTimeoutMs as number, req));
+        },
+      };
+      const sub = (replies[id] as unknown as Observable<Ack>).subscribe({
+        next: (a) => {
+          got = a;
+        },
+        error: (err: LiftbridgeError) => {
+          state.done = true;
+          sink.settled(undefined, err);
+        },
+        complete: () => {
+          state.done = true;
+          sink.settled(got, undefined);
+        },
+      });
+      if (ackTimeoutMs !== undefined && !state.done) deadlines.add(state, ackTimeoutMs);
+      return () => {
+        state.done = true;
+        sub.unsubscribe();
+      };
     },
   };
 }

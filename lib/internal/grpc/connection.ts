@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import { type ApiMethods, apiMethods } from './api-types.generated.js';
 import { codec } from './codec.js';
+import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
 import { type CallPhase, fromGrpcError } from './status.js';
 
 type UnaryName = {
@@ -107,18 +108,16 @@ export class BrokerConnection {
     });
   }
 
-  /** A new PublishAsync duplex call; the caller cancels it. */
-  publishAsync(): grpc.ClientDuplexStream<
-    ApiMethods['PublishAsync']['request'],
-    ApiMethods['PublishAsync']['response']
-  > {
-    const def = apiMethods.PublishAsync;
-    const { serialize } = codec<ApiMethods['PublishAsync']['request'], never>(def.requestType);
-    const { deserialize } = codec<never, ApiMethods['PublishAsync']['response']>(def.responseType);
+  /**
+   * A new PublishAsync duplex call; the caller cancels it. Requests go in
+   * already encoded and responses come out decoded by the hand-written
+   * publish codec (the hot path).
+   */
+  publishAsync(): grpc.ClientDuplexStream<Buffer, DecodedPublishResponse> {
     return this.client.makeBidiStreamRequest(
-      def.path,
-      serialize,
-      deserialize,
+      apiMethods.PublishAsync.path,
+      (encoded: Buffer) => encoded,
+      decodePublishResponse,
       new grpc.Metadata(),
       {},
     );

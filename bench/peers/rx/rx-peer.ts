@@ -1,0 +1,119 @@
+/**
+ * The liftbridge-rx side of the benchmarks: the same subcommands and JSON
+ * line as the Go and Gufo peers, run in its own process so CPU and RSS are
+ * the client's alone.
+ */
+import { parseArgs } from 'node:util';
+import { lastValueFrom, map, range, reduce } from 'rxjs';
+import { type Ack, LiftbridgeClient, publishBulk } from '../../../lib/index.js';
+import { mark, payloads, percentile, type Result, result, since } from './measure.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    brokers: { type: 'string' },
+    stream: { type: 'string' },
+    count: { type: 'string', default: '100000' },
+    size: { type: 'string', default: '256' },
+    inflight: { type: 'string', default: '256' },
+    warmup: { type: 'string', default: '0' },
+  },
+});
+const command = positionals[0];
+const stream = values.stream as string;
+const count = Number(values.count);
+const size = Number(values.size);
+const inflight = Number(values.inflight);
+const warmup = Number(values.warmup);
+const client = new LiftbridgeClient((values.brokers ?? '').split(','));
+
+/** Publishes `n` messages through publishBulk; returns the ack latencies (ms). */
+async function bulk(n: number, data: Uint8Array[]): Promise<Float64Array> {
+  const sent = new Float64Array(n);
+  const latency = new Float64Array(n);
+  await lastValueFrom(
+    range(0, n).pipe(
+      map((i) => {
+        sent[i] = performance.now();
+        return client.getPublishRequest(data[i % data.length] as Uint8Array, {
+          stream,
+          correlationId: String(i),
+        });
+      }),
+      publishBulk(client, { concurrency: inflight }),
+      map((ack: Ack) => {
+        const i = Number(ack.correlationId);
+        latency[i] = performance.now() - (sent[i] as number);
+      }),
+    ),
+    { defaultValue: undefined },
+  );
+  return latency;
+}
+
+async function sync(n: number, data: Uint8Array[]): Promise<Float64Array> {
+  const latency = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await lastValueFrom(client.publish(data[i % data.length] as Uint8Array, { stream }));
+    latency[i] = performance.now() - t;
+  }
+  return latency;
+}
+
+async function main(): Promise<Result> {
+  const data = payloads(Math.min(count, 4096), size);
+  if (command === 'bench-pub' || command === 'bench-sync') {
+    const run = command === 'bench-pub' ? bulk : sync;
+    if (warmup > 0) await run(warmup, data);
+    const start = mark();
+    const latency = await run(count, data);
+    return result(
+      {
+        client: 'rx',
+        workload: command === 'bench-pub' ? 'pub-bulk' : 'pub-sync',
+        messages: count,
+        bytes: count * size,
+        latencyP50Ms: percentile(latency, 0.5),
+        latencyP99Ms: percentile(latency, 0.99),
+      },
+      since(start),
+    );
+  }
+  if (command === 'bench-sub') {
+    const start = mark();
+    const received = await lastValueFrom(
+      client
+        .subscribe(stream, {
+          startPosition: 'EARLIEST',
+          stopPosition: 'OFFSET',
+          stopOffset: BigInt(count - 1),
+        })
+        .pipe(reduce((n) => n + 1, 0)),
+    );
+    return result(
+      {
+        client: 'rx',
+        workload: 'sub',
+        messages: received,
+        bytes: received * size,
+        latencyP50Ms: null,
+        latencyP99Ms: null,
+      },
+      since(start),
+    );
+  }
+  throw new Error(`unknown command ${String(command)}`);
+}
+
+main().then(
+  async (result) => {
+    await client.close();
+    console.log(JSON.stringify(result));
+  },
+  async (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    await client.close();
+    process.exitCode = 1;
+  },
+);

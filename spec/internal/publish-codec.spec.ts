@@ -1,0 +1,106 @@
+/** The hand-written PublishAsync codec against protobufjs, both directions. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { codec, fromInt64, toInt64 } from '../../lib/internal/grpc/codec.js';
+import {
+  decodePublishResponse,
+  encodePublishRequest,
+  type WirePublish,
+} from '../../lib/internal/grpc/publish-codec.js';
+
+interface Decoded {
+  key: Uint8Array;
+  value: Uint8Array;
+  stream: string;
+  partition: number;
+  headers: Record<string, Uint8Array>;
+  correlationId: string;
+  ackPolicy: number;
+  expectedOffset: Parameters<typeof fromInt64>[0];
+}
+
+const protoRequest = codec<never, Decoded>('PublishRequest');
+const protoResponse = codec<object, never>('PublishResponse');
+
+function roundTrip(request: WirePublish): Decoded {
+  return protoRequest.deserialize(encodePublishRequest(request));
+}
+
+describe('publish codec', () => {
+  it('publish codec - a full request decodes to the same fields with protobufjs', () => {
+    const request: WirePublish = {
+      key: Buffer.from('k'),
+      value: Buffer.from('v'.repeat(300)),
+      stream: 'orders-é',
+      partition: 300,
+      headers: new Map([
+        ['a', Buffer.from('1')],
+        ['empty', new Uint8Array(0)],
+      ]),
+      correlationId: 'id-1',
+      ackPolicy: 2,
+      expectedOffset: 1234567890123n,
+    };
+    const got = roundTrip(request);
+    assert.equal(Buffer.from(got.key).toString(), 'k');
+    assert.equal(Buffer.from(got.value).toString(), 'v'.repeat(300));
+    assert.equal(got.stream, 'orders-é');
+    assert.equal(got.partition, 300);
+    assert.deepEqual(Object.keys(got.headers).sort(), ['a', 'empty']);
+    assert.equal(Buffer.from(got.headers['a'] ?? []).toString(), '1');
+    assert.equal(got.correlationId, 'id-1');
+    assert.equal(got.ackPolicy, 2);
+    assert.equal(fromInt64(got.expectedOffset), 1234567890123n);
+  });
+
+  it('publish codec - expectedOffset -1 goes on the wire; defaults are left out', () => {
+    const minimal: WirePublish = {
+      key: new Uint8Array(0),
+      value: new Uint8Array(0),
+      stream: 's',
+      partition: 0,
+      headers: undefined,
+      correlationId: '',
+      ackPolicy: 0,
+      expectedOffset: -1n,
+    };
+    assert.equal(fromInt64(roundTrip(minimal).expectedOffset), -1n);
+    // tag+len+'s' (3 bytes) + tag + 10-byte varint of -1
+    assert.equal(encodePublishRequest(minimal).length, 3 + 11);
+    assert.equal(encodePublishRequest({ ...minimal, expectedOffset: 0n }).length, 3);
+  });
+
+  it('publish codec - decodes acks, async errors and int64 beyond 2^53', () => {
+    const big = 1_790_000_000_123_456_789n;
+    const bytes = protoResponse.serialize({
+      ack: {
+        stream: 's',
+        partitionSubject: 's.1',
+        msgSubject: 's.1',
+        offset: toInt64(42n),
+        correlationId: 'c1',
+        ackPolicy: 1,
+        receptionTimestamp: toInt64(big),
+        commitTimestamp: toInt64(big + 1n),
+        ackError: 3,
+      },
+      correlationId: 'c1',
+    });
+    const res = decodePublishResponse(bytes);
+    assert.equal(res.correlationId, 'c1');
+    assert.equal(res.ack?.offset, 42n);
+    assert.equal(res.ack?.receptionTimestamp, big);
+    assert.equal(res.ack?.commitTimestamp, big + 1n);
+    assert.equal(res.ack?.partitionSubject, 's.1');
+    assert.equal(res.ack?.ackPolicy, 1);
+    assert.equal(res.ack?.ackError, 3);
+    const failed = decodePublishResponse(
+      protoResponse.serialize({
+        asyncError: { code: 2, message: 'no such stream' },
+        correlationId: 'c2',
+      }),
+    );
+    assert.deepEqual(failed.asyncError, { code: 2, message: 'no such stream' });
+    assert.equal(failed.ack, undefined);
+  });
+});
