@@ -36,6 +36,7 @@ export {
   type PublishFailure,
   type PublishOutcome,
   publishBulk,
+  publishBulkFrom,
   publishBulkSettled,
 } from './operators/publish-bulk.js';
 export {

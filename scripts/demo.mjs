@@ -12,6 +12,7 @@ export const DEMOS = [
   'subcursor',
   'compression',
   'settled',
+  'bulk-from',
   'errors',
   'admin',
   'delete',

@@ -40,12 +40,14 @@ describe('demos', () => {
       'subscribe',
       'subcursor',
       'compression',
+      'bulk-from',
       'delete',
     ]) {
       assert.match(out, new RegExp(`== demo: ${demo}`));
     }
     assert.equal((out.match(/^ack: offset \d+/gm) ?? []).length, 10, 'bulk prints 10 acks');
     assert.match(out, /read back intact: true/);
+    assert.match(out, /acked 5000 messages, never more than (\d|[1-5]\d|6[0-4]) in flight/);
     assert.match(out, /stream test deleted/);
   });
 

@@ -111,6 +111,122 @@ function asLiftbridgeError(err: unknown): LiftbridgeError {
 const notARequest = () =>
   invalidArgument('request', 'expected a request built by client.getPublishRequest()');
 
+/** How a source feeds the window: pushes requests, and hears when there is room. */
+interface Feed {
+  /** Called once; pushes requests with `offer`; returns its teardown. */
+  attach(window: {
+    offer(request: PublishRequest): void;
+    end(): void;
+    fail(err: unknown): void;
+    /** True while fewer than `concurrency` requests are in flight or waiting. */
+    hasRoom(): boolean;
+    /** Registers the callback run whenever a request settles. */
+    onRoom(callback: () => void): void;
+  }): () => void;
+}
+
+/** The window itself: at most `concurrency` requests in flight, the rest wait in order. */
+function windowed(
+  client: RequestSender,
+  options: PublishBulkOptions,
+  feed: Feed,
+): Observable<PublishOutcome> {
+  const { concurrency, ackTimeout, wait } = resolveBulkOptions(options);
+  return new Observable<PublishOutcome>((subscriber) => {
+    const waiting = new Fifo<PublishRequest>();
+    const cancels = new Set<() => void>();
+    let active = 0;
+    let received = 0;
+    let written = 0;
+    let sourceDone = false;
+    let draining = false;
+    let roomCallback: (() => void) | undefined;
+
+    const maybeComplete = () => {
+      if (!sourceDone || waiting.length > 0) return;
+      // wait: false ends once everything is written; the teardown then
+      // forgets the requests still awaiting acks.
+      if (active === 0 || (!wait && written === received)) subscriber.complete();
+    };
+
+    const start = (request: PublishRequest) => {
+      if (!isPublishRequest(request)) {
+        written += 1;
+        subscriber.next({ type: 'error', request, error: notARequest() });
+        return;
+      }
+      active += 1;
+      let cancel: (() => void) | undefined;
+      let settled = false;
+      const sink: PublishSink = {
+        written: () => {
+          written += 1;
+          if (!wait) maybeComplete();
+        },
+        settled: (ack, err) => {
+          settled = true;
+          active -= 1;
+          if (cancel) cancels.delete(cancel);
+          subscriber.next(
+            err
+              ? { type: 'error', request, error: err }
+              : ack
+                ? { type: 'ack', request, ack }
+                : { type: 'sent', request },
+          );
+          drain();
+          roomCallback?.();
+        },
+      };
+      try {
+        cancel = client.sendRequest(request, ackTimeout, sink);
+      } catch (err: unknown) {
+        if (!settled) sink.settled(undefined, asLiftbridgeError(err));
+        return;
+      }
+      if (!settled) cancels.add(cancel);
+    };
+
+    // Starts waiting requests while the window has room; re-entrant calls
+    // (a request settled synchronously) leave the work to the outer loop.
+    const drain = () => {
+      if (draining) return;
+      draining = true;
+      try {
+        while (active < concurrency && waiting.length > 0 && !subscriber.closed) {
+          start(waiting.shift());
+        }
+      } finally {
+        draining = false;
+      }
+      if (!subscriber.closed) maybeComplete();
+    };
+
+    const detach = feed.attach({
+      offer: (request) => {
+        received += 1;
+        waiting.push(request);
+        drain();
+      },
+      end: () => {
+        sourceDone = true;
+        drain();
+      },
+      fail: (err) => subscriber.error(err),
+      hasRoom: () => !subscriber.closed && active + waiting.length < concurrency,
+      onRoom: (callback) => {
+        roomCallback = callback;
+      },
+    });
+    return () => {
+      detach();
+      waiting.drain();
+      for (const cancel of cancels) cancel();
+      cancels.clear();
+    };
+  });
+}
+
 /**
  * Publishes every request and emits one {@link PublishOutcome} per request,
  * failures included: the Observable itself only errors when the source does.
@@ -127,95 +243,138 @@ export function publishBulkSettled(
   client: RequestSender,
   options: PublishBulkOptions = {},
 ): OperatorFunction<PublishRequest, PublishOutcome> {
-  const { concurrency, ackTimeout, wait } = resolveBulkOptions(options);
+  resolveBulkOptions(options); // bad options throw here, at the call site
   return (requests) =>
-    new Observable<PublishOutcome>((subscriber) => {
-      const waiting = new Fifo<PublishRequest>();
-      const cancels = new Set<() => void>();
-      let active = 0;
-      let received = 0;
-      let written = 0;
-      let sourceDone = false;
-      let draining = false;
-
-      const maybeComplete = () => {
-        if (!sourceDone || waiting.length > 0) return;
-        // wait: false ends once everything is written; the teardown then
-        // forgets the requests still awaiting acks.
-        if (active === 0 || (!wait && written === received)) subscriber.complete();
-      };
-
-      const start = (request: PublishRequest) => {
-        if (!isPublishRequest(request)) {
-          written += 1;
-          subscriber.next({ type: 'error', request, error: notARequest() });
-          return;
-        }
-        active += 1;
-        let cancel: (() => void) | undefined;
-        let settled = false;
-        const sink: PublishSink = {
-          written: () => {
-            written += 1;
-            if (!wait) maybeComplete();
-          },
-          settled: (ack, err) => {
-            settled = true;
-            active -= 1;
-            if (cancel) cancels.delete(cancel);
-            subscriber.next(
-              err
-                ? { type: 'error', request, error: err }
-                : ack
-                  ? { type: 'ack', request, ack }
-                  : { type: 'sent', request },
-            );
-            drain();
-          },
-        };
-        try {
-          cancel = client.sendRequest(request, ackTimeout, sink);
-        } catch (err: unknown) {
-          if (!settled) sink.settled(undefined, asLiftbridgeError(err));
-          return;
-        }
-        if (!settled) cancels.add(cancel);
-      };
-
-      // Starts waiting requests while the window has room; re-entrant calls
-      // (a request settled synchronously) leave the work to the outer loop.
-      const drain = () => {
-        if (draining) return;
-        draining = true;
-        try {
-          while (active < concurrency && waiting.length > 0 && !subscriber.closed) {
-            start(waiting.shift());
-          }
-        } finally {
-          draining = false;
-        }
-        if (!subscriber.closed) maybeComplete();
-      };
-
-      const source = requests.subscribe({
-        next: (request) => {
-          received += 1;
-          waiting.push(request);
-          drain();
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => {
-          sourceDone = true;
-          drain();
-        },
-      });
-      return () => {
-        source.unsubscribe();
-        waiting.drain();
-        for (const cancel of cancels) cancel();
-        cancels.clear();
-      };
+    windowed(client, options, {
+      attach: (window) => {
+        const source = requests.subscribe({
+          next: (request) => window.offer(request),
+          error: (err: unknown) => window.fail(err),
+          complete: () => window.end(),
+        });
+        return () => source.unsubscribe();
+      },
     });
+}
+
+/** Pulls from a (possibly async) iterator only while the window has room. */
+function pulling(requests: Iterable<PublishRequest> | AsyncIterable<PublishRequest>): Feed {
+  return {
+    attach: (window) => {
+      let stopped = false;
+      let busy = false;
+      const asyncIt =
+        Symbol.asyncIterator in requests
+          ? (requests as AsyncIterable<PublishRequest>)[Symbol.asyncIterator]()
+          : undefined;
+      const syncIt = asyncIt ? undefined : (requests as Iterable<PublishRequest>)[Symbol.iterator]();
+      const pump = () => {
+        if (busy || stopped) return;
+        busy = true;
+        try {
+          if (syncIt) {
+            while (!stopped && window.hasRoom()) {
+              const next = syncIt.next();
+              if (next.done) {
+                stopped = true;
+                window.end();
+              } else window.offer(next.value);
+            }
+            busy = false;
+          } else if (asyncIt && window.hasRoom()) {
+            asyncIt.next().then(
+              (next) => {
+                busy = false;
+                if (stopped) return;
+                if (next.done) {
+                  stopped = true;
+                  window.end();
+                  return;
+                }
+                window.offer(next.value);
+                pump();
+              },
+              (err: unknown) => {
+                stopped = true;
+                window.fail(err);
+              },
+            );
+          } else busy = false;
+        } catch (err: unknown) {
+          busy = false;
+          stopped = true;
+          window.fail(err);
+        }
+      };
+      window.onRoom(pump);
+      pump();
+      return () => {
+        if (stopped) return;
+        stopped = true;
+        // Let the source release what it holds (files, cursors).
+        if (syncIt?.return) syncIt.return();
+        if (asyncIt?.return) void asyncIt.return().catch(() => undefined);
+      };
+    },
+  };
+}
+
+/** Acks of the outcomes; failures end it with a PublishBulkError (or at the first, with failFast). */
+function acksOrBulkError(failFast: boolean): OperatorFunction<PublishOutcome, Ack> {
+  return (outcomes) =>
+    defer(() => {
+      const failures: PublishFailure[] = [];
+      return outcomes.pipe(
+        tap((outcome) => {
+          if (outcome.type !== 'error') return;
+          if (failFast) throw outcome.error;
+          failures.push({ request: outcome.request, error: outcome.error });
+        }),
+        filter(
+          (outcome): outcome is Extract<PublishOutcome, { type: 'ack' }> => outcome.type === 'ack',
+        ),
+        map((outcome) => outcome.ack),
+        concatWith(
+          defer(() =>
+            failures.length > 0 ? throwError(() => new PublishBulkError(failures)) : EMPTY,
+          ),
+        ),
+      );
+    });
+}
+
+/**
+ * publishBulk for sources larger than memory: pulls the next request from
+ * an iterable or async iterable (a generator, a readline interface, a
+ * database cursor) only while the window has room, so no more than
+ * `concurrency` requests exist at once. (An RxJS source cannot be held
+ * back: `from(iterable)` reads everything at once.) Cold: iteration starts
+ * on subscription; unsubscribing stops it and calls the iterator's return().
+ *
+ * @example
+ * ```ts
+ * function* requests() {
+ *   for (let i = 0; i < 1_000_000; i++) yield client.getPublishRequest(`m${i}`, { stream: 'big' });
+ * }
+ * publishBulkFrom(client, requests(), { concurrency: 256 }).subscribe();
+ * ```
+ */
+export function publishBulkFrom(
+  client: RequestSender,
+  requests: Iterable<PublishRequest> | AsyncIterable<PublishRequest>,
+  options: PublishBulkErrorOptions = {},
+): Observable<Ack> {
+  resolveBulkOptions(options);
+  if (
+    requests === null ||
+    typeof requests !== 'object' ||
+    !(Symbol.iterator in requests || Symbol.asyncIterator in requests)
+  ) {
+    throw invalidArgument('requests', 'expected an iterable or async iterable of requests');
+  }
+  return defer(() => windowed(client, options, pulling(requests))).pipe(
+    acksOrBulkError(Boolean(options.failFast)),
+  );
 }
 
 /**
@@ -237,27 +396,7 @@ export function publishBulk(
   client: RequestSender,
   options: PublishBulkErrorOptions = {},
 ): OperatorFunction<PublishRequest, Ack> {
-  const failFast = Boolean(options.failFast);
   const settled = publishBulkSettled(client, options);
-  return (requests) =>
-    defer(() => {
-      const failures: PublishFailure[] = [];
-      return requests.pipe(
-        settled,
-        tap((outcome) => {
-          if (outcome.type !== 'error') return;
-          if (failFast) throw outcome.error;
-          failures.push({ request: outcome.request, error: outcome.error });
-        }),
-        filter(
-          (outcome): outcome is Extract<PublishOutcome, { type: 'ack' }> => outcome.type === 'ack',
-        ),
-        map((outcome) => outcome.ack),
-        concatWith(
-          defer(() =>
-            failures.length > 0 ? throwError(() => new PublishBulkError(failures)) : EMPTY,
-          ),
-        ),
-      );
-    });
+  const acks = acksOrBulkError(Boolean(options.failFast));
+  return (requests) => requests.pipe(settled, acks);
 }

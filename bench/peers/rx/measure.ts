@@ -13,6 +13,8 @@ export interface Result {
   latencyP99Ms: number | null;
   cpuSeconds: number;
   peakRssMb: number;
+  /** memory workload: most requests in flight seen. */
+  maxInFlight?: number;
 }
 
 /** `n` distinct payloads of `size` random bytes (generated before timing). */

@@ -4,8 +4,8 @@
  * the client's alone.
  */
 import { parseArgs } from 'node:util';
-import { lastValueFrom, map, range, reduce } from 'rxjs';
-import { type Ack, LiftbridgeClient, publishBulk } from '../../../lib/index.js';
+import { lastValueFrom, map, reduce } from 'rxjs';
+import { type Ack, LiftbridgeClient, publishBulkFrom } from '../../../lib/index.js';
 import { mark, payloads, percentile, type Result, result, since } from './measure.js';
 
 const { positionals, values } = parseArgs({
@@ -27,20 +27,25 @@ const inflight = Number(values.inflight);
 const warmup = Number(values.warmup);
 const client = new LiftbridgeClient((values.brokers ?? '').split(','));
 
-/** Publishes `n` messages through publishBulk; returns the ack latencies (ms). */
+/**
+ * Publishes `n` messages through publishBulkFrom (the request is built when
+ * the window has room, so latency is the ack latency, not queueing time);
+ * returns the ack latencies (ms).
+ */
 async function bulk(n: number, data: Uint8Array[]): Promise<Float64Array> {
   const sent = new Float64Array(n);
   const latency = new Float64Array(n);
+  function* requests() {
+    for (let i = 0; i < n; i++) {
+      sent[i] = performance.now();
+      yield client.getPublishRequest(data[i % data.length] as Uint8Array, {
+        stream,
+        correlationId: String(i),
+      });
+    }
+  }
   await lastValueFrom(
-    range(0, n).pipe(
-      map((i) => {
-        sent[i] = performance.now();
-        return client.getPublishRequest(data[i % data.length] as Uint8Array, {
-          stream,
-          correlationId: String(i),
-        });
-      }),
-      publishBulk(client, { concurrency: inflight }),
+    publishBulkFrom(client, requests(), { concurrency: inflight }).pipe(
       map((ack: Ack) => {
         const i = Number(ack.correlationId);
         latency[i] = performance.now() - (sent[i] as number);
@@ -49,6 +54,21 @@ async function bulk(n: number, data: Uint8Array[]): Promise<Float64Array> {
     { defaultValue: undefined },
   );
   return latency;
+}
+
+/** 1M (`count`) messages from a lazy source: the window bounds in-flight requests and memory. */
+async function memory(n: number, data: Uint8Array[]): Promise<number> {
+  let maxInFlight = 0;
+  function* requests() {
+    for (let i = 0; i < n; i++) {
+      maxInFlight = Math.max(maxInFlight, client.publishesInFlight);
+      yield client.getPublishRequest(data[i % data.length] as Uint8Array, { stream });
+    }
+  }
+  await lastValueFrom(publishBulkFrom(client, requests(), { concurrency: inflight }), {
+    defaultValue: undefined,
+  });
+  return maxInFlight;
 }
 
 async function sync(n: number, data: Uint8Array[]): Promise<Float64Array> {
@@ -79,6 +99,24 @@ async function main(): Promise<Result> {
       },
       since(start),
     );
+  }
+  if (command === 'bench-mem') {
+    const start = mark();
+    const maxInFlight = await memory(count, data);
+    return {
+      ...result(
+        {
+          client: 'rx',
+          workload: 'memory',
+          messages: count,
+          bytes: count * size,
+          latencyP50Ms: null,
+          latencyP99Ms: null,
+        },
+        since(start),
+      ),
+      maxInFlight,
+    };
   }
   if (command === 'bench-sub') {
     const start = mark();

@@ -1,0 +1,47 @@
+/** Runs one benchmark command in a client's peer process and parses its JSON line. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { runGoPeer } from '../scripts/testbed/go-peer.js';
+import { runGufoPeer } from '../scripts/testbed/gufo-peer.js';
+import { projectRoot } from '../scripts/testbed/paths.js';
+import type { Result } from './peers/rx/measure.js';
+
+export type ClientName = 'rx' | 'go' | 'gufo';
+export const CLIENTS: readonly ClientName[] = ['rx', 'go', 'gufo'];
+
+function runRxPeer(args: string[]): Promise<string> {
+  const script = join(projectRoot, '.build/bench/peers/rx/rx-peer.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString());
+      else reject(new Error(`rx peer ${args[0]} exited ${code}: ${Buffer.concat(err).toString()}`));
+    });
+  });
+}
+
+/**
+ * `command` (bench-pub, bench-sync, bench-sub, bench-mem; Gufo's bulk
+ * command is bench-bulk) with its flags, for one client.
+ */
+export async function runPeer(
+  client: ClientName,
+  command: string,
+  flags: Record<string, string | number>,
+): Promise<Result> {
+  const args = Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  let out: string;
+  if (client === 'rx') out = await runRxPeer([command, ...args]);
+  else if (client === 'go') out = await runGoPeer([command, ...args]);
+  else {
+    const gufoCommand = command === 'bench-pub' ? 'bench-bulk' : command;
+    out = await runGufoPeer([gufoCommand, ...args], { timeoutMs: 900_000 });
+  }
+  const line = out.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as Result;
+}

@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: one single-node server (RF 1), the same workloads with
+ * liftbridge-rx, go-liftbridge and gufo-liftbridge one after another, the
+ * median of RUNS runs each, written to bench/results/.
+ *
+ *   npm run bench                 # everything (~15 min on 2 cores)
+ *   npm run bench -- --quick      # small counts, one run: a smoke test
+ *   npm run bench -- --clients rx,go --workloads pub-bulk,sub
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { lastValueFrom } from 'rxjs';
+import { LiftbridgeClient } from '../lib/index.js';
+import { goPeerBinary } from '../scripts/testbed/go-peer.js';
+import { gufoPython } from '../scripts/testbed/gufo-peer.js';
+import { GO_CLIENT_VERSION, LIFTBRIDGE_VERSION, projectRoot } from '../scripts/testbed/paths.js';
+import { startServer } from '../scripts/testbed/server.js';
+import type { Result } from './peers/rx/measure.js';
+import { CLIENTS, type ClientName, runPeer } from './peers.js';
+import { markdown, type Row, ratios, sizeChart, summarize } from './report.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    clients: { type: 'string' },
+    workloads: { type: 'string' },
+    runs: { type: 'string' },
+  },
+});
+const quick = values.quick ?? false;
+const RUNS = Number(values.runs ?? (quick ? 1 : 3));
+const clients = (values.clients?.split(',') ?? CLIENTS) as ClientName[];
+const scale = quick ? 0.05 : 1;
+const n = (count: number) => Math.max(100, Math.round(count * scale));
+/** Gufo is ~10x slower: smaller counts keep the run short; rates stay comparable. */
+const gufoShare = 0.2;
+
+const SIZES = [
+  { label: '16 B', size: 16, count: 100_000 },
+  { label: '1 KiB', size: 1024, count: 50_000 },
+  { label: '16 KiB', size: 16 * 1024, count: 5_000 },
+  { label: '512 KiB', size: 512 * 1024, count: 300 },
+];
+
+interface Workload {
+  name: string;
+  clients: ClientName[];
+  run(client: ClientName, brokers: string, stream: string): Promise<Result>;
+  /** Fills the stream before the runs (sub reads one stream, filled once). */
+  shared?: (brokers: string, stream: string) => Promise<void>;
+}
+
+const count = (client: ClientName, base: number) => n(client === 'gufo' ? base * gufoShare : base);
+
+const workloads: Workload[] = [
+  ...[256, 1024].map(
+    (inflight): Workload => ({
+      name: inflight === 256 ? 'pub-bulk' : `pub-bulk-${inflight}`,
+      clients: ['rx', 'go', 'gufo'],
+      run: (c, brokers, stream) =>
+        runPeer(c, 'bench-pub', {
+          brokers,
+          stream,
+          count: count(c, 200_000),
+          size: 256,
+          inflight,
+          warmup: count(c, 5_000),
+        }),
+    }),
+  ),
+  {
+    // Gufo's plain publish does not wait for acks: nothing to compare.
+    name: 'pub-sync',
+    clients: ['rx', 'go'],
+    run: (c, brokers, stream) =>
+      runPeer(c, 'bench-sync', { brokers, stream, count: n(20_000), size: 256, warmup: n(1_000) }),
+  },
+  {
+    name: 'sub',
+    clients: ['rx', 'go', 'gufo'],
+    shared: async (brokers, stream) => {
+      await runPeer('go', 'bench-pub', {
+        brokers,
+        stream,
+        count: n(1_000_000),
+        size: 256,
+        inflight: 1024,
+        warmup: 0,
+      });
+    },
+    run: (c, brokers, stream) =>
+      runPeer(c, 'bench-sub', { brokers, stream, count: count(c, 1_000_000) }),
+  },
+  ...SIZES.map(
+    (s): Workload => ({
+      name: `size-${s.label.replace(' ', '')}`,
+      clients: ['rx', 'go', 'gufo'],
+      run: (c, brokers, stream) =>
+        runPeer(c, 'bench-pub', {
+          brokers,
+          stream,
+          count: count(c, s.count),
+          size: s.size,
+          inflight: 256,
+          warmup: Math.max(10, Math.round(count(c, s.count) / 20)),
+        }),
+    }),
+  ),
+  {
+    name: 'memory',
+    clients: ['rx'],
+    run: (c, brokers, stream) =>
+      runPeer(c, 'bench-mem', { brokers, stream, count: n(1_000_000), size: 256, inflight: 256 }),
+  },
+];
+
+function version(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main() {
+  const only = values.workloads?.split(',');
+  const chosen = workloads.filter((w) => !only || only.includes(w.name));
+  if (clients.includes('go')) console.error(`go peer: ${goPeerBinary()}`);
+  if (clients.includes('gufo')) console.error(`gufo venv: ${gufoPython()}`);
+  const server = await startServer();
+  const admin = new LiftbridgeClient(server.brokers, { requestTimeout: 60_000 });
+  const brokers = server.brokers.join(',');
+  const rows: Row[] = [];
+  const fresh = async (name: string) => {
+    const stream = `bench-${name}-${Math.random().toString(36).slice(2, 8)}`;
+    await lastValueFrom(admin.createStream(stream, { waitForStream: true }));
+    return stream;
+  };
+  try {
+    for (const w of chosen) {
+      const shared = w.shared ? await fresh(w.name) : undefined;
+      if (shared && w.shared) await w.shared(brokers, shared);
+      for (const c of w.clients.filter((x) => clients.includes(x))) {
+        const results: Result[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          const stream = shared ?? (await fresh(w.name));
+          const result = await w.run(c, brokers, stream);
+          results.push(result);
+          if (!shared) await lastValueFrom(admin.deleteStream(stream), { defaultValue: undefined });
+          console.error(
+            `${w.name} ${c} run ${i + 1}: ${result.msgsPerSec} msgs/s, ${result.cpuSeconds} CPU s`,
+          );
+        }
+        const row = summarize(w.name, c, results);
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      }
+      if (shared) await lastValueFrom(admin.deleteStream(shared), { defaultValue: undefined });
+    }
+  } finally {
+    await admin.close();
+    await server.stop();
+  }
+  const meta = {
+    date: new Date().toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB (client and server share it)`,
+    server: `liftbridge ${LIFTBRIDGE_VERSION}, one node, RF 1`,
+    clients: `liftbridge-rx (${version('git', ['rev-parse', '--short', 'HEAD'])}, ${process.version}), go-liftbridge ${GO_CLIENT_VERSION} (${version('go', ['version'])}), gufo-liftbridge 0.2.0`,
+    runs: `median of ${RUNS}; Gufo runs ${gufoShare * 100}% of the message counts (it is ~10x slower; rates stay comparable)`,
+  };
+  const dir = join(projectRoot, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const suffix = quick ? '-quick' : '';
+  writeFileSync(
+    join(dir, `latest${suffix}.json`),
+    `${JSON.stringify({ meta, rows, ratios: ratios(rows) }, null, 2)}\n`,
+  );
+  writeFileSync(join(dir, `latest${suffix}.md`), markdown(rows, meta));
+  writeFileSync(
+    join(dir, `throughput-by-size${suffix}.svg`),
+    sizeChart(
+      rows,
+      SIZES.map((s) => ({ label: s.label, workload: `size-${s.label.replace(' ', '')}` })),
+    ),
+  );
+  console.log(markdown(rows, meta));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exitCode = 1;
+});
