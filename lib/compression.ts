@@ -1,6 +1,7 @@
 /**
  * Message value compression, byte-compatible with Gufo Liftbridge: `zlib` is
- * the zlib container (Python's `zlib.compress`), `lzma` the xz container
+ * the zlib container (as Python's `zlib.compress` writes it; the deflate
+ * bytes can differ between zlib builds, each side reads the other's), `lzma` the xz container
  * (Python's `lzma.compress`: preset 6, CRC-64 check). The method travels in a
  * header (`X-Msg-Encoding` by default); subscribers decompress transparently.
  *
@@ -19,8 +20,10 @@ export type CompressionMethod = (typeof COMPRESSION_METHODS)[number];
 interface LzmaNative {
   compress(input: Uint8Array, options: { preset: number; check: number }): Promise<Buffer>;
   decompress(input: Uint8Array): Promise<Buffer>;
-  CHECK_CRC64: number;
 }
+
+/** The xz format's check id for CRC-64 (what Python's lzma.compress writes). */
+const XZ_CHECK_CRC64 = 4;
 
 let lzmaLoading: Promise<LzmaNative> | undefined;
 
@@ -28,7 +31,7 @@ function loadLzma(): Promise<LzmaNative> {
   // A variable specifier: lzma-native is optional and has no bundled types.
   const specifier = 'lzma-native';
   lzmaLoading ??= import(specifier).then(
-    (mod: LzmaNative | { default: LzmaNative }) => ('compress' in mod ? mod : mod.default),
+    (mod: { default?: LzmaNative } & Partial<LzmaNative>) => (mod.default ?? mod) as LzmaNative,
     (err: unknown) => {
       lzmaLoading = undefined;
       throw new LiftbridgeError(
@@ -71,7 +74,7 @@ export function decompressSync(value: Uint8Array): Uint8Array {
 export async function compress(value: Uint8Array, method: CompressionMethod): Promise<Uint8Array> {
   if (method === 'zlib') return compressSync(value);
   const lzma = await loadLzma();
-  return lzma.compress(value, { preset: 6, check: lzma.CHECK_CRC64 });
+  return lzma.compress(value, { preset: 6, check: XZ_CHECK_CRC64 });
 }
 
 /** Decompresses `value` with `method`; DECOMPRESSION_FAILED on bad bytes. */

@@ -27,4 +27,7 @@ describe('compression', () => {
       [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
     );
   });
+  it('lzma - the stream flags name a CRC-64 check (00 04), as Python writes', async () => {
+    assert.deepEqual([...(await compress(value, 'lzma')).subarray(6, 8)], [0x00, 0x04]);
+  });
 });

@@ -267,7 +267,9 @@ function pulling(requests: Iterable<PublishRequest> | AsyncIterable<PublishReque
         Symbol.asyncIterator in requests
           ? (requests as AsyncIterable<PublishRequest>)[Symbol.asyncIterator]()
           : undefined;
-      const syncIt = asyncIt ? undefined : (requests as Iterable<PublishRequest>)[Symbol.iterator]();
+      const syncIt = asyncIt
+        ? undefined
+        : (requests as Iterable<PublishRequest>)[Symbol.iterator]();
       const pump = () => {
         if (busy || stopped) return;
         busy = true;
