@@ -287,11 +287,17 @@ export function subscribeMessages(
         if (p.stopOffset !== undefined && last !== undefined && last >= p.stopOffset) return EMPTY;
         return attempt(base);
       }),
-      map((raw) => {
-        last = fromInt64(raw.offset);
+      // After a resubscribe (at last + 1) a new leader whose high watermark
+      // is still behind starts lower and sends messages again: each offset
+      // is delivered once, in order.
+      filter((raw) => {
+        const offset = fromInt64(raw.offset);
+        if (last !== undefined && offset <= last) return false;
+        last = offset;
         progressed = true;
-        return decode(raw);
+        return true;
       }),
+      map(decode),
       resolveInOrder(),
       catchError((err: unknown) => {
         // ResourceExhausted: the stop position was reached (or nothing to read
