@@ -6,19 +6,10 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildOnce } from './build-once.js';
 import { MissingToolError } from './install.js';
 import { projectRoot, serverDir } from './paths.js';
 import { reaperTrack } from './reaper.js';
@@ -39,44 +30,28 @@ export function goPeerBinary(): string {
   if (probe.error || probe.status !== 0) {
     throw new MissingToolError('Go 1.21+ is needed to build the Go peer (bench/peers/go)');
   }
-  mkdirSync(serverDir, { recursive: true });
-  // A lock dir: another process building the same binary is waited for; a
-  // lock older than LOCK_WAIT_MS is taken to be left by a dead process.
-  const lock = `${out}.lock`;
-  const started = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (existsSync(out)) return out;
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > LOCK_WAIT_MS) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`timed out waiting for ${lock}`);
-      execFileSync('sleep', ['1']);
-    }
-  }
-  try {
-    if (existsSync(out)) return out;
-    const work = mkdtempSync(join(tmpdir(), 'lbrx-gopeer-'));
-    try {
-      for (const name of SOURCES) copyFileSync(join(src, name), join(work, name));
-      process.stderr.write('building the Go peer (first run only) ...\n');
-      const t0 = Date.now();
-      execFileSync('go', ['build', '-o', `${out}.tmp`, '.'], {
-        cwd: work,
-        env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      renameSync(`${out}.tmp`, out);
-      process.stderr.write(`built ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-    return out;
-  } finally {
-    rmdirSync(lock);
-  }
+  buildOnce(
+    out,
+    () => {
+      const work = mkdtempSync(join(tmpdir(), 'lbrx-gopeer-'));
+      try {
+        for (const name of SOURCES) copyFileSync(join(src, name), join(work, name));
+        process.stderr.write('building the Go peer (first run only) ...\n');
+        const t0 = Date.now();
+        execFileSync('go', ['build', '-o', `${out}.tmp`, '.'], {
+          cwd: work,
+          env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        });
+        renameSync(`${out}.tmp`, out);
+        process.stderr.write(`built ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    },
+    LOCK_WAIT_MS,
+  );
+  return out;
 }
 
 /**

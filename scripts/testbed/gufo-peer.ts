@@ -6,16 +6,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildOnce } from './build-once.js';
 import { MissingToolError } from './install.js';
 import { projectRoot, serverDir } from './paths.js';
 import { reaperTrack } from './reaper.js';
@@ -25,17 +18,12 @@ const peerDir = join(projectRoot, 'bench', 'peers', 'python');
 export const gufoPeerScript = join(peerDir, 'gufo_peer.py');
 const requirements = join(peerDir, 'requirements.txt');
 
-const LOCK_STALE_MS = 600_000;
 const LOCK_WAIT_MS = 900_000;
 const PIP_TIMEOUT_MS = 600_000;
 /** Default time limit of one peer run. */
 export const GUFO_PEER_TIMEOUT_MS = 120_000;
 
 let python: string | undefined;
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 function python3(): string {
   const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
@@ -82,7 +70,7 @@ function setupStep(file: string, args: string[], what: string): void {
  * Path of the peer's Python: `<venv>/bin/python` of .liftbridge/gufo-venv-<hash>
  * (hash: first 12 hex digits of the sha256 of requirements.txt), made on first
  * use with `python3 -m venv` and pip. Safe across parallel processes: one
- * builds (a lock folder, stale after 10 min) into a temp folder renamed into
+ * builds (buildOnce's lock folder) into a temp folder renamed into
  * place; the others wait for it. Throws MissingToolError without python3.
  */
 export function gufoPython(): string {
@@ -95,50 +83,33 @@ export function gufoPython(): string {
     return bin;
   }
   const base = python3();
-  mkdirSync(serverDir, { recursive: true });
-  const lock = `${venv}.lock`;
-  const started = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (existsSync(bin)) {
-        python = bin;
-        return bin;
-      }
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`timed out waiting for ${lock}`);
-      sleepSync(1000);
-    }
-  }
-  try {
-    if (!existsSync(bin)) {
-      const tmp = `${venv}.tmp-${process.pid}`;
-      rmSync(tmp, { recursive: true, force: true });
-      process.stderr.write(`making the gufo-liftbridge venv ${venv} (first run only) ...\n`);
-      const t0 = Date.now();
-      try {
-        setupStep(base, ['-m', 'venv', tmp], 'venv');
-        // `python -m pip`, not bin/pip: the scripts' shebangs name the temp
-        // path, while bin/python finds its venv from where it is run.
-        setupStep(
-          join(tmp, 'bin', 'python'),
-          ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', requirements],
-          'pip install',
-        );
-        rmSync(venv, { recursive: true, force: true });
-        renameSync(tmp, venv);
-      } finally {
+  buildOnce(
+    venv,
+    () => {
+      if (!existsSync(bin)) {
+        const tmp = `${venv}.tmp-${process.pid}`;
         rmSync(tmp, { recursive: true, force: true });
+        process.stderr.write(`making the gufo-liftbridge venv ${venv} (first run only) ...\n`);
+        const t0 = Date.now();
+        try {
+          setupStep(base, ['-m', 'venv', tmp], 'venv');
+          // `python -m pip`, not bin/pip: the scripts' shebangs name the temp
+          // path, while bin/python finds its venv from where it is run.
+          setupStep(
+            join(tmp, 'bin', 'python'),
+            ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', requirements],
+            'pip install',
+          );
+          rmSync(venv, { recursive: true, force: true });
+          renameSync(tmp, venv);
+        } finally {
+          rmSync(tmp, { recursive: true, force: true });
+        }
+        process.stderr.write(`made ${venv} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
       }
-      process.stderr.write(`made ${venv} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    }
-  } finally {
-    rmdirSync(lock);
-  }
+    },
+    LOCK_WAIT_MS,
+  );
   python = bin;
   return bin;
 }

@@ -5,17 +5,10 @@
  * throwaway module that requires the pinned version.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  renameSync,
-  rmdirSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildOnce } from './build-once.js';
 import { GO_CLIENT_VERSION, LIFTBRIDGE_VERSION, NATS_SERVER_VERSION, serverDir } from './paths.js';
 
 export class MissingToolError extends Error {
@@ -38,24 +31,7 @@ function goBinary(): string {
 export function goBuild(module: string, version: string, mainPkg: string, out: string): string {
   if (existsSync(out)) return out;
   const go = goBinary();
-  mkdirSync(serverDir, { recursive: true });
-  const lock = `${out}.lock`;
-  const started = Date.now();
-  // Another process is building the same binary: wait for it (up to 10 min).
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (existsSync(out)) return out;
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 600_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() - started > 600_000) throw new Error(`timed out waiting for ${lock}`);
-      execFileSync('sleep', ['1']);
-    }
-  }
-  try {
-    if (existsSync(out)) return out;
+  buildOnce(out, () => {
     const work = mkdtempSync(join(tmpdir(), 'lbrx-gobuild-'));
     try {
       const env = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' };
@@ -70,10 +46,8 @@ export function goBuild(module: string, version: string, mainPkg: string, out: s
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
-    return out;
-  } finally {
-    rmdirSync(lock);
-  }
+  });
+  return out;
 }
 
 /** Path of the Liftbridge server binary: LIFTBRIDGE_BIN, or the pinned build. */
