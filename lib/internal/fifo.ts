@@ -35,11 +35,9 @@ export class Fifo<T> {
     return item;
   }
 
-  /** Removes and returns every item, oldest first. */
-  drain(): T[] {
-    const all = this.items.slice(this.head) as T[];
+  /** Removes every item. */
+  clear(): void {
     this.items = [];
     this.head = 0;
-    return all;
   }
 }

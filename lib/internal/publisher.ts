@@ -273,7 +273,7 @@ export class Publisher {
     const err = closedError();
     this.deadlines.clear();
     for (const entry of [...this.pending.values()]) this.finish(entry, undefined, err);
-    this.queue.drain();
+    this.queue.clear();
     this.stream = undefined;
     stream?.cancel();
   }

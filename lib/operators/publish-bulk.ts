@@ -220,7 +220,7 @@ function windowed(
     });
     return () => {
       detach();
-      waiting.drain();
+      waiting.clear();
       for (const cancel of cancels) cancel();
       cancels.clear();
     };
