@@ -44,6 +44,7 @@ import {
   type PublishOptions,
   type PublishRequest,
 } from './publish-request.js';
+import type { ClientStatus } from './status.js';
 import {
   checkAckTimeout,
   checkDuration,
@@ -167,6 +168,24 @@ export class LiftbridgeClient {
     this.options = resolveOptions(brokers, options);
     this.cluster = new Cluster(this.options);
     this.publisher = new Publisher(this.cluster, this.options);
+    const signal = this.options.signal;
+    if (signal) {
+      const onAbort = () => void this.close();
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.cluster.closing.subscribe(() => signal.removeEventListener('abort', onAbort));
+      }
+    }
+  }
+
+  /**
+   * Connection and routing events as they happen (hot: no replay): a broker
+   * connected or stopped answering, a partition leader changed, metadata
+   * was refreshed, the client closed. Completes after `closed`.
+   */
+  get status$(): Observable<ClientStatus> {
+    return this.cluster.status;
   }
 
   /** The current cluster metadata: replays the latest snapshot, then every refresh; completes on close. */

@@ -43,10 +43,20 @@ export {
   type ClientOptions,
   DEFAULT_ACK_TIMEOUT_MS,
   DEFAULT_BULK_CONCURRENCY,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_ENCODING_HEADER,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_METADATA_REFRESH_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY_TIMEOUT_MS,
 } from './options.js';
 export { StartPosition, StopPosition } from './positions.js';
 export type { HeadersInit, PublishOptions, PublishRequest } from './publish-request.js';
+export type {
+  ClientStatus,
+  ClosedStatus,
+  ConnectedStatus,
+  LeaderChangedStatus,
+  MetadataUpdatedStatus,
+  ReconnectingStatus,
+} from './status.js';

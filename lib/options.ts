@@ -14,6 +14,10 @@ export const DEFAULT_ACK_TIMEOUT_MS = 5_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Default time leader-bound calls keep retrying on leader changes, in milliseconds. */
 export const DEFAULT_RETRY_TIMEOUT_MS = 30_000;
+/** Default time to reach a first broker before calls fail with UNAVAILABLE, in milliseconds. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Default period of the background metadata refresh, in milliseconds (0: off). */
+export const DEFAULT_METADATA_REFRESH_MS = 30_000;
 /** Default in-flight (unacked) window of publishBulk. */
 export const DEFAULT_BULK_CONCURRENCY = 256;
 /** Default header naming the compression method (the one Gufo Liftbridge uses). */
@@ -29,6 +33,20 @@ export interface ClientOptions {
   requestTimeout?: number;
   /** How long calls retry through leader changes and unreachable brokers (ms). Default {@link DEFAULT_RETRY_TIMEOUT_MS}. */
   retryTimeout?: number;
+  /**
+   * How long calls try the seed brokers before any broker has ever answered
+   * (ms); then they fail with UNAVAILABLE naming the seeds. Default
+   * {@link DEFAULT_CONNECT_TIMEOUT_MS}.
+   */
+  connectTimeout?: number;
+  /**
+   * Period of the background metadata refresh (ms; 0 turns it off). It lets
+   * subscriptions notice a leader that moved away from a frozen broker. The
+   * timer never keeps the process alive. Default {@link DEFAULT_METADATA_REFRESH_MS}.
+   */
+  metadataRefreshInterval?: number;
+  /** Aborting it closes the client (as close() does). */
+  signal?: AbortSignal;
   /** Compression applied to requests that opt in (`compress: true`). Default: none. */
   compression?: CompressionMethod;
   /** Values shorter than this many bytes are sent uncompressed. Default 0. */
@@ -47,6 +65,9 @@ export interface ResolvedClientOptions {
   ackTimeout: number;
   requestTimeout: number;
   retryTimeout: number;
+  connectTimeout: number;
+  metadataRefreshInterval: number;
+  signal: AbortSignal | undefined;
   compression: CompressionMethod | undefined;
   compressionThreshold: number;
   encodingHeader: string;
@@ -73,6 +94,11 @@ function positive(
     );
   }
   return value;
+}
+
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw invalidArgument('options.signal', 'expected an AbortSignal');
 }
 
 /** Validates seeds and options; throws a typed invalid-argument error naming the culprit. */
@@ -106,6 +132,14 @@ export function resolveOptions(
     ackTimeout: positive('ackTimeout', options.ackTimeout, DEFAULT_ACK_TIMEOUT_MS),
     requestTimeout: positive('requestTimeout', options.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS),
     retryTimeout: positive('retryTimeout', options.retryTimeout, DEFAULT_RETRY_TIMEOUT_MS, true),
+    connectTimeout: positive('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS),
+    metadataRefreshInterval: positive(
+      'metadataRefreshInterval',
+      options.metadataRefreshInterval,
+      DEFAULT_METADATA_REFRESH_MS,
+      true,
+    ),
+    signal: checkSignal(options.signal),
     compression,
     compressionThreshold: positive('compressionThreshold', options.compressionThreshold, 0, true),
     encodingHeader,

@@ -2,23 +2,13 @@
 // npm run demo [-- name ...]: runs the demos in order against a local
 // Liftbridge it starts (or LIFTBRIDGE_BROKERS when set), then stops it.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const DEMOS = [
-  'create',
-  'publish',
-  'bulk',
-  'subscribe',
-  'subcursor',
-  'compression',
-  'settled',
-  'bulk-from',
-  'errors',
-  'admin',
-  'delete',
-];
-
 const root = new URL('..', import.meta.url).pathname;
+// The one list of demos, in run order (the demo spec reads it too).
+const DEMOS = JSON.parse(readFileSync(join(root, 'demos', 'list.json'), 'utf8'));
+
 const node = process.execPath;
 
 function sh(args, env = process.env) {

@@ -61,11 +61,54 @@ describe('client construction', () => {
     assert.equal(kept?.closed, true);
   });
 
-  it('unreachable seeds - an operation fails with UNAVAILABLE within retryTimeout, no hang', async () => {
-    const c = new LiftbridgeClient(['127.0.0.1:1', '127.0.0.1:2'], { retryTimeout: 300 });
+  it('unreachable seeds - an operation fails with UNAVAILABLE naming the seeds within connectTimeout, no hang', async () => {
+    const c = new LiftbridgeClient(['127.0.0.1:1', '127.0.0.1:2'], { connectTimeout: 300 });
     const t0 = Date.now();
-    await assert.rejects(lastValueFrom(c.fetchMetadata()), { code: ErrorCode.Unavailable });
-    assert.ok(Date.now() - t0 < 5000, 'fails fast');
+    await assert.rejects(lastValueFrom(c.fetchMetadata()), (err: unknown) => {
+      assert.ok(err instanceof LiftbridgeError);
+      assert.equal(err.code, ErrorCode.Unavailable);
+      assert.match(err.message, /connectTimeout \(300 ms\).*127\.0\.0\.1:1.*127\.0\.0\.1:2/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 3000, `fails within about connectTimeout (${Date.now() - t0} ms)`);
     await c.close();
+  });
+
+  it('unreachable seeds - a publish is never sent and fails UNAVAILABLE (not ACK_TIMEOUT)', async () => {
+    const c = new LiftbridgeClient(['127.0.0.1:1'], { connectTimeout: 300, ackTimeout: 500 });
+    await assert.rejects(lastValueFrom(c.publish('x', { stream: 's' })), (err: unknown) => {
+      assert.ok(err instanceof LiftbridgeError);
+      assert.equal(err.code, ErrorCode.Unavailable);
+      assert.match(err.message, /not sent/);
+      return true;
+    });
+    await c.close();
+  });
+
+  it('signal - aborting closes the client: a pending call ends with CLIENT_CLOSED, status$ says closed', async () => {
+    const abort = new AbortController();
+    const c = new LiftbridgeClient(['127.0.0.1:1'], { signal: abort.signal });
+    const events: string[] = [];
+    c.status$.subscribe((s) => events.push(s.type));
+    const pending = lastValueFrom(c.fetchMetadata());
+    setTimeout(() => abort.abort(), 100);
+    await assert.rejects(pending, { code: ErrorCode.Closed });
+    assert.equal(c.closed, true);
+    assert.deepEqual(events, ['closed']);
+    const already = new LiftbridgeClient(['127.0.0.1:1'], { signal: AbortSignal.abort() });
+    assert.equal(already.closed, true);
+    await assert.rejects(lastValueFrom(already.fetchMetadata()), { code: ErrorCode.Closed });
+  });
+
+  it('options - connectTimeout, metadataRefreshInterval and signal are checked', () => {
+    for (const options of [
+      { connectTimeout: 0 },
+      { metadataRefreshInterval: -1 },
+      { signal: {} as AbortSignal },
+    ]) {
+      assert.throws(() => new LiftbridgeClient(['127.0.0.1:1'], options), {
+        code: ErrorCode.InvalidArgument,
+      });
+    }
   });
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { projectRoot } from '../scripts/testbed/paths.js';
@@ -33,22 +34,25 @@ describe('demos', () => {
     });
     assert.equal(res.status, 0, res.stderr);
     const out = res.stdout;
-    for (const demo of [
-      'create',
-      'publish',
-      'bulk',
-      'subscribe',
-      'subcursor',
-      'compression',
-      'bulk-from',
-      'delete',
-    ]) {
+    const list: string[] = JSON.parse(
+      readFileSync(join(projectRoot, 'demos', 'list.json'), 'utf8'),
+    );
+    const files = readdirSync(join(projectRoot, 'demos'))
+      .filter((f) => f.endsWith('.ts') && f !== 'brokers.ts')
+      .map((f) => f.replace(/\.ts$/, ''));
+    assert.deepEqual([...list].sort(), files.sort(), 'demos/list.json names every demo');
+    for (const demo of list) {
       assert.match(out, new RegExp(`== demo: ${demo}`));
     }
     assert.equal((out.match(/^ack: offset \d+/gm) ?? []).length, 10, 'bulk prints 10 acks');
     assert.match(out, /read back intact: true/);
     assert.match(out, /acked 5000 messages, never more than (\d|[1-5]\d|6[0-4]) in flight/);
     assert.match(out, /stream test deleted/);
+    assert.match(out, /^connected to 127\.0\.0\.1:\d+$/m, 'status$: connected');
+    assert.match(out, /^metadata: 1 broker\(s\)$/m, 'status$: metadataUpdated');
+    assert.match(out, /^client closed$/m, 'status$: closed');
+    assert.match(out, /^no broker: UNAVAILABLE$/m, 'connectTimeout');
+    assert.match(out, /^aborted: CLIENT_CLOSED$/m, 'signal');
   });
 
   it('subcursor - across runs every message is printed exactly once', async () => {

@@ -19,8 +19,10 @@ import {
 export interface BackoffOptions {
   /** Whether this error is worth another try. */
   shouldRetry(err: unknown, attempt: number): boolean;
-  /** Total time (ms) after the first failure during which retries may start. */
-  deadlineMs: number;
+  /** Total time (ms) after the first failure during which retries may start (read at each failure). */
+  deadlineMs: number | (() => number);
+  /** The error to end with once the deadline has passed (default: the last error). */
+  onDeadline?: (err: unknown) => unknown;
   /** Delay before attempt n (1-based); default exponential 50 ms .. 1 s with jitter. */
   delayMs?: (attempt: number) => number;
   /** Work before each retry (a metadata refresh); its errors are ignored. */
@@ -49,11 +51,11 @@ export function retryWithBackoff<T>(options: BackoffOptions): MonoTypeOperatorFu
             if (options.progressed?.()) firstFailure = undefined;
             firstFailure ??= now;
             const wait = delayMs(attempt);
-            if (
-              !options.shouldRetry(err, attempt) ||
-              now + wait - firstFailure > options.deadlineMs
-            ) {
-              return throwError(() => err);
+            if (!options.shouldRetry(err, attempt)) return throwError(() => err);
+            const deadline =
+              typeof options.deadlineMs === 'function' ? options.deadlineMs() : options.deadlineMs;
+            if (now + wait - firstFailure > deadline) {
+              return throwError(() => options.onDeadline?.(err) ?? err);
             }
             const before = options.beforeRetry?.(err).pipe(catchError(() => of(null))) ?? of(null);
             return timer(wait, scheduler).pipe(switchMap(() => before));

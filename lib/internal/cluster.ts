@@ -1,8 +1,13 @@
 /**
  * Connections, metadata and routing: the client's view of the cluster.
- * Holds one channel per broker address, the metadata Subject, and the two
+ * Holds one channel per broker address, the metadata Subject, which brokers
+ * answer and which do not (status$ reports the changes), and the two
  * routing disciplines: any-broker calls (move to another broker when one is
  * unreachable) and leader-bound calls (follow the partition leader).
+ *
+ * Dead brokers are found by connection state, call deadlines and metadata,
+ * never by frequent keepalive pings (Liftbridge closes connections that ping
+ * more often than every 5 minutes).
  */
 import {
   BehaviorSubject,
@@ -12,6 +17,7 @@ import {
   type Observable,
   of,
   Subject,
+  type Subscription,
   switchMap,
   tap,
   throwError,
@@ -19,6 +25,7 @@ import {
 import { closedError, ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import { type ClusterMetadata, leaderAddress, mergeMetadata } from '../metadata/metadata.js';
 import type { ResolvedClientOptions } from '../options.js';
+import { type ClientStatus, leaderChanges } from '../status.js';
 import { exponentialDelay, retryWithBackoff } from './backoff.js';
 import { BrokerConnection, type ConnectionSettings } from './grpc/connection.js';
 
@@ -26,14 +33,27 @@ function retriable(err: unknown): boolean {
   return isLiftbridgeError(err) && err.retriable;
 }
 
+/** Errors that say the broker itself is not answering (not just this call). */
+export function brokerDown(err: unknown): err is LiftbridgeError {
+  return isLiftbridgeError(err, ErrorCode.Unavailable) || isLiftbridgeError(err, ErrorCode.Timeout);
+}
+
 export class Cluster {
   private readonly connections = new Map<string, BrokerConnection>();
   private readonly metadataSubject = new BehaviorSubject<ClusterMetadata | undefined>(undefined);
+  private readonly statusSubject = new Subject<ClientStatus>();
   private readonly settings: ConnectionSettings;
   /** Emits once when the client closes. */
   readonly closing = new Subject<void>();
   private preferred: string | undefined;
   private rotation = 0;
+  /** Brokers that answered last time they were tried, and those that did not. */
+  private readonly up = new Set<string>();
+  private readonly down = new Set<string>();
+  /** Whether any broker ever answered (before that, connectTimeout bounds retries). */
+  private everConnected = false;
+  private refreshTimer: ReturnType<typeof setInterval> | undefined;
+  private backgroundRefresh: Subscription | undefined;
   closed = false;
 
   constructor(readonly options: ResolvedClientOptions) {
@@ -46,8 +66,99 @@ export class Cluster {
         'grpc-node.flow_control_window': 1024 * 1024,
         // Liftbridge closes connections that ping more often than every 5 min.
         'grpc.keepalive_time_ms': 5 * 60_000 + 10_000,
+        // A restarted broker is dialled again within seconds, not grpc-js's 2 minutes.
+        'grpc.initial_reconnect_backoff_ms': 250,
+        'grpc.max_reconnect_backoff_ms': 2_000,
       },
     };
+  }
+
+  /** Connection and routing events (hot); completes after 'closed'. */
+  get status(): Observable<ClientStatus> {
+    return this.statusSubject.asObservable();
+  }
+
+  /** A broker answered: reported once per transition. */
+  markUp(address: string): void {
+    this.down.delete(address);
+    if (this.up.has(address) || this.closed) return;
+    this.up.add(address);
+    if (!this.everConnected) {
+      this.everConnected = true;
+      this.startBackgroundRefresh();
+    }
+    this.statusSubject.next({ type: 'connected', broker: address });
+  }
+
+  /** A broker stopped answering: reported once per transition (if it had answered). */
+  markDown(address: string, error: LiftbridgeError): void {
+    if (this.closed || this.down.has(address)) return;
+    this.down.add(address);
+    if (this.preferred === address) {
+      this.preferred = undefined;
+      this.rotation += 1;
+    }
+    if (this.up.delete(address))
+      this.statusSubject.next({ type: 'reconnecting', broker: address, error });
+  }
+
+  /** The connection to `address`, once its channel is connected; marks the broker up or down. */
+  reach(address: string): Observable<BrokerConnection> {
+    return defer(() => {
+      const conn = this.connection(address);
+      const wait = Math.min(this.options.requestTimeout, this.options.connectTimeout);
+      return conn.ready(wait).pipe(
+        map(() => {
+          this.markUp(address);
+          return conn;
+        }),
+        catchError((err: unknown) => {
+          if (brokerDown(err)) this.markDown(address, err);
+          return throwError(() => err);
+        }),
+      );
+    });
+  }
+
+  /** Runs `call` on a connected broker, noting whether the broker answered. */
+  private callAt<T>(
+    address: string,
+    call: (conn: BrokerConnection) => Observable<T>,
+  ): Observable<T> {
+    return this.reach(address).pipe(
+      switchMap((conn) => call(conn)),
+      tap({
+        error: (err: unknown) => {
+          if (brokerDown(err)) this.markDown(address, err);
+        },
+      }),
+    );
+  }
+
+  /** Periodic metadata refresh on an unref'd timer (never keeps the process alive). */
+  private startBackgroundRefresh(): void {
+    const every = this.options.metadataRefreshInterval;
+    if (every <= 0 || this.refreshTimer || this.closed) return;
+    this.refreshTimer = setInterval(() => {
+      if (this.backgroundRefresh && !this.backgroundRefresh.closed) return;
+      this.backgroundRefresh = this.refreshMetadata().subscribe({ error: () => {} });
+    }, every);
+    this.refreshTimer.unref();
+  }
+
+  /** How long retries may go on: connectTimeout until a broker has answered, then retryTimeout. */
+  retryBudget(): number {
+    return this.everConnected ? this.options.retryTimeout : this.options.connectTimeout;
+  }
+
+  /** The error of a call that found no broker at all within connectTimeout. */
+  private noBroker(err: unknown): unknown {
+    if (this.everConnected || !brokerDown(err)) return err;
+    return new LiftbridgeError(
+      ErrorCode.Unavailable,
+      `no broker answered within connectTimeout (${this.options.connectTimeout} ms); tried ${this.candidates().join(', ')}: ${err.message}`,
+      { cause: err },
+    );
   }
 
   /** Metadata snapshots; a private Subject, exposed read-only. */
@@ -69,15 +180,22 @@ export class Cluster {
     return conn;
   }
 
-  /** Addresses to try for an any-broker call: the last one that answered, then the rest. */
+  /**
+   * Addresses to try for an any-broker call: the last one that answered,
+   * then the rest (rotated), brokers known to be down last.
+   */
   candidates(): string[] {
     const known = [...(this.metadata?.brokers.values() ?? [])].map((b) => b.address);
     const all = [...new Set([...known, ...this.options.brokers])];
     const start = this.rotation % all.length;
     const rotated = [...all.slice(start), ...all.slice(0, start)];
-    return this.preferred && all.includes(this.preferred)
-      ? [this.preferred, ...rotated.filter((a) => a !== this.preferred)]
-      : rotated;
+    const first = this.preferred && all.includes(this.preferred) ? [this.preferred] : [];
+    const rest = rotated.filter((a) => a !== this.preferred);
+    return [
+      ...first,
+      ...rest.filter((a) => !this.down.has(a)),
+      ...rest.filter((a) => this.down.has(a)),
+    ];
   }
 
   /**
@@ -94,21 +212,15 @@ export class Cluster {
         if (attempt % Math.max(1, list.length) === 0) list = this.candidates();
         const address = list[attempt % list.length] as string;
         attempt += 1;
-        return call(this.connection(address), attempt).pipe(
+        const tries = attempt;
+        return this.callAt(address, (conn) => call(conn, tries)).pipe(
           tap({ next: () => (this.preferred = address) }),
-          tap({
-            error: (err: unknown) => {
-              if (isLiftbridgeError(err, ErrorCode.Unavailable) && this.preferred === address) {
-                this.preferred = undefined;
-                this.rotation += 1;
-              }
-            },
-          }),
         );
       }).pipe(
         retryWithBackoff({
           shouldRetry: (err) => retriable(err) && !this.closed,
-          deadlineMs: this.options.retryTimeout,
+          deadlineMs: () => this.retryBudget(),
+          onDeadline: (err) => this.noBroker(err),
           delayMs: (n) =>
             n % Math.max(1, list.length) === 0 ? exponentialDelay(n / list.length) : 0,
         }),
@@ -126,8 +238,13 @@ export class Cluster {
       ),
     ).pipe(
       map((raw) => {
-        const next = mergeMetadata(this.metadata, raw, streams);
-        if (!this.closed) this.metadataSubject.next(next);
+        const previous = this.metadata;
+        const next = mergeMetadata(previous, raw, streams);
+        if (!this.closed) {
+          this.metadataSubject.next(next);
+          this.statusSubject.next({ type: 'metadataUpdated', metadata: next });
+          for (const change of leaderChanges(previous, next)) this.statusSubject.next(change);
+        }
         return next;
       }),
     );
@@ -198,13 +315,14 @@ export class Cluster {
           });
           return throwError(() => waiting);
         }),
-        switchMap((address) => call(this.connection(address))),
+        switchMap((address) => this.callAt(address, call)),
       );
     });
     return attempt.pipe(
       retryWithBackoff({
         shouldRetry: (err) => retriable(err) && !this.closed,
-        deadlineMs: this.options.retryTimeout,
+        deadlineMs: () => this.retryBudget(),
+        onDeadline: (err) => this.noBroker(err),
         beforeRetry: () => this.refreshMetadata([stream]),
         ...(progressed ? { progressed } : {}),
       }),
@@ -215,10 +333,14 @@ export class Cluster {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.backgroundRefresh?.unsubscribe();
     this.closing.next();
     this.closing.complete();
     for (const conn of this.connections.values()) conn.close();
     this.connections.clear();
     this.metadataSubject.complete();
+    this.statusSubject.next({ type: 'closed' });
+    this.statusSubject.complete();
   }
 }

@@ -1,34 +1,41 @@
 /**
  * The client's one long-lived PublishAsync stream, shared by every publish
- * and publishBulk: opened on first use against any broker, re-opened after
- * it breaks, cancelled on close. Responses are matched to requests by
- * correlation id, never by order.
+ * and publishBulk: opened on first use against a connected broker, opened
+ * again (at another broker when that one is down) after it breaks,
+ * cancelled on close. Responses are matched to requests by correlation id,
+ * never by order.
  *
  * Writes go through one FIFO queue, in send order: a request that is still
  * being compressed (lzma is asynchronous) holds back the ones after it, so
  * messages reach a partition in the order they were sent, and nothing is
  * written while the stream's buffer is full (write() returned false) until
- * it drains.
+ * it drains, or while no broker is connected.
  *
  * The hot path is callback-based (no Observable, no timer per request):
  * requests are encoded by hand (publish-codec), ack deadlines share one
  * timer (Deadlines). publish() wraps send() for single messages.
  *
- * A request whose stream breaks before its ack fails with a retriable
- * UNAVAILABLE error: the message may or may not have been stored, so it is
- * never reported as acked, and never silently dropped.
+ * What happens to a request when its stream breaks (documented in the README):
+ * - not yet written: it stays queued and goes out on the next stream (it
+ *   cannot have been stored, so sending it once is safe);
+ * - written, no ack yet: it fails with a retriable UNAVAILABLE error. The
+ *   broker may have stored it before it broke, so re-sending it could store
+ *   it twice; the caller decides (publishBulkSettled reports each one).
+ * A stream that answers nothing for a whole ack timeout while requests wait
+ * (a frozen broker keeps its TCP connection open) counts as broken.
  */
 
 import { randomBytes } from 'node:crypto';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
-import { Observable } from 'rxjs';
+import { Observable, type Subscription } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
 import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
 import { ACK_POLICY_WIRE, type Ack, AckPolicy, toAck } from '../message.js';
 import type { ResolvedClientOptions } from '../options.js';
 import { approximateSize, type PublishRequest } from '../publish-request.js';
 import { ackTimeoutError } from './ack-deadline.js';
-import type { Cluster } from './cluster.js';
+import { exponentialDelay } from './backoff.js';
+import { brokerDown, type Cluster } from './cluster.js';
 import { Deadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
 import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
@@ -53,19 +60,37 @@ interface Entry {
   wire: Buffer | undefined;
   writeOver: boolean;
   done: boolean;
+  /** The stream it was written to, and when (ms since the epoch). */
+  writtenTo: Duplex | undefined;
+  writtenAt: number;
 }
 
 type Duplex = ClientDuplexStream<Buffer, DecodedPublishResponse>;
 
 const noop = () => {};
 
+/** A request whose wait ended before any broker took the publish stream: never sent. */
+function notSentError(why: string): LiftbridgeError {
+  return new LiftbridgeError(
+    ErrorCode.Unavailable,
+    `not sent (so not stored): ${why}; no broker accepted the publish stream`,
+  );
+}
+
 export class Publisher {
   private stream: Duplex | undefined;
+  private streamAddress = '';
+  private lastResponseAt = 0;
+  /** Connecting to a broker for a new stream, or waiting to try again. */
+  private connecting: Subscription | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectFailures = 0;
+  private failingSince: number | undefined;
   private readonly pending = new Map<string, Entry>();
+  /** Streams that acked a publish of this client (see loading()). */
+  private readonly ackedStreams = new Set<string>();
   private readonly queue = new Fifo<Entry>();
-  private readonly deadlines = new Deadlines<Entry>((entry, ms) =>
-    this.finish(entry, undefined, ackTimeoutError(ms, entry.request)),
-  );
+  private readonly deadlines = new Deadlines<Entry>((entry, ms) => this.expired(entry, ms));
   private needDrain = false;
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private counter = 0;
@@ -86,36 +111,104 @@ export class Publisher {
     return `${this.idPrefix}-${this.counter.toString(36)}`;
   }
 
-  private open(): Duplex {
-    if (this.stream) return this.stream;
+  /** Opens a stream at the first candidate broker once it is connected; backs off on failure. */
+  private connect(): void {
+    if (this.stream || this.connecting || this.retryTimer || this.closed) return;
     const address = this.cluster.candidates()[0] as string;
-    const stream = this.cluster.connection(address).publishAsync();
+    const attempt = this.cluster.reach(address).subscribe({
+      next: (conn) => {
+        this.connecting = undefined;
+        this.connectFailures = 0;
+        this.failingSince = undefined;
+        this.attach(conn.publishAsync(), address);
+        this.flush();
+      },
+      error: (err: unknown) => {
+        this.connecting = undefined;
+        this.connectFailed(err);
+      },
+    });
+    if (!attempt.closed) this.connecting = attempt;
+  }
+
+  private connectFailed(err: unknown): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.failingSince ??= now;
+    if (now - this.failingSince > this.cluster.retryBudget()) {
+      // Give up on what was never written; later requests start a new round.
+      this.failingSince = undefined;
+      this.connectFailures = 0;
+      const failed = notSentError(err instanceof Error ? err.message : String(err));
+      for (const entry of [...this.pending.values()]) {
+        if (!entry.writeOver) this.finish(entry, undefined, failed);
+      }
+      this.queue.clear();
+      return;
+    }
+    this.connectFailures += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush();
+    }, exponentialDelay(this.connectFailures));
+  }
+
+  private attach(stream: Duplex, address: string): void {
     this.stream = stream;
-    stream.on('data', (res: DecodedPublishResponse) => this.onResponse(res));
+    this.streamAddress = address;
+    this.lastResponseAt = Date.now();
+    stream.on('data', (res: DecodedPublishResponse) => {
+      this.lastResponseAt = Date.now();
+      this.onResponse(res);
+    });
     stream.on('drain', () => {
       this.needDrain = false;
       this.flush();
     });
-    const broken = (err: unknown) => {
-      if (this.stream !== stream) return;
-      this.stream = undefined;
-      this.needDrain = false;
-      const reason = err
-        ? fromGrpcError(err, 'publish', `PublishAsync at ${address}`)
-        : new LiftbridgeError(ErrorCode.Unavailable, `PublishAsync at ${address}: stream ended`);
-      const failed = new LiftbridgeError(
-        this.closed ? ErrorCode.Closed : ErrorCode.Unavailable,
-        `publish stream broke before the ack came (${reason.message}); the message may or may not be stored`,
-        { cause: reason, retriable: !this.closed },
+    stream.on('error', (err: unknown) =>
+      this.broken(stream, fromGrpcError(err, 'publish', `PublishAsync at ${address}`)),
+    );
+    stream.on('end', () =>
+      this.broken(
+        stream,
+        new LiftbridgeError(ErrorCode.Unavailable, `PublishAsync at ${address}: stream ended`),
+      ),
+    );
+  }
+
+  /** The stream is gone: fail what was written to it, send the rest on a new one. */
+  private broken(stream: Duplex, reason: LiftbridgeError): void {
+    if (this.stream !== stream) return;
+    this.stream = undefined;
+    this.needDrain = false;
+    if (brokerDown(reason)) this.cluster.markDown(this.streamAddress, reason);
+    const failed = new LiftbridgeError(
+      this.closed ? ErrorCode.Closed : ErrorCode.Unavailable,
+      `publish stream broke before the ack came (${reason.message}); the message may or may not be stored`,
+      { cause: reason, retriable: !this.closed },
+    );
+    for (const entry of [...this.pending.values()]) {
+      if (entry.writtenTo === stream) this.finish(entry, undefined, failed);
+    }
+    this.flush();
+  }
+
+  /** An ack deadline passed. A stream silent since the request was written is abandoned. */
+  private expired(entry: Entry, ms: number): void {
+    const stream = entry.writtenTo;
+    if (!stream) {
+      this.finish(entry, undefined, notSentError(`no broker connected within ${ms} ms`));
+      return;
+    }
+    this.finish(entry, undefined, ackTimeoutError(ms, entry.request));
+    if (stream === this.stream && this.lastResponseAt < entry.writtenAt) {
+      const silent = new LiftbridgeError(
+        ErrorCode.Timeout,
+        `PublishAsync at ${this.streamAddress}: no response for ${ms} ms`,
       );
-      for (const entry of [...this.pending.values()]) {
-        if (entry.writeOver) this.finish(entry, undefined, failed);
-      }
-      this.flush();
-    };
-    stream.on('error', broken);
-    stream.on('end', () => broken(undefined));
-    return stream;
+      this.broken(stream, silent);
+      stream.cancel();
+    }
   }
 
   private onResponse(res: DecodedPublishResponse): void {
@@ -124,12 +217,39 @@ export class Publisher {
     if (!entry) return; // settled already (timed out, cancelled)
     if (res.asyncError) {
       const { code, message } = res.asyncError;
-      this.finish(entry, undefined, fromAsyncError(code, message, `publish ${id}`));
+      this.finish(
+        entry,
+        undefined,
+        this.loading(fromAsyncError(code, message, `publish ${id}`), entry),
+      );
     } else if (res.ack) {
       if (res.ack.ackError !== 0)
         this.finish(entry, undefined, fromAckError(res.ack.ackError, `publish ${id}`));
-      else this.finish(entry, toAck(res.ack, entry.request.partition, id), undefined);
+      else {
+        this.ackedStreams.add(entry.request.stream);
+        this.finish(entry, toAck(res.ack, entry.request.partition, id), undefined);
+      }
     }
+  }
+
+  /**
+   * NOT_FOUND for a stream this client has published to before, or that its
+   * metadata lists: a broker that has just restarted is still loading it
+   * (about 1.5 s on v1.9.0), so the error is marked retriable; for a stream
+   * never seen it stays final.
+   */
+  private loading(err: LiftbridgeError, entry: Entry): LiftbridgeError {
+    const { stream, partition } = entry.request;
+    if (err.code !== ErrorCode.NotFound) return err;
+    const known =
+      this.ackedStreams.has(stream) ||
+      this.cluster.metadata?.streams.get(stream)?.partitions.has(partition);
+    if (!known) return err;
+    return new LiftbridgeError(
+      ErrorCode.NotFound,
+      `${err.message} (it existed: a restarting broker may still be loading it)`,
+      { cause: err, retriable: true },
+    );
   }
 
   private endWrite(entry: Entry): void {
@@ -149,6 +269,7 @@ export class Publisher {
 
   /** Writes queued requests, in order, while the head is ready and the stream has room. */
   private flush(): void {
+    let now = 0;
     while (this.queue.length > 0 && !this.needDrain && !this.closed) {
       const entry = this.queue.peek();
       if (entry.done) {
@@ -156,8 +277,17 @@ export class Publisher {
         continue;
       }
       if (!entry.wire) break; // still compressing: later requests wait their turn
+      const stream = this.stream;
+      if (!stream) {
+        this.connect();
+        if (!this.stream) break;
+        continue;
+      }
       this.queue.shift();
-      if (!this.open().write(entry.wire)) this.needDrain = true;
+      if (now === 0) now = Date.now();
+      entry.writtenTo = stream;
+      entry.writtenAt = now;
+      if (!stream.write(entry.wire)) this.needDrain = true;
       this.endWrite(entry);
       if (entry.request.ackPolicy === AckPolicy.NONE) this.finish(entry, undefined, undefined);
     }
@@ -208,7 +338,16 @@ export class Publisher {
     if (this.pending.has(id)) {
       return fail(invalidArgument('correlationId', `"${id}" is already in flight`));
     }
-    const entry: Entry = { id, request, sink, wire: undefined, writeOver: false, done: false };
+    const entry: Entry = {
+      id,
+      request,
+      sink,
+      wire: undefined,
+      writeOver: false,
+      done: false,
+      writtenTo: undefined,
+      writtenAt: 0,
+    };
     this.pending.set(id, entry);
     if (request.ackPolicy !== AckPolicy.NONE) this.deadlines.add(entry, ackTimeout);
     const method = this.options.compression;
@@ -272,6 +411,8 @@ export class Publisher {
     const stream = this.stream;
     const err = closedError();
     this.deadlines.clear();
+    this.connecting?.unsubscribe();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const entry of [...this.pending.values()]) this.finish(entry, undefined, err);
     this.queue.clear();
     this.stream = undefined;

@@ -7,13 +7,17 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import {
   catchError,
+  concatWith,
   defer,
   EMPTY,
   filter,
   map,
+  NEVER,
   type Observable,
   of,
   switchMap,
+  takeUntil,
+  tap,
   throwError,
   timeout,
 } from 'rxjs';
@@ -27,7 +31,7 @@ import { fromInt64, toInt64 } from '../internal/grpc/codec.js';
 import type { CallPhase } from '../internal/grpc/status.js';
 import { resolveInOrder } from '../internal/resolve-in-order.js';
 import { type Message, toHeaders, toMessage } from '../message.js';
-import type { ClusterMetadata } from '../metadata/metadata.js';
+import { type ClusterMetadata, leaderAddress } from '../metadata/metadata.js';
 import { START_WIRE, STOP_WIRE, StartPosition, StopPosition } from '../positions.js';
 import { checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
 
@@ -57,12 +61,16 @@ export interface SubscribeOptions {
 
 /** One broker's Subscribe call (BrokerConnection, or a fake in marble specs). */
 export interface SubscribeTransport {
+  /** `host:port` of the broker. */
+  readonly address: string;
   subscribe(request: WireSubscribe, phase: () => CallPhase): Observable<Message__Decoded>;
 }
 
 /** Leader routing (Cluster, or a fake in marble specs). */
 export interface SubscribeRouting {
   readonly metadata: ClusterMetadata | undefined;
+  /** The latest snapshot, then every refresh. */
+  readonly metadataChanges: Observable<ClusterMetadata | undefined>;
   refreshMetadata(streams: readonly string[]): Observable<ClusterMetadata>;
   leaderBound<T>(
     stream: string,
@@ -245,7 +253,33 @@ export function subscribeMessages(
                 : { ...base, startPosition: START_WIRE.OFFSET, startOffset: toInt64(last + 1n) };
             let handshake = false;
             const phase = (): CallPhase => (handshake ? 'subscribe-stream' : 'subscribe-setup');
+            // Metadata that shows the leader elsewhere ends this call (a frozen
+            // or deposed leader may never end it itself): resubscribe there.
+            let moved = false;
+            const leaderMoved = p.readIsrReplica
+              ? NEVER
+              : ctx.cluster.metadataChanges.pipe(
+                  filter((md) => {
+                    const leader = leaderAddress(md, p.stream, p.partition);
+                    return leader !== undefined && leader !== conn.address;
+                  }),
+                  tap(() => (moved = true)),
+                );
             return conn.subscribe(request, phase).pipe(
+              takeUntil(leaderMoved),
+              concatWith(
+                defer(() =>
+                  moved
+                    ? throwError(
+                        () =>
+                          new LiftbridgeError(
+                            ErrorCode.NotLeader,
+                            `the leader of ${p.stream}/${p.partition} moved away from ${conn.address}`,
+                          ),
+                      )
+                    : EMPTY,
+                ),
+              ),
               // A broker that accepts the call but never confirms it (still
               // recovering, or frozen) must not hang the subscriber.
               timeout({

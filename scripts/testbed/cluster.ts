@@ -17,6 +17,10 @@ export const FAST_FAILOVER = [
 export interface ClusterOptions {
   size?: number;
   extraConfig?: string[];
+  /** Server log level (see NodeOptions.logLevel). */
+  logLevel?: string;
+  /** Failover tuning: 'fast' (FAST_FAILOVER, default) or the server's 'default' settings. */
+  failover?: 'fast' | 'default';
 }
 
 export class LiftbridgeCluster {
@@ -28,12 +32,15 @@ export class LiftbridgeCluster {
   static async start({
     size = 3,
     extraConfig = [],
+    logLevel,
+    failover = 'fast',
   }: ClusterOptions = {}): Promise<LiftbridgeCluster> {
     const nats = await NatsServer.start();
     const namespace = `lbrx${randomUUID().slice(0, 8)}`;
     const nodes: LiftbridgeNode[] = [];
     try {
-      const common = [`clustering.namespace: ${namespace}`, ...FAST_FAILOVER, ...extraConfig];
+      const tuning = failover === 'fast' ? FAST_FAILOVER : [];
+      const common = [`clustering.namespace: ${namespace}`, ...tuning, ...extraConfig];
       // The seed bootstraps Raft; the others join once it runs.
       nodes.push(
         await LiftbridgeNode.start({
@@ -41,6 +48,7 @@ export class LiftbridgeCluster {
           natsUrl: nats.url,
           bootstrap: true,
           extraConfig: common,
+          ...(logLevel ? { logLevel } : {}),
         }),
       );
       const rest = await Promise.all(
@@ -50,6 +58,7 @@ export class LiftbridgeCluster {
             natsUrl: nats.url,
             bootstrap: false,
             extraConfig: common,
+            ...(logLevel ? { logLevel } : {}),
             expectBrokers: 0,
           }),
         ),
@@ -75,6 +84,11 @@ export class LiftbridgeCluster {
     const found = this.nodes.find((n) => n.options.serverId === serverId);
     if (!found) throw new Error(`no node ${serverId}`);
     return found;
+  }
+
+  /** The node leading the metadata Raft group (needs logLevel 'info'), if one does. */
+  metadataLeader(): LiftbridgeNode | undefined {
+    return this.nodes.find((n) => n.isMetadataLeader);
   }
 
   async stop(): Promise<void> {

@@ -24,6 +24,8 @@ export interface NodeOptions {
   expectBrokers?: number;
   /** Extra environment for the server (e.g. LIFTBRIDGE_ENCRYPTION_KEY). */
   env?: Record<string, string>;
+  /** Server log level; default $LIFTBRIDGE_LOG_LEVEL or 'error' ('info' logs leadership changes). */
+  logLevel?: string;
 }
 
 const STOP_GRACE_MS = 5000;
@@ -34,6 +36,8 @@ export class LiftbridgeNode {
   private exited: Promise<void> = Promise.resolve();
   port = 0;
   private natsPort = 0;
+  /** Where this run's output starts in the log file. */
+  private logOffset = 0;
 
   private constructor(
     readonly options: NodeOptions,
@@ -72,7 +76,7 @@ export class LiftbridgeNode {
       `host: 127.0.0.1`,
       `port: ${this.port}`,
       `data.dir: ${this.dataDir}`,
-      `logging.level: ${process.env['LIFTBRIDGE_LOG_LEVEL'] ?? 'error'}`,
+      `logging.level: ${o.logLevel ?? process.env['LIFTBRIDGE_LOG_LEVEL'] ?? 'error'}`,
     ];
     if (o.natsUrl) {
       lines.push(`nats.servers: ["${o.natsUrl}"]`);
@@ -94,6 +98,7 @@ export class LiftbridgeNode {
   private async launch(): Promise<void> {
     const config = this.writeConfig();
     // Server output goes to a log file beside the data dir, shown when start-up fails.
+    this.logOffset = this.logText().length;
     const log = openSync(this.logFile, 'a');
     const proc = spawn(liftbridgeBinary(), ['--config', config], {
       stdio: ['ignore', log, log],
@@ -124,13 +129,27 @@ export class LiftbridgeNode {
     return join(this.workDir, 'server.log');
   }
 
-  /** The last lines the server wrote. */
-  logTail(lines = 40): string {
+  private logText(): string {
     try {
-      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+      return readFileSync(this.logFile, 'utf8');
     } catch {
       return '';
     }
+  }
+
+  /** The last lines the server wrote. */
+  logTail(lines = 40): string {
+    return this.logText().split('\n').slice(-lines).join('\n');
+  }
+
+  /**
+   * Whether this running node leads the metadata Raft group, from its log
+   * (needs logLevel 'info'; the API does not say which broker leads).
+   */
+  get isMetadataLeader(): boolean {
+    if (!this.running) return false;
+    const run = this.logText().slice(this.logOffset);
+    return run.lastIndexOf('became metadata leader') > run.lastIndexOf('lost metadata leadership');
   }
 
   /** Waits until this node answers FetchMetadata with `brokers` brokers. */

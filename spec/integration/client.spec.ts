@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { firstValueFrom, from, lastValueFrom, map, take, timer, toArray } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, map, take, timeout, timer, toArray } from 'rxjs';
 import {
   type Ack,
   AckPolicy,
@@ -185,6 +185,44 @@ describe('client against a real server', async () => {
       assert.deepEqual(seen, ['a', 'b']);
       assert.deepEqual((await readAll(name)).map(text), ['a', 'b']);
     });
+
+    it('subscribe - a partition set readonly under a live subscription: READONLY after the last message', async () => {
+      const name = await stream();
+      const seen: string[] = [];
+      const live = assert.rejects(
+        lastValueFrom(
+          client.subscribe(name, { startPosition: 'EARLIEST' }).pipe(
+            map((m) => seen.push(text(m))),
+            timeout(20_000),
+          ),
+        ),
+        { code: ErrorCode.Readonly },
+      );
+      await publishAll(name, ['a', 'b']);
+      await lastValueFrom(timer(200));
+      await lastValueFrom(client.setStreamReadonly(name));
+      await live;
+      assert.deepEqual(seen, ['a', 'b']);
+    });
+
+    it('subscribe - a partition paused under a live subscription: PARTITION_PAUSED, no retry loop', async () => {
+      const name = await stream();
+      const seen: string[] = [];
+      const live = assert.rejects(
+        lastValueFrom(
+          client.subscribe(name, { startPosition: 'EARLIEST' }).pipe(
+            map((m) => seen.push(text(m))),
+            timeout(20_000),
+          ),
+        ),
+        { code: ErrorCode.PartitionPaused },
+      );
+      await publishAll(name, ['a']);
+      await lastValueFrom(timer(200));
+      await lastValueFrom(client.pauseStream(name));
+      await live;
+      assert.deepEqual(seen, ['a']);
+    });
   });
 
   describe('metadata', () => {
@@ -358,6 +396,7 @@ describe('client against a real server', async () => {
         client.getPublishRequest('ok1', { stream: name }),
         client.getPublishRequest('lost', { stream: uniqueName() }),
         client.getPublishRequest(new Uint8Array(2 * 1024 * 1024), { stream: name }),
+        client.getPublishRequest(new Uint8Array(5 * 1024 * 1024), { stream: name }),
         client.getPublishRequest('ok2', { stream: name }),
       ];
       const acks: Ack[] = [];
@@ -372,7 +411,7 @@ describe('client against a real server', async () => {
           assert.ok(err instanceof PublishBulkError);
           assert.deepEqual(
             err.failures.map((f) => f.error.code).sort(),
-            [ErrorCode.MessageTooLarge, ErrorCode.NotFound].sort(),
+            [ErrorCode.MessageTooLarge, ErrorCode.MessageTooLarge, ErrorCode.NotFound].sort(),
           );
           return true;
         },

@@ -2,8 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { catchError, defer, type Observable, throwError } from 'rxjs';
-import { ErrorCode, LiftbridgeError, type Message } from '../../lib/index.js';
+import { catchError, defer, NEVER, type Observable, throwError } from 'rxjs';
+import {
+  type ClusterMetadata,
+  ErrorCode,
+  LiftbridgeError,
+  type Message,
+  type PartitionInfo,
+} from '../../lib/index.js';
 import { retryWithBackoff } from '../../lib/internal/backoff.js';
 import type {
   Message__Decoded,
@@ -38,10 +44,52 @@ function grpcError(code: status, details: string): ServiceError {
 
 type Cold = Observable<Message__Decoded>;
 
-/** Routing + transport whose n-th Subscribe call plays `scripts[n]`; records the requests. */
-function fakeContext(scripts: Cold[]) {
+/** Metadata whose only partition, s/0, is led by the broker at `address`. */
+function ledBy(address: string): ClusterMetadata {
+  const [host = '', port = '0'] = address.split(':');
+  const partition: PartitionInfo = {
+    id: 0,
+    leader: 'b',
+    replicas: ['b'],
+    isr: ['b'],
+    highWatermark: 0n,
+    newestOffset: 0n,
+    paused: false,
+    readonly: false,
+    messagesReceived: { first: 0n, latest: 0n },
+    pauseChanged: { first: 0n, latest: 0n },
+    readonlyChanged: { first: 0n, latest: 0n },
+  };
+  return {
+    brokers: new Map([
+      ['b', { id: 'b', host, port: Number(port), address, partitionCount: 1, leaderCount: 1 }],
+    ]),
+    streams: new Map([
+      [
+        's',
+        { name: 's', subject: 's', creationTimestamp: 0n, partitions: new Map([[0, partition]]) },
+      ],
+    ]),
+    updatedAt: 0,
+  };
+}
+
+/**
+ * Routing + transport whose n-th Subscribe call plays `scripts[n]` at broker
+ * `addresses[n]` (default fake:1); records the requests.
+ */
+function fakeContext(
+  scripts: Cold[],
+  {
+    metadata = NEVER,
+    addresses = [],
+  }: { metadata?: Observable<ClusterMetadata | undefined>; addresses?: string[] } = {},
+) {
   const requests: SubscribeRequest[] = [];
   const transport: SubscribeTransport = {
+    get address() {
+      return addresses[requests.length - 1] ?? 'fake:1';
+    },
     subscribe(request, phase) {
       requests.push(request);
       const script = scripts[requests.length - 1];
@@ -56,6 +104,7 @@ function fakeContext(scripts: Cold[]) {
     ctx: {
       cluster: {
         metadata: undefined,
+        metadataChanges: metadata,
         refreshMetadata: () => throwError(() => new Error('no metadata in marble specs')),
         leaderBound: <T>(
           _s: string,
@@ -117,6 +166,37 @@ describe('subscribe', () => {
         subscribeMessages(ctx, 's', { startPosition: 'EARLIEST' }).pipe(mapOffsets()),
       ).toBe('--ab---c|', { a: 0, b: 1, c: 2 });
       void requests;
+    });
+  });
+
+  it('subscribe - metadata showing the leader elsewhere moves a silent subscription there (from last + 1)', () => {
+    testScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      // The first leader (a:1) goes silent after two messages; metadata at
+      // frame 6 names b:2, where the subscription resumes.
+      const silent = cold('h-ab------', { h: HANDSHAKE, a: raw(0), b: raw(1) });
+      const moved = cold('hc|', { h: HANDSHAKE, c: raw(2) });
+      const metadata = hot('m-----n', { m: ledBy('a:1'), n: ledBy('b:2') });
+      const { ctx, requests } = fakeContext([silent, moved], {
+        metadata,
+        addresses: ['a:1', 'b:2'],
+      });
+      // Ended at 6 with NOT_LEADER, retried 2 ms later: message 2 at 9.
+      expectObservable(
+        subscribeMessages(ctx, 's', { startPosition: 'EARLIEST' }).pipe(mapOffsets()),
+      ).toBe('--ab-----c|', { a: 0, b: 1, c: 2 });
+      expectSubscriptions(silent.subscriptions).toBe('^-----!');
+      void requests;
+    });
+  });
+
+  it('subscribe - metadata naming the current leader (or no leader) leaves the subscription alone', () => {
+    testScheduler().run(({ cold, hot, expectObservable }) => {
+      const stream = cold('h-ab--c|', { h: HANDSHAKE, a: raw(0), b: raw(1), c: raw(2) });
+      const metadata = hot('m--u-m', { m: ledBy('a:1'), u: undefined });
+      const { ctx } = fakeContext([stream], { metadata, addresses: ['a:1'] });
+      expectObservable(
+        subscribeMessages(ctx, 's', { startPosition: 'EARLIEST' }).pipe(mapOffsets()),
+      ).toBe('--ab--c|', { a: 0, b: 1, c: 2 });
     });
   });
 

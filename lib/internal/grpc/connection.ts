@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
+import { ErrorCode, LiftbridgeError } from '../../errors.js';
 import { type ApiMethods, apiMethods } from './api-types.generated.js';
 import { codec } from './codec.js';
 import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
@@ -41,6 +42,57 @@ export class BrokerConnection {
     settings: ConnectionSettings,
   ) {
     this.client = new grpc.Client(address, settings.credentials, settings.channelOptions);
+  }
+
+  /**
+   * Emits once the channel is connected (at once when it already is); fails
+   * with UNAVAILABLE when the broker refuses or the connection attempt fails,
+   * TIMEOUT after `timeoutMs`. Lets callers skip a dead broker fast, and
+   * never write a request into a call that has no connection yet.
+   */
+  ready(timeoutMs: number): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      const channel = this.client.getChannel();
+      let done = false;
+      const fail = (code: ErrorCode, why: string) => {
+        done = true;
+        subscriber.error(new LiftbridgeError(code, `${this.address}: ${why}`));
+      };
+      const timer = setTimeout(
+        () => fail(ErrorCode.Timeout, `not connected within ${timeoutMs} ms`),
+        timeoutMs,
+      );
+      const check = (): void => {
+        if (done) return;
+        const state = channel.getConnectivityState(true);
+        if (state === grpc.connectivityState.READY) {
+          done = true;
+          clearTimeout(timer);
+          subscriber.next();
+          subscriber.complete();
+          return;
+        }
+        if (state === grpc.connectivityState.SHUTDOWN) {
+          clearTimeout(timer);
+          fail(ErrorCode.Closed, 'channel closed');
+          return;
+        }
+        // A failure after (or instead of) a connection attempt: the broker is down.
+        if (state === grpc.connectivityState.TRANSIENT_FAILURE) {
+          clearTimeout(timer);
+          fail(ErrorCode.Unavailable, 'connection failed (broker down or unreachable)');
+          return;
+        }
+        // No deadline here (grpc-js would keep a timer we cannot cancel): the
+        // timer above bounds the wait, and a late callback is ignored.
+        channel.watchConnectivityState(state, Number.POSITIVE_INFINITY, () => check());
+      };
+      check();
+      return () => {
+        done = true;
+        clearTimeout(timer);
+      };
+    });
   }
 
   /** A unary RPC as a cold Observable of its one response. */

@@ -18,6 +18,10 @@ function tooLarge(details: string): boolean {
   return /larger than max|too large|exceeds|message size|maximum payload/i.test(details);
 }
 
+/** INTERNAL details that mean "no usable broker or metadata leader right now". */
+const METADATA_LEADER_LOST =
+  /no known metadata leader|connection|socket|nats: timeout|no responders|leadership lost|not the leader|context deadline exceeded/i;
+
 function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode {
   switch (grpcCode) {
     case status.NOT_FOUND:
@@ -40,10 +44,10 @@ function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode
     case status.UNAUTHENTICATED:
       return ErrorCode.PermissionDenied;
     case status.INTERNAL:
-      // grpc-js reports an unreachable broker that closes the socket this way too.
-      return /no known metadata leader|connection|socket/i.test(details)
-        ? ErrorCode.Unavailable
-        : ErrorCode.Internal;
+      // grpc-js reports an unreachable broker that closes the socket this way
+      // too, and a broker whose request to a dead or deposed metadata leader
+      // failed says so in the details: both are worth another try.
+      return METADATA_LEADER_LOST.test(details) ? ErrorCode.Unavailable : ErrorCode.Internal;
     case status.CANCELLED:
       return ErrorCode.Unavailable;
     default:
