@@ -3,7 +3,7 @@
  * leader, time until metadata names a new one. Run:
  *   node .build/scripts/failover-time.js [fast|default] [rounds]
  */
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, retry } from 'rxjs';
 import { LiftbridgeClient } from '../lib/index.js';
 import { leaderOf } from '../spec/helpers/oracle.js';
 import { LiftbridgeCluster } from './testbed/cluster.js';
@@ -17,7 +17,8 @@ try {
     const client = new LiftbridgeClient(cluster.brokers, { retryTimeout: 120_000 });
     const stream = `failover-${i}`;
     await lastValueFrom(client.createStream(stream, { replicationFactor: 3, minIsr: 2 }));
-    await lastValueFrom(client.publish('x', { stream }));
+    // A node restarted in the previous round may still be catching up.
+    await lastValueFrom(client.publish('x', { stream }).pipe(retry({ count: 10, delay: 1_000 })));
     const leader = await leaderOf(client, stream);
     const t0 = Date.now();
     await cluster.node(leader).kill();
