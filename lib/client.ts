@@ -2,16 +2,20 @@
  * LiftbridgeClient: the entry point. Every operation is a cold Observable:
  * nothing is sent until subscription, and unsubscribing cancels the call.
  */
+
+import { randomUUID } from 'node:crypto';
 import {
   catchError,
   concatWith,
   defer,
   EMPTY,
   filter,
+  finalize,
   type MonoTypeOperatorFunction,
   map,
-  type Observable,
+  Observable,
   of,
+  share,
   switchMap,
   takeUntil,
   throwError,
@@ -27,6 +31,7 @@ import {
 import { retryWithBackoff } from './internal/backoff.js';
 import { Cluster } from './internal/cluster.js';
 import type {
+  Ack__Decoded,
   CreateStreamRequest,
   NullableBool,
   NullableInt32,
@@ -34,12 +39,14 @@ import type {
 } from './internal/grpc/api-types.generated.js';
 import { fromInt64, toInt64 } from './internal/grpc/codec.js';
 import { Publisher, type PublishSink } from './internal/publisher.js';
-import type { Ack, Message } from './message.js';
+import { ACK_POLICY_WIRE, type Ack, type AckPolicy, type Message, toAck } from './message.js';
 import { type ClusterMetadata, type PartitionInfo, toPartitionInfo } from './metadata/metadata.js';
 import { type SubscribeOptions, subscribeMessages } from './observables/subscribe.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveOptions } from './options.js';
+import { Partitioning } from './partitioners.js';
 import {
   buildPublishRequest,
+  type HeadersInit,
   isPublishRequest,
   type PublishOptions,
   type PublishRequest,
@@ -111,6 +118,17 @@ export interface SinglePublishOptions extends PublishOptions {
   ackTimeout?: number;
 }
 
+/** Options of publishToSubject. */
+export interface PublishToSubjectOptions {
+  key?: Uint8Array | string;
+  headers?: HeadersInit;
+  /** Default LEADER. With NONE the Observable completes without an Ack. */
+  ackPolicy?: AckPolicy;
+  correlationId?: string;
+  /** How long the server waits for the stream's ack (ms); default the client's ackTimeout. */
+  ackTimeout?: number;
+}
+
 /** Partitions and limits the server accepts from us (the server trusts its clients). */
 const MAX_PARTITIONS = 4096;
 
@@ -158,6 +176,8 @@ export class LiftbridgeClient {
   private readonly options: ResolvedClientOptions;
   private readonly cluster: Cluster;
   private readonly publisher: Publisher;
+  private readonly partitioning = new Partitioning();
+  private readonly metadataWaits = new Map<string, Observable<ClusterMetadata>>();
 
   /**
    * @param brokers seed brokers as `host:port`; the others are learnt from metadata.
@@ -403,7 +423,7 @@ export class LiftbridgeClient {
    * @throws LiftbridgeError INVALID_ARGUMENT on bad input, at the call site.
    */
   getPublishRequest(value: Uint8Array | string, options: PublishOptions): PublishRequest {
-    return buildPublishRequest(value, options);
+    return buildPublishRequest(value, options, this.options.partitioner);
   }
 
   /**
@@ -412,7 +432,10 @@ export class LiftbridgeClient {
    * completes without an Ack once sent.
    */
   publish(value: Uint8Array | string, options: SinglePublishOptions): Observable<Ack> {
-    return this.publishRequest(buildPublishRequest(value, options), options?.ackTimeout);
+    return this.publishRequest(
+      buildPublishRequest(value, options, this.options.partitioner),
+      options?.ackTimeout,
+    );
   }
 
   /** Sends a request built by getPublishRequest; emits its Ack (see publish). */
@@ -422,8 +445,145 @@ export class LiftbridgeClient {
         throw invalidArgument('request', 'expected a request built by client.getPublishRequest()');
       }
       const wait = checkAckTimeout(ackTimeout) ?? this.options.ackTimeout;
-      return this.publisher.publish(request, wait);
+      return new Observable<Ack>((subscriber) =>
+        this.sendRouted(request, wait, {
+          settled: (ack, err) => {
+            if (err) subscriber.error(err);
+            else {
+              if (ack) subscriber.next(ack);
+              subscriber.complete();
+            }
+          },
+        }),
+      );
     });
+  }
+
+  /**
+   * Sends a request, choosing its partition first when it has a
+   * partitioner (waiting for the stream's metadata when the client has none
+   * yet; requests that wait for the same stream keep their order).
+   */
+  private sendRouted(request: PublishRequest, ackTimeout: number, sink: PublishSink): () => void {
+    const partitioner = request.partitioner;
+    if (!partitioner) return this.publisher.send(request, ackTimeout, sink);
+    let cancel: (() => void) | undefined;
+    const send = (md: ClusterMetadata) => {
+      let placed: PublishRequest;
+      try {
+        const { stream, key, value } = request;
+        const partition = this.partitioning.choose(partitioner, stream, key, value, md);
+        placed = { ...request, partition, partitioner: undefined };
+      } catch (err) {
+        failSink(sink, err);
+        return;
+      }
+      cancel = this.publisher.send(placed, ackTimeout, sink);
+    };
+    const known = this.cluster.metadata;
+    if (known?.streams.has(request.stream)) {
+      send(known);
+      return () => cancel?.();
+    }
+    const waiting = this.streamMetadata(request.stream).subscribe({
+      next: send,
+      error: (err: unknown) => failSink(sink, err),
+    });
+    return () => {
+      waiting.unsubscribe();
+      cancel?.();
+    };
+  }
+
+  /** One shared metadata refresh per stream for the requests waiting on it. */
+  private streamMetadata(stream: string): Observable<ClusterMetadata> {
+    let wait = this.metadataWaits.get(stream);
+    if (!wait) {
+      wait = this.cluster.refreshMetadata([stream]).pipe(
+        finalize(() => this.metadataWaits.delete(stream)),
+        share(),
+      );
+      this.metadataWaits.set(stream, wait);
+    }
+    return wait;
+  }
+
+  /**
+   * Publishes to a NATS subject (the PublishToSubject RPC): every stream
+   * consuming that subject stores the message. Emits the Ack of one of them
+   * (the server waits for it up to `ackTimeout`; none in time is
+   * ACK_TIMEOUT, as when no stream consumes the subject).
+   */
+  publishToSubject(
+    subject: string,
+    value: Uint8Array | string,
+    options: PublishToSubjectOptions = {},
+  ): Observable<Ack> {
+    return this.guard(() => {
+      const target = checkSubject(subject);
+      // Reuses publish-request validation for value, key, headers, policy and id.
+      const req = buildPublishRequest(value, { ...options, stream: 'subject' });
+      const wait = checkAckTimeout(options.ackTimeout) ?? this.options.ackTimeout;
+      const correlationId = req.correlationId ?? randomUUID();
+      // A deadline here means no ack: it must not be retried (it may be stored).
+      const noAck = (err: unknown) =>
+        throwError(() =>
+          isLiftbridgeError(err, ErrorCode.Timeout)
+            ? new LiftbridgeError(
+                ErrorCode.AckTimeout,
+                `no ack within ${wait} ms for a message to subject ${target} (no stream consumes it, or none acked in time); it may or may not be stored`,
+                { cause: err },
+              )
+            : err,
+        );
+      const call = this.cluster.anyBroker((conn) =>
+        conn
+          .unary(
+            'PublishToSubject',
+            {
+              subject: target,
+              key: req.key,
+              value: req.value,
+              headers: Object.fromEntries(req.headers),
+              correlationId,
+              ackPolicy: ACK_POLICY_WIRE[req.ackPolicy],
+            },
+            { timeoutMs: wait },
+          )
+          .pipe(catchError(noAck)),
+      );
+      return call.pipe(
+        switchMap((res) => (res.ack ? this.subjectAck(res.ack, correlationId) : EMPTY)),
+      );
+    });
+  }
+
+  /** An Ack of PublishToSubject; its partition comes from the stream's subject in metadata. */
+  private subjectAck(raw: Ack__Decoded, correlationId: string): Observable<Ack> {
+    const decoded = {
+      ...raw,
+      offset: fromInt64(raw.offset),
+      receptionTimestamp: fromInt64(raw.receptionTimestamp),
+      commitTimestamp: fromInt64(raw.commitTimestamp),
+    };
+    const partitionOf = (md: ClusterMetadata | undefined): number | undefined => {
+      const base = md?.streams.get(raw.stream)?.subject;
+      if (base === undefined) return undefined;
+      if (raw.msgSubject === base) return 0;
+      const suffix = raw.msgSubject.startsWith(`${base}.`)
+        ? raw.msgSubject.slice(base.length + 1)
+        : '';
+      return /^\d+$/.test(suffix) ? Number(suffix) : 0;
+    };
+    const known = partitionOf(this.cluster.metadata);
+    const partition$ =
+      known !== undefined
+        ? of(known)
+        : this.cluster.refreshMetadata([raw.stream]).pipe(
+            map((md) => partitionOf(md) ?? 0),
+            catchError(() => of(0)),
+          );
+    return partition$.pipe(map((partition) => toAck(decoded, partition, correlationId)));
   }
 
   /**
@@ -436,7 +596,7 @@ export class LiftbridgeClient {
     ackTimeout: number | undefined,
     sink: PublishSink,
   ): () => void {
-    return this.publisher.send(request, ackTimeout ?? this.options.ackTimeout, sink);
+    return this.sendRouted(request, ackTimeout ?? this.options.ackTimeout, sink);
   }
 
   /** Requests written to the publish stream and not yet acknowledged. */
@@ -551,6 +711,15 @@ export class LiftbridgeClient {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** Reports a failure that happened before the request could be sent. */
+function failSink(sink: PublishSink, err: unknown): void {
+  const error = isLiftbridgeError(err)
+    ? err
+    : new LiftbridgeError(ErrorCode.Unknown, String(err), { cause: err });
+  sink.written?.();
+  sink.settled(undefined, error);
 }
 
 /**

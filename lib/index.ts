@@ -6,6 +6,7 @@ export {
   type CreateStreamOptions,
   LiftbridgeClient,
   type PauseStreamOptions,
+  type PublishToSubjectOptions,
   type SetReadonlyOptions,
   type SinglePublishOptions,
 } from './client.js';
@@ -50,6 +51,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY_TIMEOUT_MS,
 } from './options.js';
+export type { Partitioner, PartitionFunction } from './partitioners.js';
 export { StartPosition, StopPosition } from './positions.js';
 export type { HeadersInit, PublishOptions, PublishRequest } from './publish-request.js';
 export type {

@@ -6,6 +6,7 @@ import type { ChannelCredentials } from '@grpc/grpc-js';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { COMPRESSION_METHODS, type CompressionMethod } from './compression.js';
 import { invalidArgument } from './errors.js';
+import { checkPartitioner, type Partitioner } from './partitioners.js';
 import { parseBroker } from './validate.js';
 
 /** Default ack wait of publish and publishBulk, in milliseconds. */
@@ -47,6 +48,8 @@ export interface ClientOptions {
   metadataRefreshInterval?: number;
   /** Aborting it closes the client (as close() does). */
   signal?: AbortSignal;
+  /** Partitioner of publishes that name no partition (see {@link Partitioner}). Default: partition 0. */
+  partitioner?: Partitioner;
   /** Compression applied to requests that opt in (`compress: true`). Default: none. */
   compression?: CompressionMethod;
   /** Values shorter than this many bytes are sent uncompressed. Default 0. */
@@ -68,6 +71,7 @@ export interface ResolvedClientOptions {
   connectTimeout: number;
   metadataRefreshInterval: number;
   signal: AbortSignal | undefined;
+  partitioner: Partitioner | undefined;
   compression: CompressionMethod | undefined;
   compressionThreshold: number;
   encodingHeader: string;
@@ -140,6 +144,7 @@ export function resolveOptions(
       true,
     ),
     signal: checkSignal(options.signal),
+    partitioner: checkPartitioner(options.partitioner, 'options.partitioner'),
     compression,
     compressionThreshold: positive('compressionThreshold', options.compressionThreshold, 0, true),
     encodingHeader,

@@ -5,6 +5,7 @@
  */
 import { invalidArgument } from './errors.js';
 import { AckPolicy } from './message.js';
+import { checkPartitioner, type Partitioner } from './partitioners.js';
 import { checkId, checkIndex, checkInt64, checkStreamName, toBytes } from './validate.js';
 
 /** Headers given as a Map or a plain object; values as bytes or strings. */
@@ -16,8 +17,13 @@ export type HeadersInit =
 export interface PublishOptions {
   /** Stream to publish to (required). */
   stream: string;
-  /** Partition; default 0. */
+  /** Partition; default: chosen by `partitioner`, else 0. Excludes `partitioner`. */
   partition?: number;
+  /**
+   * How to choose the partition from the stream's partition count (see
+   * {@link Partitioner}); default the client's `partitioner` option.
+   */
+  partitioner?: Partitioner;
   /** Message key. */
   key?: Uint8Array | string;
   /** Message headers. */
@@ -35,7 +41,10 @@ export interface PublishOptions {
 /** A validated request, ready for publish or publishBulk. Build it with getPublishRequest. */
 export interface PublishRequest {
   readonly stream: string;
+  /** The partition given (0 when a partitioner will choose at send time). */
   readonly partition: number;
+  /** Chooses the partition when the request is sent; undefined: `partition` as given. */
+  readonly partitioner: Partitioner | undefined;
   readonly key: Uint8Array;
   readonly value: Uint8Array;
   readonly headers: ReadonlyMap<string, Uint8Array>;
@@ -63,16 +72,28 @@ function toHeaderMap(headers: unknown): Map<string, Uint8Array> {
   return map;
 }
 
-/** Validates `value` and `options` into a {@link PublishRequest}; throws a typed error on bad input. */
-export function buildPublishRequest(value: unknown, options: PublishOptions): PublishRequest {
+/**
+ * Validates `value` and `options` into a {@link PublishRequest}; throws a
+ * typed error on bad input. `defaultPartitioner` applies when the options
+ * name neither a partition nor a partitioner.
+ */
+export function buildPublishRequest(
+  value: unknown,
+  options: PublishOptions,
+  defaultPartitioner?: Partitioner,
+): PublishRequest {
   if (options === null || typeof options !== 'object')
     throw invalidArgument('options', 'expected an object with a stream');
+  const partitioner = checkPartitioner(options.partitioner, 'partitioner');
+  if (partitioner !== undefined && options.partition !== undefined)
+    throw invalidArgument('partitioner', 'give a partition or a partitioner, not both');
   const ackPolicy = options.ackPolicy ?? AckPolicy.LEADER;
   if (!POLICIES.has(ackPolicy))
     throw invalidArgument('ackPolicy', `expected LEADER, ALL or NONE, got ${String(ackPolicy)}`);
   return {
     stream: checkStreamName(options.stream),
     partition: options.partition === undefined ? 0 : checkIndex(options.partition, 'partition'),
+    partitioner: partitioner ?? (options.partition === undefined ? defaultPartitioner : undefined),
     key: options.key === undefined ? new Uint8Array(0) : toBytes(options.key, 'key'),
     value: toBytes(value, 'value'),
     headers: toHeaderMap(options.headers),

@@ -53,6 +53,17 @@ describe('demos', () => {
     assert.match(out, /^client closed$/m, 'status$: closed');
     assert.match(out, /^no broker: UNAVAILABLE$/m, 'connectTimeout');
     assert.match(out, /^aborted: CLIENT_CLOSED$/m, 'signal');
+    const byKey = /^by key: partitions (\d) (\d) (\d) (\d) (\d) (\d)$/m.exec(out);
+    assert.ok(byKey, 'partitions demo: by key');
+    assert.deepEqual(byKey.slice(1, 4), byKey.slice(4, 7), 'a key keeps its partition');
+    assert.match(
+      out,
+      /tick 0 -> partition (\d)\n.*tick 1 -> partition (?!\1)\d\n.*tick 2 -> partition/,
+    );
+    assert.match(out, /^custom: partition 2$/m);
+    assert.match(out, /^acked by alerts-(ops|audit) at offset 0$/m);
+    assert.match(out, /^alerts-ops stored: disk 91% full$/m);
+    assert.match(out, /^alerts-audit stored: disk 91% full$/m);
   });
 
   it('subcursor - across runs every message is printed exactly once', async () => {

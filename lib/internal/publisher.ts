@@ -13,7 +13,7 @@
  *
  * The hot path is callback-based (no Observable, no timer per request):
  * requests are encoded by hand (publish-codec), ack deadlines share one
- * timer (Deadlines). publish() wraps send() for single messages.
+ * timer (Deadlines).
  *
  * What happens to a request when its stream breaks (documented in the README):
  * - not yet written: it stays queued and goes out on the next stream (it
@@ -27,7 +27,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
-import { Observable, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
 import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
 import { ACK_POLICY_WIRE, type Ack, AckPolicy, toAck } from '../message.js';
@@ -383,25 +383,6 @@ export class Publisher {
       entry.done = true;
       if (this.pending.get(id) === entry) this.pending.delete(id);
     };
-  }
-
-  /**
-   * One request as a cold Observable: emits its Ack and completes
-   * (AckPolicy NONE: completes without an Ack once written). Unsubscribing
-   * cancels it.
-   */
-  publish(request: PublishRequest, ackTimeout: number): Observable<Ack> {
-    return new Observable<Ack>((subscriber) =>
-      this.send(request, ackTimeout, {
-        settled: (ack, err) => {
-          if (err) subscriber.error(err);
-          else {
-            if (ack) subscriber.next(ack);
-            subscriber.complete();
-          }
-        },
-      }),
-    );
   }
 
   /** Fails what is in flight with a closed-client error and cancels the stream. */

@@ -161,12 +161,10 @@ describe('go-liftbridge interop', { timeout: 600_000 }, async () => {
     );
     assert.deepEqual(placed, expected, 'Go PartitionByKey placement');
 
-    // liftbridge-rx has no key partitioner: a keyed publish goes to the
-    // partition given (default 0), so the caller applies crc32(key) % N.
+    // liftbridge-rx: partitioner 'key' (the partition count comes from metadata).
     for (const key of keys) {
-      const partition = expected.get(key) as number;
       await lastValueFrom(
-        client.publish(`rx:${key}`, { stream: name, key, partition, ackTimeout: 10_000 }),
+        client.publish(`rx:${key}`, { stream: name, key, partitioner: 'key', ackTimeout: 10_000 }),
       );
     }
 

@@ -1,0 +1,73 @@
+/**
+ * Partitioners: how a publish request without an explicit partition picks
+ * one, from the stream's partition count in cluster metadata. 'key' places
+ * a key exactly where go-liftbridge's PartitionByKey does.
+ */
+import { crc32 } from './cursors.js';
+import { ErrorCode, invalidArgument, LiftbridgeError } from './errors.js';
+import type { ClusterMetadata } from './metadata/metadata.js';
+
+/** A custom partitioner: returns a partition index in [0, partition count). */
+export type PartitionFunction = (
+  stream: string,
+  key: Uint8Array,
+  value: Uint8Array,
+  metadata: ClusterMetadata,
+) => number;
+
+/**
+ * - `'key'`: `crc32_ieee(key) % partitions` (unsigned; an empty key is
+ *   hashed too), as the Go client's PartitionByKey;
+ * - `'roundRobin'`: each stream's partitions in turn, per client;
+ * - a {@link PartitionFunction}.
+ */
+export type Partitioner = 'key' | 'roundRobin' | PartitionFunction;
+
+/** Validates a partitioner option. */
+export function checkPartitioner(value: unknown, name: string): Partitioner | undefined {
+  if (value === undefined || value === 'key' || value === 'roundRobin') return value;
+  if (typeof value === 'function') return value as PartitionFunction;
+  throw invalidArgument(name, `expected 'key', 'roundRobin' or a function, got ${String(value)}`);
+}
+
+/** The per-client state of partitioning (round-robin counters). */
+export class Partitioning {
+  private readonly counters = new Map<string, number>();
+
+  /**
+   * The partition for a message; NOT_FOUND when metadata has no such
+   * stream, INVALID_ARGUMENT when a custom partitioner fails or returns
+   * something out of range.
+   */
+  choose(
+    partitioner: Partitioner,
+    stream: string,
+    key: Uint8Array,
+    value: Uint8Array,
+    metadata: ClusterMetadata,
+  ): number {
+    const count = metadata.streams.get(stream)?.partitions.size ?? 0;
+    if (count === 0) throw new LiftbridgeError(ErrorCode.NotFound, `no stream "${stream}"`);
+    if (partitioner === 'key') return crc32(key) % count;
+    if (partitioner === 'roundRobin') {
+      const next = this.counters.get(stream) ?? 0;
+      this.counters.set(stream, next + 1 >= count ? 0 : next + 1);
+      return next % count;
+    }
+    let chosen: unknown;
+    try {
+      chosen = partitioner(stream, key, value, metadata);
+    } catch (err) {
+      throw new LiftbridgeError(ErrorCode.InvalidArgument, `partitioner: threw ${String(err)}`, {
+        cause: err,
+      });
+    }
+    if (!Number.isInteger(chosen) || (chosen as number) < 0 || (chosen as number) >= count) {
+      throw invalidArgument(
+        'partitioner',
+        `returned ${String(chosen)} for stream "${stream}" with ${count} partitions`,
+      );
+    }
+    return chosen as number;
+  }
+}
