@@ -16,6 +16,18 @@ export {
 } from './compression.js';
 export { CURSORS_STREAM, crc32, cursorPartition } from './cursors.js';
 export {
+  decodeEnvelope,
+  ENVELOPE_MAGIC,
+  type Envelope,
+  type EnvelopeAck,
+  type EnvelopePublish,
+  EnvelopeType,
+  encodeAckEnvelope,
+  encodePublishEnvelope,
+  isEnvelope,
+  type PublishEnvelopeOptions,
+} from './envelope.js';
+export {
   ErrorCode,
   isLiftbridgeError,
   LiftbridgeError,

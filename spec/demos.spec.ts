@@ -64,6 +64,12 @@ describe('demos', () => {
     assert.match(out, /^acked by alerts-(ops|audit) at offset 0$/m);
     assert.match(out, /^alerts-ops stored: disk 91% full$/m);
     assert.match(out, /^alerts-audit stored: disk 91% full$/m);
+    assert.match(
+      out,
+      /^envelope header: b90e43b4000c0100[0-9a-f]{8}$/m,
+      'magic, v0, 12, CRC flag, publish',
+    );
+    assert.match(out, /^decoded: publish order-1, ack policy ALL$/m);
   });
 
   it('subcursor - across runs every message is printed exactly once', async () => {

@@ -61,6 +61,11 @@ export class LiftbridgeNode {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** URL of the NATS server this node uses (its embedded one, or the external one). */
+  get natsUrl(): string {
+    return this.options.natsUrl ?? `nats://127.0.0.1:${this.natsPort}`;
+  }
+
   get pid(): number | undefined {
     return this.proc?.exitCode === null ? this.proc.pid : undefined;
   }

@@ -9,8 +9,11 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import {
+  AckPolicy,
   crc32,
   cursorPartition,
+  decodeEnvelope,
+  encodeAckEnvelope,
   type Message,
   publishBulk,
   StartPosition,
@@ -184,6 +187,48 @@ describe('go-liftbridge interop', { timeout: 600_000 }, async () => {
       const entry = found.get(key);
       assert.deepEqual(entry?.partitions, new Set([expected.get(key)]), `partition of ${key}`);
       assert.deepEqual(entry?.values, [key, `rx:${key}`], `messages of ${key}`);
+    }
+  });
+
+  it('go interop - envelopes: Go NewMessage bytes decode here; an ack envelope made here decodes with Go UnmarshalAck', async () => {
+    const goBytes = Buffer.from((await runGoPeer(['envelope'])).trim(), 'hex');
+    const decoded = decodeEnvelope(goBytes);
+    assert.equal(decoded.type, 'publish');
+    if (decoded.type !== 'publish') return;
+    const m = decoded.message;
+    assert.equal(text(m.value), 'hello envelope');
+    assert.equal(text(m.key), 'key-1');
+    assert.equal(m.ackInbox, 'acks.inbox');
+    assert.equal(m.correlationId, 'corr-1');
+    assert.equal(m.ackPolicy, AckPolicy.ALL);
+    assert.equal(text(m.headers.get('h') ?? new Uint8Array()), 'v');
+    assert.equal(m.expectedOffset, -1n);
+    // Ours, without and with the CRC-32C (Go checks it when the flag is set).
+    for (const crc of [false, true]) {
+      const ours = encodeAckEnvelope(
+        {
+          stream: 'orders',
+          partitionSubject: 'orders',
+          msgSubject: 'orders.1',
+          offset: 2n ** 40n,
+          ackInbox: 'acks.x',
+          correlationId: 'c-9',
+          ackPolicy: AckPolicy.ALL,
+          receptionTimestamp: 1n,
+          commitTimestamp: 2n,
+        },
+        { crc },
+      );
+      const read = lines(await runGoPeer(['readack', '--hex', Buffer.from(ours).toString('hex')]));
+      assert.deepEqual(read, [
+        'stream orders',
+        `offset ${2n ** 40n}`,
+        'correlationId c-9',
+        'ackInbox acks.x',
+        'msgSubject orders.1',
+        'partitionSubject orders',
+        'ackPolicy 1',
+      ]);
     }
   });
 });

@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -42,6 +43,8 @@ var subcommands = map[string]subcommand{
 	"fetchcursor": fetchCursor,
 	"resume":      resume,
 	"publishkeys": publishKeys,
+	"envelope":    envelope,
+	"readack":     readAck,
 	"bench-pub":   benchPub,
 	"bench-sync":  benchSync,
 	"bench-sub":   benchSub,
@@ -601,4 +604,43 @@ func benchSub(args []string, out io.Writer) error {
 		return fmt.Errorf("the stream ended after %d of %d messages", received, *count)
 	}
 	return report(out, result{Workload: "sub", Messages: received, Bytes: bytes}, start, nil)
+}
+
+// envelope prints, in hex, the envelope go-liftbridge's NewMessage makes of
+// a fixed message (for the envelope interop spec; needs no server).
+func envelope(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("envelope", flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	data := lift.NewMessage([]byte("hello envelope"),
+		lift.Key([]byte("key-1")),
+		lift.AckInbox("acks.inbox"),
+		lift.CorrelationID("corr-1"),
+		lift.AckPolicyAll(),
+		lift.Header("h", []byte("v")))
+	_, err := fmt.Fprintln(out, hex.EncodeToString(data))
+	return err
+}
+
+// readAck decodes an ack envelope (hex on --hex) with go-liftbridge's
+// UnmarshalAck and prints its fields, one "name value" per line.
+func readAck(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("readack", flag.ContinueOnError)
+	raw := fs.String("hex", "", "ack envelope in hex")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	data, err := hex.DecodeString(*raw)
+	if err != nil {
+		return err
+	}
+	ack, err := lift.UnmarshalAck(data)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "stream %s\noffset %d\ncorrelationId %s\nackInbox %s\nmsgSubject %s\npartitionSubject %s\nackPolicy %d\n",
+		ack.Stream(), ack.Offset(), ack.CorrelationID(), ack.AckInbox(), ack.MessageSubject(),
+		ack.PartitionSubject(), ack.AckPolicy())
+	return err
 }
