@@ -20,6 +20,7 @@ import {
   takeUntil,
   throwError,
 } from 'rxjs';
+import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from './activity.js';
 import { CURSORS_STREAM, cursorPartition } from './cursors.js';
 import {
   closedError,
@@ -622,6 +623,16 @@ export class LiftbridgeClient {
         options,
       ),
     );
+  }
+
+  /**
+   * The server's activity stream (`__activity`; the server needs
+   * `activity.stream.enabled: true`) as typed events: a subscription with
+   * the given positions (default NEW_ONLY), each message decoded.
+   * NOT_FOUND when the server does not keep the stream.
+   */
+  activity$(options: Omit<SubscribeOptions, 'partition'> = {}): Observable<ActivityEvent> {
+    return this.subscribe(ACTIVITY_STREAM, { ...options, partition: 0 }).pipe(map(decodeActivity));
   }
 
   /** The `__cursors` partition holding a cursor, from metadata. */

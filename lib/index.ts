@@ -2,6 +2,7 @@
  * liftbridge-rx: a reactive (RxJS) client for Liftbridge.
  * This file is the whole public API.
  */
+export { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from './activity.js';
 export {
   type CreateStreamOptions,
   LiftbridgeClient,

@@ -29,7 +29,8 @@ for (const name of chosen) {
     process.exit(2);
   }
 }
-const server = await startServer();
+// The activity demo needs the server's activity stream.
+const server = await startServer({ extraConfig: ['activity.stream.enabled: true'] });
 let failed = false;
 try {
   const env = { ...process.env, LIFTBRIDGE_BROKERS: server.brokers.join(',') };

@@ -70,6 +70,7 @@ describe('demos', () => {
       'magic, v0, 12, CRC flag, publish',
     );
     assert.match(out, /^decoded: publish order-1, ack policy ALL$/m);
+    assert.match(out, /^activity: streamCreated, streamPaused, streamDeleted$/m);
   });
 
   it('subcursor - across runs every message is printed exactly once', async () => {
