@@ -54,6 +54,7 @@ export {
   publishBulkSettled,
 } from './operators/publish-bulk.js';
 export {
+  type BrokerSelection,
   type ClientOptions,
   DEFAULT_ACK_TIMEOUT_MS,
   DEFAULT_BULK_CONCURRENCY,

@@ -26,6 +26,23 @@ export const DEFAULT_ENCODING_HEADER = 'X-Msg-Encoding';
 /** Default gRPC message size limit, both directions, in bytes (gRPC's own default). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * How any-broker calls (admin, metadata, the publish stream) pick a broker:
+ * - `'sticky'` (default): the last one that answered, then the others in turn;
+ * - `'random'`: a random one each call;
+ * - `'lowestLatency'`: the one with the lowest measured round-trip time;
+ * - `'lowestWorkload'`: the one with the fewest partitions + leaders in metadata.
+ * Brokers known to be down are tried last under every policy.
+ */
+export type BrokerSelection = 'sticky' | 'random' | 'lowestLatency' | 'lowestWorkload';
+
+const SELECTIONS: readonly BrokerSelection[] = [
+  'sticky',
+  'random',
+  'lowestLatency',
+  'lowestWorkload',
+];
+
 /** Options of {@link LiftbridgeClient}. Every field is optional. */
 export interface ClientOptions {
   /** Ack wait of publish and publishBulk (ms). Default {@link DEFAULT_ACK_TIMEOUT_MS}. */
@@ -48,6 +65,8 @@ export interface ClientOptions {
   metadataRefreshInterval?: number;
   /** Aborting it closes the client (as close() does). */
   signal?: AbortSignal;
+  /** Broker choice of any-broker calls (see {@link BrokerSelection}). Default 'sticky'. */
+  brokerSelection?: BrokerSelection;
   /** Partitioner of publishes that name no partition (see {@link Partitioner}). Default: partition 0. */
   partitioner?: Partitioner;
   /** Compression applied to requests that opt in (`compress: true`). Default: none. */
@@ -72,6 +91,7 @@ export interface ResolvedClientOptions {
   metadataRefreshInterval: number;
   signal: AbortSignal | undefined;
   partitioner: Partitioner | undefined;
+  brokerSelection: BrokerSelection;
   compression: CompressionMethod | undefined;
   compressionThreshold: number;
   encodingHeader: string;
@@ -98,6 +118,15 @@ function positive(
     );
   }
   return value;
+}
+
+function checkSelection(value: unknown): BrokerSelection {
+  if (value === undefined) return 'sticky';
+  if (SELECTIONS.includes(value as BrokerSelection)) return value as BrokerSelection;
+  throw invalidArgument(
+    'options.brokerSelection',
+    `expected one of ${SELECTIONS.join(', ')}, got ${String(value)}`,
+  );
 }
 
 function checkSignal(signal: unknown): AbortSignal | undefined {
@@ -145,6 +174,7 @@ export function resolveOptions(
     ),
     signal: checkSignal(options.signal),
     partitioner: checkPartitioner(options.partitioner, 'options.partitioner'),
+    brokerSelection: checkSelection(options.brokerSelection),
     compression,
     compressionThreshold: positive('compressionThreshold', options.compressionThreshold, 0, true),
     encodingHeader,

@@ -27,6 +27,7 @@ import { type ClusterMetadata, leaderAddress, mergeMetadata } from '../metadata/
 import type { ResolvedClientOptions } from '../options.js';
 import { type ClientStatus, leaderChanges } from '../status.js';
 import { exponentialDelay, retryWithBackoff } from './backoff.js';
+import { orderBrokers } from './broker-selection.js';
 import { BrokerConnection, type ConnectionSettings } from './grpc/connection.js';
 
 function retriable(err: unknown): boolean {
@@ -52,6 +53,8 @@ export class Cluster {
   private readonly down = new Set<string>();
   /** Whether any broker ever answered (before that, connectTimeout bounds retries). */
   private everConnected = false;
+  /** Smoothed round-trip times of calls, per address (for 'lowestLatency'). */
+  private readonly latency = new Map<string, number>();
   private refreshTimer: ReturnType<typeof setInterval> | undefined;
   private backgroundRefresh: Subscription | undefined;
   closed = false;
@@ -126,7 +129,16 @@ export class Cluster {
     call: (conn: BrokerConnection) => Observable<T>,
   ): Observable<T> {
     return this.reach(address).pipe(
-      switchMap((conn) => call(conn)),
+      switchMap((conn) => {
+        const started = performance.now();
+        let first = true;
+        return call(conn).pipe(
+          tap(() => {
+            if (first) this.measured(address, performance.now() - started);
+            first = false;
+          }),
+        );
+      }),
       tap({
         error: (err: unknown) => {
           if (brokerDown(err)) this.markDown(address, err);
@@ -180,22 +192,25 @@ export class Cluster {
     return conn;
   }
 
-  /**
-   * Addresses to try for an any-broker call: the last one that answered,
-   * then the rest (rotated), brokers known to be down last.
-   */
+  /** Addresses to try for an any-broker call, in the order of the brokerSelection policy. */
   candidates(): string[] {
-    const known = [...(this.metadata?.brokers.values() ?? [])].map((b) => b.address);
-    const all = [...new Set([...known, ...this.options.brokers])];
-    const start = this.rotation % all.length;
-    const rotated = [...all.slice(start), ...all.slice(0, start)];
-    const first = this.preferred && all.includes(this.preferred) ? [this.preferred] : [];
-    const rest = rotated.filter((a) => a !== this.preferred);
-    return [
-      ...first,
-      ...rest.filter((a) => !this.down.has(a)),
-      ...rest.filter((a) => this.down.has(a)),
-    ];
+    const brokers = [...(this.metadata?.brokers.values() ?? [])];
+    const all = [...new Set([...brokers.map((b) => b.address), ...this.options.brokers])];
+    const workload = new Map(brokers.map((b) => [b.address, b.partitionCount + b.leaderCount]));
+    return orderBrokers(this.options.brokerSelection, all, {
+      preferred: this.preferred,
+      rotation: this.rotation,
+      down: this.down,
+      latency: this.latency,
+      workload,
+      random: Math.random,
+    });
+  }
+
+  /** Folds one measured round trip into the broker's smoothed latency. */
+  private measured(address: string, ms: number): void {
+    const old = this.latency.get(address);
+    this.latency.set(address, old === undefined ? ms : old * 0.8 + ms * 0.2);
   }
 
   /**

@@ -19,6 +19,25 @@ describe('cluster test bed', async () => {
     for (const b of md.brokers.values()) assert.equal(b.host, '127.0.0.1');
   });
 
+  it('cluster - every brokerSelection policy works on a real cluster (metadata, create, publish)', async () => {
+    for (const brokerSelection of [
+      'sticky',
+      'random',
+      'lowestLatency',
+      'lowestWorkload',
+    ] as const) {
+      const c = new LiftbridgeClient(cluster.brokers, { brokerSelection });
+      const md = await lastValueFrom(c.fetchMetadata());
+      assert.equal(md.brokers.size, 3, brokerSelection);
+      const name = uniqueName(brokerSelection.toLowerCase());
+      await lastValueFrom(c.createStream(name, { replicationFactor: 2 }));
+      const ack = await lastValueFrom(c.publish('x', { stream: name }));
+      assert.equal(ack.offset, 0n, brokerSelection);
+      await lastValueFrom(c.deleteStream(name));
+      await c.close();
+    }
+  });
+
   it('cluster - a killed partition leader is replaced by a new one', async () => {
     const name = uniqueName();
     await lastValueFrom(client.createStream(name, { replicationFactor: 3 }));
