@@ -6,31 +6,16 @@
  * A cursor holds the offset of the last processed message: resume at cursor + 1.
  */
 import * as zlib from 'node:zlib';
+import { crcTable, crcWith } from './internal/crc-table.js';
 
 /** Name of the server's internal cursor stream. */
 export const CURSORS_STREAM = '__cursors';
-
-let table: Uint32Array | undefined;
-
-function crc32Table(bytes: Uint8Array): number {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = (table[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 /** CRC-32 (IEEE), unsigned; Node's zlib.crc32 where available (Node 20.15+). */
 export function crc32(bytes: Uint8Array): number {
-  return nativeCrc32 ? nativeCrc32(bytes) >>> 0 : crc32Table(bytes);
+  return nativeCrc32 ? nativeCrc32(bytes) >>> 0 : crcWith(crcTable(0xedb88320), bytes);
 }
 
 /** The `__cursors` partition holding a cursor, given the partition count of `__cursors`. */

@@ -5,29 +5,22 @@ import {
   AckPolicy,
   decodeEnvelope,
   ENVELOPE_MAGIC,
-  type EnvelopeAck,
   ErrorCode,
   encodeAckEnvelope,
   encodePublishEnvelope,
   isEnvelope,
 } from '../lib/index.js';
+import { crcTable, crcWith } from '../lib/internal/crc-table.js';
 import { crc32c } from '../lib/internal/crc32c.js';
+import { sampleAck } from './helpers/ack.js';
 
-const ack: EnvelopeAck = {
-  stream: 'orders',
-  partitionSubject: 'orders',
-  msgSubject: 'orders.1',
-  offset: 2n ** 40n,
-  ackInbox: 'acks.x',
-  correlationId: 'c-9',
-  ackPolicy: AckPolicy.ALL,
-  receptionTimestamp: 1_700_000_000_000_000_001n,
-  commitTimestamp: 1_700_000_000_000_000_002n,
-};
+const ack = sampleAck;
 
 describe('envelope', () => {
-  it('envelope - crc32c matches the standard check value', () => {
+  it('envelope - crc32c and the table CRC-32 (IEEE) match the standard check values', () => {
     assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
+    // The IEEE table path serves Node versions without zlib.crc32.
+    assert.equal(crcWith(crcTable(0xedb88320), Buffer.from('123456789')), 0xcbf43926);
   });
 
   it('envelope - a publish round-trips, with and without CRC-32C; the header is as documented', () => {

@@ -1,39 +1,17 @@
 /** Partitioning.choose: key hashing, round-robin, custom functions (no server). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ClusterMetadata, crc32, ErrorCode, type PartitionInfo } from '../lib/index.js';
+import { crc32, ErrorCode } from '../lib/index.js';
 import { Partitioning } from '../lib/partitioners.js';
+import { clusterMetadata } from './helpers/metadata.js';
 
-function metadata(streams: Record<string, number>): ClusterMetadata {
-  const zero = { first: 0n, latest: 0n };
-  const info = (id: number): PartitionInfo => ({
-    id,
-    leader: 'a',
-    replicas: [],
-    isr: [],
-    highWatermark: 0n,
-    newestOffset: 0n,
-    paused: false,
-    readonly: false,
-    messagesReceived: zero,
-    pauseChanged: zero,
-    readonlyChanged: zero,
-  });
-  return {
-    brokers: new Map(),
-    streams: new Map(
-      Object.entries(streams).map(([name, n]) => [
-        name,
-        {
-          name,
-          subject: name,
-          creationTimestamp: 1n,
-          partitions: new Map(Array.from({ length: n }, (_, i) => [i, info(i)])),
-        },
-      ]),
+/** Streams with `n` partitions each. */
+function metadata(streams: Record<string, number>) {
+  return clusterMetadata(
+    Object.fromEntries(
+      Object.entries(streams).map(([name, n]) => [name, { leaders: Array(n).fill('a') }]),
     ),
-    updatedAt: 0,
-  };
+  );
 }
 
 const bytes = (s: string) => Buffer.from(s);

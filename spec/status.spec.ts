@@ -1,38 +1,10 @@
 /** leaderChanges: the leaderChanged events status$ derives from two metadata snapshots. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClusterMetadata, PartitionInfo, StreamInfo } from '../lib/index.js';
 import { leaderChanges } from '../lib/status.js';
+import { clusterMetadata } from './helpers/metadata.js';
 
-function partition(id: number, leader: string | undefined): PartitionInfo {
-  const zero = { first: 0n, latest: 0n };
-  return {
-    id,
-    leader,
-    replicas: [],
-    isr: [],
-    highWatermark: 0n,
-    newestOffset: 0n,
-    paused: false,
-    readonly: false,
-    messagesReceived: zero,
-    pauseChanged: zero,
-    readonlyChanged: zero,
-  };
-}
-
-function snapshot(streams: Record<string, { created?: bigint; leaders: (string | undefined)[] }>) {
-  const map = new Map<string, StreamInfo>();
-  for (const [name, { created = 1n, leaders }] of Object.entries(streams)) {
-    map.set(name, {
-      name,
-      subject: name,
-      creationTimestamp: created,
-      partitions: new Map(leaders.map((l, i) => [i, partition(i, l)])),
-    });
-  }
-  return { brokers: new Map(), streams: map, updatedAt: 0 } satisfies ClusterMetadata;
-}
+const snapshot = (streams: Parameters<typeof clusterMetadata>[0]) => clusterMetadata(streams);
 
 describe('status', () => {
   it('leaderChanges - reports moved, lost and regained leaders per partition', () => {

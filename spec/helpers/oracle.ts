@@ -8,6 +8,7 @@ import {
   firstValueFrom,
   lastValueFrom,
   map,
+  type Observable,
   retry,
   switchMap,
   take,
@@ -72,6 +73,23 @@ export async function publishEach(
       ),
     );
   }
+}
+
+/** A live subscription that records what it receives and how it ended. */
+export function record(source: Observable<Message>): {
+  received: Message[];
+  error: () => unknown;
+  stop: () => void;
+} {
+  const received: Message[] = [];
+  let failure: unknown;
+  const subscription = source.subscribe({
+    next: (m) => received.push(m),
+    error: (err: unknown) => {
+      failure = err;
+    },
+  });
+  return { received, error: () => failure, stop: () => subscription.unsubscribe() };
 }
 
 /** Resolves once `probe()` returns a value other than undefined/false; fails after `ms`. */

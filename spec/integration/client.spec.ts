@@ -186,43 +186,38 @@ describe('client against a real server', async () => {
       assert.deepEqual((await readAll(name)).map(text), ['a', 'b']);
     });
 
-    it('subscribe - a partition set readonly under a live subscription: READONLY after the last message', async () => {
-      const name = await stream();
-      const seen: string[] = [];
-      const live = assert.rejects(
-        lastValueFrom(
-          client.subscribe(name, { startPosition: 'EARLIEST' }).pipe(
-            map((m) => seen.push(text(m))),
-            timeout(20_000),
+    const terminal = [
+      {
+        what: 'set readonly',
+        code: ErrorCode.Readonly,
+        change: (name: string) => client.setStreamReadonly(name),
+      },
+      {
+        what: 'paused',
+        code: ErrorCode.PartitionPaused,
+        change: (name: string) => client.pauseStream(name),
+      },
+    ];
+    for (const { what, code, change } of terminal) {
+      it(`subscribe - a partition ${what} under a live subscription: ${code} after the last message, no retry loop`, async () => {
+        const name = await stream();
+        const seen: string[] = [];
+        const live = assert.rejects(
+          lastValueFrom(
+            client.subscribe(name, { startPosition: 'EARLIEST' }).pipe(
+              map((m) => seen.push(text(m))),
+              timeout(20_000),
+            ),
           ),
-        ),
-        { code: ErrorCode.Readonly },
-      );
-      await publishAll(name, ['a', 'b']);
-      await lastValueFrom(timer(200));
-      await lastValueFrom(client.setStreamReadonly(name));
-      await live;
-      assert.deepEqual(seen, ['a', 'b']);
-    });
-
-    it('subscribe - a partition paused under a live subscription: PARTITION_PAUSED, no retry loop', async () => {
-      const name = await stream();
-      const seen: string[] = [];
-      const live = assert.rejects(
-        lastValueFrom(
-          client.subscribe(name, { startPosition: 'EARLIEST' }).pipe(
-            map((m) => seen.push(text(m))),
-            timeout(20_000),
-          ),
-        ),
-        { code: ErrorCode.PartitionPaused },
-      );
-      await publishAll(name, ['a']);
-      await lastValueFrom(timer(200));
-      await lastValueFrom(client.pauseStream(name));
-      await live;
-      assert.deepEqual(seen, ['a']);
-    });
+          { code },
+        );
+        await publishAll(name, ['a', 'b']);
+        await lastValueFrom(timer(200));
+        await lastValueFrom(change(name));
+        await live;
+        assert.deepEqual(seen, ['a', 'b']);
+      });
+    }
   });
 
   describe('metadata', () => {

@@ -15,7 +15,7 @@ import {
   type Message,
   publishBulkSettled,
 } from '../../lib/index.js';
-import { leaderOf, publishEach, readAll, text, waitFor } from '../helpers/oracle.js';
+import { leaderOf, publishEach, readAll, record, text, waitFor } from '../helpers/oracle.js';
 import { uniqueName, useCluster } from '../helpers/server.js';
 
 /** Publishes `total` distinct requests through publishBulkSettled, calling `during` on each outcome. */
@@ -148,14 +148,8 @@ describe('failover', { timeout: 600_000 }, async () => {
     });
     const stream = uniqueName('fo-stop');
     await lastValueFrom(client.createStream(stream, replicated));
-    const received: Message[] = [];
-    let subscriberError: unknown;
-    const live = client.subscribe(stream, { startPosition: 'EARLIEST' }).subscribe({
-      next: (m) => received.push(m),
-      error: (err: unknown) => {
-        subscriberError = err;
-      },
-    });
+    const live = record(client.subscribe(stream, { startPosition: 'EARLIEST' }));
+    const received = live.received;
     await publishEach(client, stream, 'p', 0, 20);
     const leader = await leaderOf(client, stream);
     const frozen = cluster.node(leader);
@@ -172,8 +166,8 @@ describe('failover', { timeout: 600_000 }, async () => {
     await publishEach(client, stream, 'p', 40, 20);
     const log = await readAll(cluster.brokers, stream);
     await waitFor(() => received.length >= log.length, 60_000, 'the subscriber to catch up');
-    live.unsubscribe();
-    assert.equal(subscriberError, undefined, 'the live subscription never failed');
+    live.stop();
+    assert.equal(live.error(), undefined, 'the live subscription never failed');
     const sent = new Set(Array.from({ length: 60 }, (_, i) => `p${i}`));
     assert.deepEqual(new Set(log.map(text)), sent, 'every message is in the log');
     assert.deepEqual(

@@ -20,6 +20,7 @@ import {
   StopPosition,
 } from '../../lib/index.js';
 import { goPeerBinary, runGoPeer } from '../../scripts/testbed/go-peer.js';
+import { sampleAck } from '../helpers/ack.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 
 const CURSOR_PARTITIONS = 3;
@@ -205,28 +206,16 @@ describe('go-liftbridge interop', { timeout: 600_000 }, async () => {
     assert.equal(m.expectedOffset, -1n);
     // Ours, without and with the CRC-32C (Go checks it when the flag is set).
     for (const crc of [false, true]) {
-      const ours = encodeAckEnvelope(
-        {
-          stream: 'orders',
-          partitionSubject: 'orders',
-          msgSubject: 'orders.1',
-          offset: 2n ** 40n,
-          ackInbox: 'acks.x',
-          correlationId: 'c-9',
-          ackPolicy: AckPolicy.ALL,
-          receptionTimestamp: 1n,
-          commitTimestamp: 2n,
-        },
-        { crc },
-      );
+      const ours = encodeAckEnvelope(sampleAck, { crc });
       const read = lines(await runGoPeer(['readack', '--hex', Buffer.from(ours).toString('hex')]));
+      const a = sampleAck;
       assert.deepEqual(read, [
-        'stream orders',
-        `offset ${2n ** 40n}`,
-        'correlationId c-9',
-        'ackInbox acks.x',
-        'msgSubject orders.1',
-        'partitionSubject orders',
+        `stream ${a.stream}`,
+        `offset ${a.offset}`,
+        `correlationId ${a.correlationId}`,
+        `ackInbox ${a.ackInbox}`,
+        `msgSubject ${a.msgSubject}`,
+        `partitionSubject ${a.partitionSubject}`,
         'ackPolicy 1',
       ]);
     }

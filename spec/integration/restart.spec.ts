@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { lastValueFrom } from 'rxjs';
 import { type ClientStatus, LiftbridgeClient, type Message } from '../../lib/index.js';
 import { LiftbridgeNode } from '../../scripts/testbed/node.js';
-import { publishEach, readAll, text, waitFor } from '../helpers/oracle.js';
+import { publishEach, readAll, record, text, waitFor } from '../helpers/oracle.js';
 import { uniqueName } from '../helpers/server.js';
 
 describe('restart', { timeout: 180_000 }, async () => {
@@ -25,14 +25,8 @@ describe('restart', { timeout: 180_000 }, async () => {
     client.status$.subscribe((e) => events.push(e));
     const stream = uniqueName('restart');
     await lastValueFrom(client.createStream(stream));
-    const received: Message[] = [];
-    let subscriberError: unknown;
-    const live = client.subscribe(stream, { startPosition: 'EARLIEST' }).subscribe({
-      next: (m) => received.push(m),
-      error: (err: unknown) => {
-        subscriberError = err;
-      },
-    });
+    const live = record(client.subscribe(stream, { startPosition: 'EARLIEST' }));
+    const received = live.received;
     await publishEach(client, stream, 'r', 0, 10);
     await waitFor(() => received.length >= 10, 30_000, 'the first 10 messages');
     await node.kill();
@@ -40,8 +34,8 @@ describe('restart', { timeout: 180_000 }, async () => {
     await publishEach(client, stream, 'r', 10, 10);
     const log = await readAll([node.address], stream);
     await waitFor(() => received.length >= log.length, 60_000, 'the subscriber to catch up');
-    live.unsubscribe();
-    assert.equal(subscriberError, undefined, 'the live subscription never failed');
+    live.stop();
+    assert.equal(live.error(), undefined, 'the live subscription never failed');
     assert.deepEqual(
       new Set(log.map(text)),
       new Set(Array.from({ length: 20 }, (_, i) => `r${i}`)),

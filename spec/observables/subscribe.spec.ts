@@ -3,13 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { catchError, defer, NEVER, type Observable, throwError } from 'rxjs';
-import {
-  type ClusterMetadata,
-  ErrorCode,
-  LiftbridgeError,
-  type Message,
-  type PartitionInfo,
-} from '../../lib/index.js';
+import { type ClusterMetadata, ErrorCode, LiftbridgeError, type Message } from '../../lib/index.js';
 import { retryWithBackoff } from '../../lib/internal/backoff.js';
 import type {
   Message__Decoded,
@@ -19,6 +13,7 @@ import { fromInt64 } from '../../lib/internal/grpc/codec.js';
 import { fromGrpcError } from '../../lib/internal/grpc/status.js';
 import { type SubscribeTransport, subscribeMessages } from '../../lib/observables/subscribe.js';
 import { testScheduler } from '../helpers/marbles.js';
+import { clusterMetadata } from '../helpers/metadata.js';
 
 function raw(offset: number): Message__Decoded {
   return {
@@ -44,35 +39,8 @@ function grpcError(code: status, details: string): ServiceError {
 
 type Cold = Observable<Message__Decoded>;
 
-/** Metadata whose only partition, s/0, is led by the broker at `address`. */
-function ledBy(address: string): ClusterMetadata {
-  const [host = '', port = '0'] = address.split(':');
-  const partition: PartitionInfo = {
-    id: 0,
-    leader: 'b',
-    replicas: ['b'],
-    isr: ['b'],
-    highWatermark: 0n,
-    newestOffset: 0n,
-    paused: false,
-    readonly: false,
-    messagesReceived: { first: 0n, latest: 0n },
-    pauseChanged: { first: 0n, latest: 0n },
-    readonlyChanged: { first: 0n, latest: 0n },
-  };
-  return {
-    brokers: new Map([
-      ['b', { id: 'b', host, port: Number(port), address, partitionCount: 1, leaderCount: 1 }],
-    ]),
-    streams: new Map([
-      [
-        's',
-        { name: 's', subject: 's', creationTimestamp: 0n, partitions: new Map([[0, partition]]) },
-      ],
-    ]),
-    updatedAt: 0,
-  };
-}
+/** Metadata whose only partition, s/0, is led by broker b at `address`. */
+const ledBy = (address: string) => clusterMetadata({ s: { leaders: ['b'] } }, { b: address });
 
 /**
  * Routing + transport whose n-th Subscribe call plays `scripts[n]` at broker
