@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { lastValueFrom } from 'rxjs';
-import { type ClientStatus, LiftbridgeClient, type Message } from '../../lib/index.js';
+import { type ClientStatus, LiftbridgeClient } from '../../lib/index.js';
 import { LiftbridgeNode } from '../../scripts/testbed/node.js';
 import { publishEach, readAll, record, text, waitFor } from '../helpers/oracle.js';
 import { uniqueName } from '../helpers/server.js';
