@@ -64,6 +64,7 @@ export {
   DEFAULT_METADATA_REFRESH_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY_TIMEOUT_MS,
+  type TlsOptions,
 } from './options.js';
 export type { Partitioner, PartitionFunction } from './partitioners.js';
 export { StartPosition, StopPosition } from './positions.js';

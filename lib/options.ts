@@ -43,6 +43,37 @@ const SELECTIONS: readonly BrokerSelection[] = [
   'lowestWorkload',
 ];
 
+/** PEM contents for TLS; see {@link ClientOptions.tls}. */
+export interface TlsOptions {
+  ca?: string | Uint8Array;
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+}
+
+function pem(value: unknown, name: string): Buffer | null {
+  if (value === undefined) return null;
+  if (typeof value === 'string' || value instanceof Uint8Array) return Buffer.from(value);
+  throw invalidArgument(`options.tls.${name}`, 'expected PEM contents (a string or bytes)');
+}
+
+function channelCredentials(options: ClientOptions): ChannelCredentials {
+  const { tls, credentials } = options;
+  if (tls !== undefined && credentials !== undefined)
+    throw invalidArgument('options.tls', 'give tls or credentials, not both');
+  if (credentials !== undefined) return credentials;
+  if (tls === undefined) return grpcCredentials.createInsecure();
+  if (tls === null || typeof tls !== 'object')
+    throw invalidArgument('options.tls', 'expected { ca?, cert?, key? }');
+  const cert = pem(tls.cert, 'cert');
+  const key = pem(tls.key, 'key');
+  if ((cert === null) !== (key === null))
+    throw invalidArgument(
+      'options.tls',
+      'a client certificate needs its key, and the other way round',
+    );
+  return grpcCredentials.createSsl(pem(tls.ca, 'ca'), key, cert);
+}
+
 /** Options of {@link LiftbridgeClient}. Every field is optional. */
 export interface ClientOptions {
   /** Ack wait of publish and publishBulk (ms). Default {@link DEFAULT_ACK_TIMEOUT_MS}. */
@@ -77,7 +108,13 @@ export interface ClientOptions {
   encodingHeader?: string;
   /** gRPC send/receive limit (bytes). Default {@link DEFAULT_MAX_MESSAGE_BYTES}. */
   maxMessageBytes?: number;
-  /** gRPC channel credentials (TLS). Default: insecure. */
+  /**
+   * TLS: the CA that signed the server certificates (default: the system's),
+   * and for mutual TLS a client certificate and key; PEM contents, not paths.
+   * Excludes `credentials`.
+   */
+  tls?: TlsOptions;
+  /** Ready gRPC channel credentials (anything grpc-js accepts). Default: insecure, or from `tls`. */
   credentials?: ChannelCredentials;
 }
 
@@ -183,6 +220,6 @@ export function resolveOptions(
       options.maxMessageBytes,
       DEFAULT_MAX_MESSAGE_BYTES,
     ),
-    credentials: options.credentials ?? grpcCredentials.createInsecure(),
+    credentials: channelCredentials(options),
   };
 }

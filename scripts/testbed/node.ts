@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { liftbridgeBinary } from './install.js';
 import { freePort } from './ports.js';
 import { type ProbedBroker, waitReady } from './probe.js';
@@ -24,6 +25,14 @@ export interface NodeOptions {
   expectBrokers?: number;
   /** Extra environment for the server (e.g. LIFTBRIDGE_ENCRYPTION_KEY). */
   env?: Record<string, string>;
+  /** Server TLS (paths), optional client certificates and authorization; probes use `probeCredentials`. */
+  tls?: {
+    cert: string;
+    key: string;
+    clientCa?: string;
+    authz?: { model: string; policy: string };
+    probeCredentials: ChannelCredentials;
+  };
   /** Server log level; default $LIFTBRIDGE_LOG_LEVEL or 'error' ('info' logs leadership changes). */
   logLevel?: string;
 }
@@ -94,6 +103,16 @@ export class LiftbridgeNode {
     if (o.serverId) lines.push(`clustering.server.id: ${o.serverId}`);
     if (o.bootstrap ?? true) lines.push('clustering.raft.bootstrap.seed: true');
     lines.push('cursors.stream.partitions: 3', 'cursors.stream.auto.pause.time: 0');
+    if (o.tls) {
+      lines.push(`tls.cert: ${o.tls.cert}`, `tls.key: ${o.tls.key}`);
+      if (o.tls.clientCa)
+        lines.push('tls.client.auth.enabled: true', `tls.client.auth.ca: ${o.tls.clientCa}`);
+      if (o.tls.authz) {
+        lines.push('tls.client.authz.enabled: true');
+        lines.push(`tls.client.authz.model: ${o.tls.authz.model}`);
+        lines.push(`tls.client.authz.policy: ${o.tls.authz.policy}`);
+      }
+    }
     lines.push(...(o.extraConfig ?? []));
     const file = join(this.workDir, 'liftbridge.yaml');
     writeFileSync(file, `${lines.join('\n')}\n`);
@@ -124,6 +143,7 @@ export class LiftbridgeNode {
       await waitReady(this.address, {
         brokers: this.options.expectBrokers ?? 1,
         isAlive: () => proc.exitCode === null && proc.signalCode === null,
+        ...(this.options.tls ? { credentials: this.options.tls.probeCredentials } : {}),
       });
     } catch (err) {
       throw new Error(`${String(err)}\n--- server log ---\n${this.logTail()}`);

@@ -17,8 +17,12 @@ export interface ProbedBroker {
 }
 
 /** FetchMetadata against one broker; rejects on any gRPC error or after `timeoutMs`. */
-export function probeMetadata(address: string, timeoutMs = 2000): Promise<ProbedBroker[]> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+export function probeMetadata(
+  address: string,
+  timeoutMs = 2000,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): Promise<ProbedBroker[]> {
+  const client = new grpc.Client(address, credentials);
   return new Promise<ProbedBroker[]>((resolve, reject) => {
     client.makeUnaryRequest(
       '/proto.API/FetchMetadata',
@@ -40,18 +44,20 @@ export interface WaitOptions {
   timeoutMs?: number;
   brokers?: number;
   isAlive?: () => boolean;
+  /** For a TLS server. */
+  credentials?: grpc.ChannelCredentials;
 }
 
 export async function waitReady(
   address: string,
-  { timeoutMs = 30_000, brokers = 1, isAlive = () => true }: WaitOptions = {},
+  { timeoutMs = 30_000, brokers = 1, isAlive = () => true, credentials }: WaitOptions = {},
 ): Promise<ProbedBroker[]> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     if (!isAlive()) throw new Error(`server at ${address} exited during start-up`);
     try {
-      const found = await probeMetadata(address, 1000);
+      const found = await probeMetadata(address, 1000, credentials);
       if (found.length >= brokers) return found;
       last = new Error(`${found.length} of ${brokers} brokers visible`);
     } catch (err) {

@@ -51,7 +51,8 @@ function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode
     case status.CANCELLED:
       return ErrorCode.Unavailable;
     default:
-      return ErrorCode.Unknown;
+      // v1.9.0 reports an authorization refusal as a plain error (UNKNOWN).
+      return /not authorized/i.test(details) ? ErrorCode.PermissionDenied : ErrorCode.Unknown;
   }
 }
 
