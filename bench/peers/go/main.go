@@ -432,6 +432,42 @@ type benchFlags struct {
 	count, size, inflight, warmup *int
 }
 
+// setup parses and checks the flags, makes the payloads and connects.
+func (b benchFlags) setup(args []string) ([][]byte, lift.Client, error) {
+	if err := b.parse(args, "stream"); err != nil {
+		return nil, nil, err
+	}
+	if err := b.check(); err != nil {
+		return nil, nil, err
+	}
+	data, err := payloads(*b.count, *b.size)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := b.connect()
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, client, nil
+}
+
+// run runs batch for the warm-up (discarded), then for --count messages,
+// timed, and reports the result as the workload.
+func (b benchFlags) run(out io.Writer, workload string, batch func(n int) ([]time.Duration, error)) error {
+	if *b.warmup > 0 {
+		if _, err := batch(*b.warmup); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	start := now()
+	latencies, err := batch(*b.count)
+	if err != nil {
+		return err
+	}
+	r := result{Workload: workload, Messages: *b.count, Bytes: int64(*b.count) * int64(*b.size)}
+	return report(out, r, start, latencies)
+}
+
 func newBenchFlags(name string) benchFlags {
 	f := newFlags(name)
 	return benchFlags{
@@ -456,17 +492,7 @@ func (b benchFlags) check() error {
 // measured batch starts.
 func benchPub(args []string, out io.Writer) error {
 	b := newBenchFlags("bench-pub")
-	if err := b.parse(args, "stream"); err != nil {
-		return err
-	}
-	if err := b.check(); err != nil {
-		return err
-	}
-	data, err := payloads(*b.count, *b.size)
-	if err != nil {
-		return err
-	}
-	client, err := b.connect()
+	data, client, err := b.setup(args)
 	if err != nil {
 		return err
 	}
@@ -508,34 +534,13 @@ func benchPub(args []string, out io.Writer) error {
 		}
 		return latencies, nil
 	}
-	if *b.warmup > 0 {
-		if _, err := batch(*b.warmup); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
-	}
-	start := now()
-	latencies, err := batch(*b.count)
-	if err != nil {
-		return err
-	}
-	r := result{Workload: "pub-bulk", Messages: *b.count, Bytes: int64(*b.count) * int64(*b.size)}
-	return report(out, r, start, latencies)
+	return b.run(out, "pub-bulk", batch)
 }
 
 // benchSync: one Publish at a time (AckPolicy LEADER), each waiting for its ack.
 func benchSync(args []string, out io.Writer) error {
 	b := newBenchFlags("bench-sync")
-	if err := b.parse(args, "stream"); err != nil {
-		return err
-	}
-	if err := b.check(); err != nil {
-		return err
-	}
-	data, err := payloads(*b.count, *b.size)
-	if err != nil {
-		return err
-	}
-	client, err := b.connect()
+	data, client, err := b.setup(args)
 	if err != nil {
 		return err
 	}
@@ -555,18 +560,7 @@ func benchSync(args []string, out io.Writer) error {
 		}
 		return latencies, nil
 	}
-	if *b.warmup > 0 {
-		if _, err := batch(*b.warmup); err != nil {
-			return fmt.Errorf("warm-up: %w", err)
-		}
-	}
-	start := now()
-	latencies, err := batch(*b.count)
-	if err != nil {
-		return err
-	}
-	r := result{Workload: "pub-sync", Messages: *b.count, Bytes: int64(*b.count) * int64(*b.size)}
-	return report(out, r, start, latencies)
+	return b.run(out, "pub-sync", batch)
 }
 
 // benchSub: subscribe from the earliest message and read --count messages
