@@ -11,7 +11,6 @@ import {
   EMPTY,
   filter,
   finalize,
-  type MonoTypeOperatorFunction,
   map,
   Observable,
   of,
@@ -33,6 +32,7 @@ import { retryWithBackoff } from './internal/backoff.js';
 import { Cluster } from './internal/cluster.js';
 import type {
   Ack__Decoded,
+  ApiMethods,
   CreateStreamRequest,
   NullableBool,
   NullableInt32,
@@ -335,17 +335,31 @@ export class LiftbridgeClient {
       for (const [key, value] of Object.entries(optional)) {
         if (value !== undefined) Object.assign(request, { [key]: value });
       }
-      const created = this.cluster
-        .anyBroker((conn, attempt) =>
-          conn.unary('CreateStream', request, { timeoutMs: this.options.requestTimeout }).pipe(
-            map(() => undefined),
-            doneOnRetry(attempt, ErrorCode.StreamExists),
-          ),
-        )
-        .pipe(map(() => undefined));
+      const created = this.admin('CreateStream', request, ErrorCode.StreamExists);
       if (options.waitForStream === false) return created;
       return created.pipe(switchMap(() => this.waitForLeaders(stream, partitions)));
     });
+  }
+
+  /**
+   * A stream admin RPC at any broker, emitting once when done. `doneCode`:
+   * the error that, on a retry, means an earlier attempt already succeeded.
+   */
+  private admin<M extends 'CreateStream' | 'DeleteStream' | 'PauseStream' | 'SetStreamReadonly'>(
+    method: M,
+    request: ApiMethods[M]['request'],
+    doneCode?: ErrorCode,
+  ): Observable<void> {
+    return this.cluster.anyBroker((conn, attempt) =>
+      conn.unary(method, request, { timeoutMs: this.options.requestTimeout }).pipe(
+        map(() => undefined),
+        catchError((err: unknown) =>
+          doneCode && attempt > 1 && isLiftbridgeError(err, doneCode)
+            ? of(undefined)
+            : throwError(() => err),
+        ),
+      ),
+    );
   }
 
   /** Polls metadata until every partition of `stream` has a leader. */
@@ -372,16 +386,7 @@ export class LiftbridgeClient {
   deleteStream(name: string): Observable<void> {
     return this.guard(() => {
       const stream = checkStreamName(name, 'name');
-      return this.cluster
-        .anyBroker((conn, attempt) =>
-          conn
-            .unary('DeleteStream', { name: stream }, { timeoutMs: this.options.requestTimeout })
-            .pipe(
-              map(() => undefined),
-              doneOnRetry(attempt, ErrorCode.NotFound),
-            ),
-        )
-        .pipe(map(() => undefined));
+      return this.admin('DeleteStream', { name: stream }, ErrorCode.NotFound);
     });
   }
 
@@ -390,15 +395,11 @@ export class LiftbridgeClient {
     return this.guard(() => {
       const stream = checkStreamName(name, 'name');
       const partitions = checkPartitionList(options.partitions, 'partitions');
-      return this.cluster
-        .anyBroker((conn) =>
-          conn.unary(
-            'PauseStream',
-            { name: stream, partitions, resumeAll: Boolean(options.resumeAll) },
-            { timeoutMs: this.options.requestTimeout },
-          ),
-        )
-        .pipe(map(() => undefined));
+      return this.admin('PauseStream', {
+        name: stream,
+        partitions,
+        resumeAll: Boolean(options.resumeAll),
+      });
     });
   }
 
@@ -407,15 +408,11 @@ export class LiftbridgeClient {
     return this.guard(() => {
       const stream = checkStreamName(name, 'name');
       const partitions = checkPartitionList(options.partitions, 'partitions');
-      return this.cluster
-        .anyBroker((conn) =>
-          conn.unary(
-            'SetStreamReadonly',
-            { name: stream, partitions, readonly: options.readonly ?? true },
-            { timeoutMs: this.options.requestTimeout },
-          ),
-        )
-        .pipe(map(() => undefined));
+      return this.admin('SetStreamReadonly', {
+        name: stream,
+        partitions,
+        readonly: options.readonly ?? true,
+      });
     });
   }
 
@@ -731,14 +728,4 @@ function failSink(sink: PublishSink, err: unknown): void {
     : new LiftbridgeError(ErrorCode.Unknown, String(err), { cause: err });
   sink.written?.();
   sink.settled(undefined, error);
-}
-
-/**
- * On a retried admin call, the error that says "already done" (STREAM_EXISTS
- * for create, NOT_FOUND for delete) means an earlier attempt succeeded.
- */
-function doneOnRetry(attempt: number, code: ErrorCode): MonoTypeOperatorFunction<undefined> {
-  return catchError((err: unknown) =>
-    attempt > 1 && isLiftbridgeError(err, code) ? of(undefined) : throwError(() => err),
-  );
 }
