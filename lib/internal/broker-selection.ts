@@ -13,8 +13,8 @@ export interface SelectionState {
   down: ReadonlySet<string>;
   /** Smoothed round-trip time per address (ms); absent: never measured. */
   latency: ReadonlyMap<string, number>;
-  /** Partitions + leaders per address, from metadata (as go-liftbridge counts them). */
-  workload: ReadonlyMap<string, number>;
+  /** Partitions + leaders of the broker at an address, from metadata (as go-liftbridge counts them). */
+  workload: (address: string) => number;
   random: () => number;
 }
 
@@ -45,9 +45,7 @@ export function orderBrokers(
       );
       break;
     case 'lowestWorkload':
-      ordered = [...all].sort(
-        (a, b) => (state.workload.get(a) ?? 0) - (state.workload.get(b) ?? 0),
-      );
+      ordered = [...all].sort((a, b) => state.workload(a) - state.workload(b));
       break;
     default: {
       const start = all.length === 0 ? 0 : state.rotation % all.length;

@@ -196,13 +196,15 @@ export class Cluster {
   candidates(): string[] {
     const brokers = [...(this.metadata?.brokers.values() ?? [])];
     const all = [...new Set([...brokers.map((b) => b.address), ...this.options.brokers])];
-    const workload = new Map(brokers.map((b) => [b.address, b.partitionCount + b.leaderCount]));
     return orderBrokers(this.options.brokerSelection, all, {
       preferred: this.preferred,
       rotation: this.rotation,
       down: this.down,
       latency: this.latency,
-      workload,
+      workload: (address) => {
+        const broker = brokers.find((b) => b.address === address);
+        return broker ? broker.partitionCount + broker.leaderCount : 0;
+      },
       random: Math.random,
     });
   }

@@ -20,15 +20,24 @@ import { AckPolicy, isLiftbridgeError, LiftbridgeClient, type Message } from '..
 
 export const text = (m: Message): string => Buffer.from(m.value).toString();
 
+/** Every message of a partition, from EARLIEST up to LATEST. */
+export function readPartition(
+  client: LiftbridgeClient,
+  stream: string,
+  partition = 0,
+): Promise<Message[]> {
+  return lastValueFrom(
+    client
+      .subscribe(stream, { partition, startPosition: 'EARLIEST', stopPosition: 'LATEST' })
+      .pipe(toArray()),
+  );
+}
+
 /** Every message of partition 0, read by a fresh client. */
 export async function readAll(brokers: string[], stream: string): Promise<Message[]> {
   const reader = new LiftbridgeClient(brokers, { retryTimeout: 60_000, requestTimeout: 5_000 });
   try {
-    return await lastValueFrom(
-      reader
-        .subscribe(stream, { startPosition: 'EARLIEST', stopPosition: 'LATEST' })
-        .pipe(toArray()),
-    );
+    return await readPartition(reader, stream);
   } finally {
     await reader.close();
   }

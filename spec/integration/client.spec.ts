@@ -14,9 +14,9 @@ import {
   PublishBulkError,
   publishBulk,
   publishBulkSettled,
-  StartPosition,
   StopPosition,
 } from '../../lib/index.js';
+import { readPartition } from '../helpers/oracle.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 
 const text = (m: Message) => Buffer.from(m.value).toString();
@@ -41,17 +41,7 @@ describe('client against a real server', async () => {
     );
   }
 
-  function readAll(name: string, partition = 0): Promise<Message[]> {
-    return lastValueFrom(
-      client
-        .subscribe(name, {
-          partition,
-          startPosition: StartPosition.EARLIEST,
-          stopPosition: StopPosition.LATEST,
-        })
-        .pipe(toArray()),
-    );
-  }
+  const readAll = (name: string, partition = 0) => readPartition(client, name, partition);
 
   describe('streams', () => {
     it('createStream - subject defaults to the name; partitions and a leader each', async () => {

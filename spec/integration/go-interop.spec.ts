@@ -14,13 +14,11 @@ import {
   cursorPartition,
   decodeEnvelope,
   encodeAckEnvelope,
-  type Message,
   publishBulk,
-  StartPosition,
-  StopPosition,
 } from '../../lib/index.js';
 import { goPeerBinary, runGoPeer } from '../../scripts/testbed/go-peer.js';
 import { sampleAck } from '../helpers/ack.js';
+import { readPartition } from '../helpers/oracle.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 
 const CURSOR_PARTITIONS = 3;
@@ -69,17 +67,7 @@ describe('go-liftbridge interop', { timeout: 600_000 }, async () => {
     );
   }
 
-  function readAll(name: string, partition: number): Promise<Message[]> {
-    return lastValueFrom(
-      client
-        .subscribe(name, {
-          partition,
-          startPosition: StartPosition.EARLIEST,
-          stopPosition: StopPosition.LATEST,
-        })
-        .pipe(toArray()),
-    );
-  }
+  const readAll = (name: string, partition: number) => readPartition(client, name, partition);
 
   const values = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
   /** "offset value" lines of the messages after `cursor` (-1: all). */

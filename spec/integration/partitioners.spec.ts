@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { crc32, ErrorCode, LiftbridgeClient, type Message, publishBulk } from '../../lib/index.js';
+import { readPartition } from '../helpers/oracle.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 
 const text = (m: Message) => Buffer.from(m.value).toString();
@@ -20,12 +21,7 @@ describe('partitioners against a real server', async () => {
   async function partitionsOf(name: string, count: number): Promise<string[][]> {
     const out: string[][] = [];
     for (let partition = 0; partition < count; partition++) {
-      const messages = await lastValueFrom(
-        client
-          .subscribe(name, { partition, startPosition: 'EARLIEST', stopPosition: 'LATEST' })
-          .pipe(toArray()),
-      );
-      out.push(messages.map(text));
+      out.push((await readPartition(client, name, partition)).map(text));
     }
     return out;
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lastValueFrom, toArray } from 'rxjs';
 import { AckPolicy, ErrorCode, type Message } from '../../lib/index.js';
+import { readPartition } from '../helpers/oracle.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 
 const text = (m: Message) => Buffer.from(m.value).toString();
@@ -11,13 +12,7 @@ describe('publishToSubject against a real server', async () => {
   const server = await useServer();
   const client = server.client();
 
-  async function read(stream: string, partition = 0): Promise<Message[]> {
-    return lastValueFrom(
-      client
-        .subscribe(stream, { partition, startPosition: 'EARLIEST', stopPosition: 'LATEST' })
-        .pipe(toArray()),
-    );
-  }
+  const read = (stream: string, partition = 0) => readPartition(client, stream, partition);
 
   it('publishToSubject - the stream on that subject stores it; the ack names stream, partition, key and headers arrive', async () => {
     const stream = uniqueName('subj');
