@@ -33,6 +33,25 @@ export function readPartition(
   );
 }
 
+/**
+ * A partition read again every 100 ms until it holds at least `count`
+ * messages (stores that follow an ack or an error by a moment), or `ms` pass.
+ */
+export async function readAtLeast(
+  client: LiftbridgeClient,
+  stream: string,
+  count: number,
+  ms = 5_000,
+): Promise<Message[]> {
+  const until = Date.now() + ms;
+  let read = await readPartition(client, stream);
+  while (read.length < count && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    read = await readPartition(client, stream);
+  }
+  return read;
+}
+
 /** Every message of partition 0, read by a fresh client. */
 export async function readAll(brokers: string[], stream: string): Promise<Message[]> {
   const reader = new LiftbridgeClient(brokers, { retryTimeout: 60_000, requestTimeout: 5_000 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { connect } from 'nats';
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom } from 'rxjs';
 import {
   AckPolicy,
   decodeEnvelope,
@@ -14,6 +14,7 @@ import {
   LiftbridgeClient,
 } from '../../lib/index.js';
 import { LiftbridgeNode } from '../../scripts/testbed/node.js';
+import { readAtLeast } from '../helpers/oracle.js';
 import { uniqueName } from '../helpers/server.js';
 
 describe('envelope over NATS', { timeout: 60_000 }, async () => {
@@ -56,19 +57,7 @@ describe('envelope over NATS', { timeout: 60_000 }, async () => {
     assert.equal(decoded.ack.offset, 0n);
     assert.equal(decoded.ack.msgSubject, subject);
     assert.equal(decoded.ack.ackInbox, inbox);
-    let stored = await lastValueFrom(
-      client
-        .subscribe(stream, { startPosition: 'EARLIEST', stopPosition: 'LATEST' })
-        .pipe(toArray()),
-    );
-    for (let i = 0; i < 50 && stored.length < 2; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      stored = await lastValueFrom(
-        client
-          .subscribe(stream, { startPosition: 'EARLIEST', stopPosition: 'LATEST' })
-          .pipe(toArray()),
-      );
-    }
+    const stored = await readAtLeast(client, stream, 2);
     const [first, second] = stored;
     assert.equal(first && Buffer.from(first.value).toString(), 'over nats');
     assert.equal(first && Buffer.from(first.key).toString(), 'k1');
