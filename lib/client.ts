@@ -12,6 +12,7 @@ import {
   filter,
   finalize,
   map,
+  mergeAll,
   Observable,
   of,
   share,
@@ -41,8 +42,23 @@ import type {
 import { fromInt64, toInt64 } from './internal/grpc/codec.js';
 import { Publisher, type PublishSink } from './internal/publisher.js';
 import { ACK_POLICY_WIRE, type Ack, type AckPolicy, type Message, toAck } from './message.js';
-import { type ClusterMetadata, type PartitionInfo, toPartitionInfo } from './metadata/metadata.js';
-import { type SubscribeOptions, subscribeMessages } from './observables/subscribe.js';
+import {
+  type ClusterMetadata,
+  type ConsumerGroupInfo,
+  type PartitionInfo,
+  toPartitionInfo,
+} from './metadata/metadata.js';
+import {
+  type AssignedPartition,
+  type ConsumerGroupOptions,
+  type GroupMessage,
+  groupPartitions,
+} from './observables/consumer-group.js';
+import {
+  type SubscribeContext,
+  type SubscribeOptions,
+  subscribeMessages,
+} from './observables/subscribe.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveOptions } from './options.js';
 import { Partitioning } from './partitioners.js';
 import {
@@ -179,6 +195,10 @@ export class LiftbridgeClient {
   private readonly publisher: Publisher;
   private readonly partitioning = new Partitioning();
   private readonly metadataWaits = new Map<string, Observable<ClusterMetadata>>();
+  /** Live consumer groups (each ends itself when called) and their pending goodbyes. */
+  private readonly liveGroups = new Set<() => void>();
+  private readonly goodbyes = new Set<Promise<void>>();
+  private closing: Promise<void> | undefined;
 
   /**
    * @param brokers seed brokers as `host:port`; the others are learnt from metadata.
@@ -608,18 +628,16 @@ export class LiftbridgeClient {
    * unsubscribing cancels the stream.
    */
   subscribe(stream: string, options: SubscribeOptions = {}): Observable<Message> {
-    return this.guard(() =>
-      subscribeMessages(
-        {
-          cluster: this.cluster,
-          fetchCursor: (s, p, c) => this.fetchCursor(s, p, c),
-          encodingHeader: this.options.encodingHeader,
-          setupTimeout: this.options.requestTimeout,
-        },
-        stream,
-        options,
-      ),
-    );
+    return this.guard(() => subscribeMessages(this.subscribeContext(), stream, options));
+  }
+
+  private subscribeContext(): SubscribeContext {
+    return {
+      cluster: this.cluster,
+      fetchCursor: (s, p, c) => this.fetchCursor(s, p, c),
+      encodingHeader: this.options.encodingHeader,
+      setupTimeout: this.options.requestTimeout,
+    };
   }
 
   /**
@@ -630,6 +648,67 @@ export class LiftbridgeClient {
    */
   activity$(options: Omit<SubscribeOptions, 'partition'> = {}): Observable<ActivityEvent> {
     return this.subscribe(ACTIVITY_STREAM, { ...options, partition: 0 }).pipe(map(decodeActivity));
+  }
+
+  /**
+   * Joins consumer group `groupId` for `streams` and emits the messages of
+   * every partition the group assigns to this member, following rebalances
+   * (partitions start after the group's checkpoint). Unsubscribing
+   * checkpoints and leaves the group; close() waits for that.
+   */
+  consumerGroup(
+    groupId: string,
+    streams: string | string[],
+    options: ConsumerGroupOptions = {},
+  ): Observable<GroupMessage> {
+    return this.consumerGroupPartitions(groupId, streams, options).pipe(mergeAll());
+  }
+
+  /**
+   * Like consumerGroup, one Observable per assigned partition (as rxjs
+   * `groupBy` gives groups): each completes when the partition is assigned
+   * elsewhere; it reads only while subscribed.
+   */
+  consumerGroupPartitions(
+    groupId: string,
+    streams: string | string[],
+    options: ConsumerGroupOptions = {},
+  ): Observable<AssignedPartition> {
+    return this.guard(() =>
+      groupPartitions(
+        {
+          cluster: this.cluster,
+          subscribe: (stream, opts, claim) =>
+            this.guard(() => subscribeMessages(this.subscribeContext(), stream, opts, claim)),
+          fetchCursor: (s, p, c) => this.fetchCursor(s, p, c),
+          setCursor: (s, p, c, o) => this.setCursor(s, p, c, o),
+          live: (stop) => {
+            this.liveGroups.add(stop);
+            return () => this.liveGroups.delete(stop);
+          },
+          goodbye: (work) => {
+            this.goodbyes.add(work);
+            void work.finally(() => this.goodbyes.delete(work));
+          },
+        },
+        groupId,
+        streams,
+        options,
+      ),
+    );
+  }
+
+  /** A consumer group's coordinator and epoch; NOT_FOUND when there is no such group. */
+  fetchConsumerGroup(groupId: string): Observable<ConsumerGroupInfo> {
+    return this.guard(() => {
+      const id = checkId(groupId, 'groupId');
+      return this.cluster.fetchGroup(id).pipe(
+        map((group) => {
+          if (!group) throw new LiftbridgeError(ErrorCode.NotFound, `no consumer group "${id}"`);
+          return group;
+        }),
+      );
+    });
   }
 
   /** The `__cursors` partition holding a cursor, from metadata. */
@@ -710,7 +789,21 @@ export class LiftbridgeClient {
    * subscriptions end, metadata$ completes, every channel closes. Idempotent.
    */
   async close(): Promise<void> {
-    if (this.cluster.closed) return;
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  /** Ends live consumer groups (waiting a bounded time for their checkpoint and leave), then closes. */
+  private async shutDown(): Promise<void> {
+    for (const stop of [...this.liveGroups]) stop();
+    if (this.goodbyes.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.options.requestTimeout);
+      });
+      await Promise.race([Promise.allSettled([...this.goodbyes]), bound]);
+      clearTimeout(timer);
+    }
     this.publisher.close();
     this.cluster.close();
   }

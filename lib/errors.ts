@@ -35,6 +35,12 @@ export const ErrorCode = {
   IncorrectOffset: 'INCORRECT_OFFSET',
   /** The server failed to encrypt the message. */
   EncryptionFailed: 'ENCRYPTION_FAILED',
+  /**
+   * Consumer groups: a request carried an out-of-date group epoch,
+   * coordinator or membership (the group rebalanced, or its coordinator
+   * moved). Consumer-group Observables handle it themselves.
+   */
+  GroupFenced: 'GROUP_FENCED',
   /** The server's authorization refused the action. */
   PermissionDenied: 'PERMISSION_DENIED',
   /** A compressed message could not be decoded. */

@@ -38,10 +38,18 @@ export { type Ack, AckPolicy, type Message } from './message.js';
 export type {
   BrokerInfo,
   ClusterMetadata,
+  ConsumerGroupInfo,
   EventTimestamps,
   PartitionInfo,
   StreamInfo,
 } from './metadata/metadata.js';
+export {
+  AssignedPartition,
+  type AutoOffset,
+  type ConsumerGroupOptions,
+  type GroupMessage,
+  groupCursorId,
+} from './observables/consumer-group.js';
 export type { SubscribeOptions } from './observables/subscribe.js';
 export {
   PublishBulkError,

@@ -23,11 +23,18 @@ import {
   throwError,
 } from 'rxjs';
 import { closedError, ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
-import { type ClusterMetadata, leaderAddress, mergeMetadata } from '../metadata/metadata.js';
+import {
+  type ClusterMetadata,
+  type ConsumerGroupInfo,
+  leaderAddress,
+  mergeMetadata,
+  toGroupInfo,
+} from '../metadata/metadata.js';
 import type { ResolvedClientOptions } from '../options.js';
 import { type ClientStatus, leaderChanges } from '../status.js';
 import { exponentialDelay, retryWithBackoff } from './backoff.js';
 import { orderBrokers } from './broker-selection.js';
+import type { FetchMetadataResponse__Decoded } from './grpc/api-types.generated.js';
 import { BrokerConnection, type ConnectionSettings } from './grpc/connection.js';
 
 function retriable(err: unknown): boolean {
@@ -247,24 +254,71 @@ export class Cluster {
 
   /** FetchMetadata (all streams, or some) from any broker; updates the metadata Subject. */
   refreshMetadata(streams: readonly string[] = []): Observable<ClusterMetadata> {
+    return this.fetchMetadata(streams, []).pipe(map((raw) => this.publish(raw, streams)));
+  }
+
+  /**
+   * A consumer group's coordinator and epoch (undefined: no such group),
+   * from a FetchMetadata of every stream that also refreshes metadata.
+   */
+  fetchGroup(groupId: string): Observable<ConsumerGroupInfo | undefined> {
+    return this.fetchMetadata([], [groupId]).pipe(
+      map((raw) => {
+        this.publish(raw, []);
+        return toGroupInfo(raw.groupMetadata.find((g) => g.groupId === groupId));
+      }),
+    );
+  }
+
+  private fetchMetadata(
+    streams: readonly string[],
+    groups: readonly string[],
+  ): Observable<FetchMetadataResponse__Decoded> {
     return this.anyBroker((conn) =>
       conn.unary(
         'FetchMetadata',
-        { streams: [...streams] },
+        { streams: [...streams], groups: [...groups] },
         { timeoutMs: this.options.requestTimeout },
       ),
-    ).pipe(
-      map((raw) => {
-        const previous = this.metadata;
-        const next = mergeMetadata(previous, raw, streams);
-        if (!this.closed) {
-          this.metadataSubject.next(next);
-          this.statusSubject.next({ type: 'metadataUpdated', metadata: next });
-          for (const change of leaderChanges(previous, next)) this.statusSubject.next(change);
-        }
-        return next;
-      }),
     );
+  }
+
+  /** Folds a FetchMetadata response into the metadata Subject and reports what changed. */
+  private publish(raw: FetchMetadataResponse__Decoded, streams: readonly string[]): ClusterMetadata {
+    const previous = this.metadata;
+    const next = mergeMetadata(previous, raw, streams);
+    if (!this.closed) {
+      this.metadataSubject.next(next);
+      this.statusSubject.next({ type: 'metadataUpdated', metadata: next });
+      for (const change of leaderChanges(previous, next)) this.statusSubject.next(change);
+    }
+    return next;
+  }
+
+  /**
+   * Runs `call` once at the broker with id `brokerId` (a group coordinator),
+   * looking its address up in metadata (refreshed when unknown). No retries:
+   * UNAVAILABLE when the broker is unknown or unreachable.
+   */
+  atBroker<T>(brokerId: string, call: (conn: BrokerConnection) => Observable<T>): Observable<T> {
+    return defer(() => {
+      if (this.closed) return throwError(closedError);
+      const find = (md: ClusterMetadata | undefined) => md?.brokers.get(brokerId)?.address;
+      const known = find(this.metadata);
+      const address$ = known
+        ? of(known)
+        : this.refreshMetadata().pipe(
+            map((md) => {
+              const address = find(md);
+              if (address) return address;
+              throw new LiftbridgeError(
+                ErrorCode.Unavailable,
+                `broker ${brokerId} is not in the cluster metadata`,
+              );
+            }),
+          );
+      return address$.pipe(switchMap((address) => this.callAt(address, call)));
+    });
   }
 
   /**

@@ -3,6 +3,7 @@
  * leader and ISR. Immutable snapshots; each refresh makes a new one.
  */
 import type {
+  ConsumerGroupMetadata__Decoded,
   FetchMetadataResponse__Decoded,
   PartitionEventTimestamps__Decoded,
   PartitionMetadata__Decoded,
@@ -49,6 +50,15 @@ export interface StreamInfo {
   /** Nanoseconds since the epoch. */
   readonly creationTimestamp: bigint;
   readonly partitions: ReadonlyMap<number, PartitionInfo>;
+}
+
+/** A consumer group as metadata describes it. */
+export interface ConsumerGroupInfo {
+  readonly id: string;
+  /** Broker id of the group's coordinator. */
+  readonly coordinator: string;
+  /** Changes whenever members join or leave, or the coordinator moves. */
+  readonly epoch: bigint;
 }
 
 /** A snapshot of the cluster. */
@@ -126,4 +136,10 @@ export function leaderAddress(
 ): string | undefined {
   const leader = metadata?.streams.get(stream)?.partitions.get(partition)?.leader;
   return leader === undefined ? undefined : metadata?.brokers.get(leader)?.address;
+}
+
+/** A group's entry of a FetchMetadata response (undefined: no such group). */
+export function toGroupInfo(raw: ConsumerGroupMetadata__Decoded | undefined): ConsumerGroupInfo | undefined {
+  if (!raw || raw.error !== 0) return undefined;
+  return { id: raw.groupId, coordinator: raw.coordinator, epoch: fromInt64(raw.epoch) };
 }

@@ -192,13 +192,28 @@ function notLoadedYet(
   );
 }
 
-/** The cold Observable behind LiftbridgeClient.subscribe. */
+/** A consumer-group member's claim on a partition (the server fences older epochs). */
+export interface GroupClaim {
+  groupId: string;
+  consumerId: string;
+  epoch: bigint;
+}
+
+/** The cold Observable behind LiftbridgeClient.subscribe (and consumer groups, with `claim`). */
 export function subscribeMessages(
   ctx: SubscribeContext,
   stream: string,
   options: SubscribeOptions = {},
+  claim?: GroupClaim,
 ): Observable<Message> {
   const p = plan(stream, options);
+  if (claim) {
+    p.request.consumer = {
+      groupId: claim.groupId,
+      consumerId: claim.consumerId,
+      groupEpoch: toInt64(claim.epoch),
+    };
+  }
   return defer(() => {
     let last: bigint | undefined;
     // Whether this partition was known to exist (see notLoadedYet).

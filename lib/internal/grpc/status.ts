@@ -22,6 +22,10 @@ function tooLarge(details: string): boolean {
 const METADATA_LEADER_LOST =
   /no known metadata leader|connection|socket|nats: timeout|no responders|leadership lost|not the leader|context deadline exceeded/i;
 
+/** FAILED_PRECONDITION details of consumer-group requests made with stale group state. */
+const GROUP_FENCED =
+  /group epoch|not the consumer group coordinator|not a member of|already a member of|not currently assigned|coordinator generation mismatch/i;
+
 function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode {
   switch (grpcCode) {
     case status.NOT_FOUND:
@@ -31,6 +35,8 @@ function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode
     case status.INVALID_ARGUMENT:
       return ErrorCode.InvalidArgument;
     case status.FAILED_PRECONDITION:
+      if (GROUP_FENCED.test(details)) return ErrorCode.GroupFenced;
+      if (/does not exist/i.test(details)) return ErrorCode.NotFound;
       if (phase === 'subscribe-stream') return ErrorCode.PartitionPaused;
       return /paused/i.test(details) ? ErrorCode.PartitionPaused : ErrorCode.NotLeader;
     case status.RESOURCE_EXHAUSTED:

@@ -1,0 +1,319 @@
+/**
+ * Consumer groups, the Rx half: turns the assignments a GroupMember gets
+ * into partition subscriptions that carry the group epoch (so the server
+ * lets only the newest assignee read a partition), starts each partition
+ * after the group's checkpoint, checkpoints what was delivered, and on
+ * unsubscribe checkpoints once more and leaves the group.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  BehaviorSubject,
+  catchError,
+  defer,
+  EMPTY,
+  exhaustMap,
+  firstValueFrom,
+  interval,
+  map,
+  Observable,
+  ReplaySubject,
+  share,
+  switchMap,
+  takeUntil,
+  tap,
+  throwError,
+} from 'rxjs';
+import { closedError, ErrorCode, invalidArgument, isLiftbridgeError, LiftbridgeError } from '../errors.js';
+import { type GroupCalls, GroupMember, type GroupPartition } from '../internal/group-member.js';
+import type { Message } from '../message.js';
+import { StartPosition } from '../positions.js';
+import { checkDuration, checkId, checkStreamName } from '../validate.js';
+import type { GroupClaim, SubscribeOptions } from './subscribe.js';
+
+/** Where a partition starts when the group has no checkpoint for it. */
+export type AutoOffset = 'earliest' | 'latest' | 'newOnly' | 'none';
+
+/** Options of consumerGroup and consumerGroupPartitions. */
+export interface ConsumerGroupOptions {
+  /** This member's id; default a random UUID. Reuse it to take over a crashed member's place. */
+  consumerId?: string;
+  /**
+   * Where a partition without a checkpoint starts: 'earliest' (default: a
+   * new group misses nothing), 'latest' (the newest message), 'newOnly'
+   * (the next message), or 'none' (fail with NOT_FOUND).
+   */
+  autoOffset?: AutoOffset;
+  /**
+   * Milliseconds between checkpoints of the offsets delivered; also
+   * checkpointed when a partition is taken away and on unsubscribe. 0: never
+   * (checkpoint yourself with setCursor and groupCursorId). Default 5000.
+   */
+  autoCheckpoint?: number;
+  /** Milliseconds between assignment fetches; default 40% of the server's consumer timeout. */
+  fetchAssignmentsInterval?: number;
+}
+
+/** A message delivered to a consumer-group member. */
+export interface GroupMessage extends Message {
+  /** The group epoch under which this member held the partition. */
+  readonly groupEpoch: bigint;
+}
+
+/**
+ * One partition while it is assigned to this member: an Observable of its
+ * messages (like the groups of rxjs `groupBy`). It completes when the
+ * partition is assigned elsewhere, or when the consumer group ends.
+ */
+export class AssignedPartition extends Observable<GroupMessage> {
+  constructor(
+    readonly stream: string,
+    readonly partition: number,
+    messages: Observable<GroupMessage>,
+  ) {
+    super((subscriber) => messages.subscribe(subscriber));
+  }
+}
+
+/** The cursor id under which a group checkpoints its partitions (as the Go client does). */
+export function groupCursorId(groupId: string): string {
+  return `__group:${groupId}`;
+}
+
+/** What a consumer group needs from the client. */
+export interface GroupContext {
+  cluster: GroupCalls;
+  subscribe(stream: string, options: SubscribeOptions, claim: GroupClaim): Observable<Message>;
+  fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint>;
+  setCursor(stream: string, partition: number, cursorId: string, offset: bigint): Observable<void>;
+  /** Registers a live group; `stop` ends it with CLIENT_CLOSED. Returns the unregister function. */
+  live(stop: () => void): () => void;
+  /** Work (final checkpoint, leave) that close() waits for. */
+  goodbye(work: Promise<void>): void;
+}
+
+interface Plan {
+  groupId: string;
+  consumerId: string;
+  streams: string[];
+  autoOffset: AutoOffset;
+  autoCheckpoint: number;
+  fetchInterval: (consumerTimeoutMs: number) => number;
+}
+
+const AUTO_OFFSETS: readonly AutoOffset[] = ['earliest', 'latest', 'newOnly', 'none'];
+const DEFAULT_AUTO_CHECKPOINT_MS = 5000;
+
+function plan(groupId: unknown, streams: unknown, options: ConsumerGroupOptions): Plan {
+  if (options === null || typeof options !== 'object')
+    throw invalidArgument('options', 'expected an object');
+  const list = typeof streams === 'string' ? [streams] : streams;
+  if (!Array.isArray(list) || list.length === 0)
+    throw invalidArgument('streams', 'expected a stream name or a non-empty array of them');
+  const names = [...new Set(list.map((s, i) => checkStreamName(s, `streams[${i}]`)))];
+  const autoOffset = options.autoOffset ?? 'earliest';
+  if (!AUTO_OFFSETS.includes(autoOffset))
+    throw invalidArgument('autoOffset', `expected one of ${AUTO_OFFSETS.join(', ')}`);
+  const every =
+    options.fetchAssignmentsInterval === undefined
+      ? undefined
+      : checkDuration(options.fetchAssignmentsInterval, 'fetchAssignmentsInterval');
+  if (every === 0) throw invalidArgument('fetchAssignmentsInterval', 'must be above 0');
+  return {
+    groupId: checkId(groupId, 'groupId'),
+    consumerId:
+      options.consumerId === undefined ? randomUUID() : checkId(options.consumerId, 'consumerId'),
+    streams: names,
+    autoOffset,
+    autoCheckpoint:
+      options.autoCheckpoint === undefined
+        ? DEFAULT_AUTO_CHECKPOINT_MS
+        : checkDuration(options.autoCheckpoint, 'autoCheckpoint'),
+    fetchInterval: (timeout) => every ?? Math.max(100, Math.round(timeout * 0.4)),
+  };
+}
+
+/** A partition this member holds. */
+interface Held extends GroupPartition {
+  readonly key: string;
+  /** The epoch to subscribe with; a new value resubscribes. */
+  readonly epoch: BehaviorSubject<bigint>;
+  readonly revoked: ReplaySubject<void>;
+  /** Offset of the last message delivered, and of the last checkpoint. */
+  last: bigint | undefined;
+  committed: bigint | undefined;
+  /** The server refused or ended our subscription: reopen at the next assignment. */
+  stale: boolean;
+}
+
+function keyOf(p: GroupPartition): string {
+  return `${p.stream}\u0000${p.partition}`;
+}
+
+/** The cold Observable behind consumerGroupPartitions (consumerGroup merges it). */
+export function groupPartitions(
+  ctx: GroupContext,
+  groupId: string,
+  streams: string | string[],
+  options: ConsumerGroupOptions = {},
+): Observable<AssignedPartition> {
+  const p = plan(groupId, streams, options);
+  const cursorId = groupCursorId(p.groupId);
+  return new Observable<AssignedPartition>((subscriber) => {
+    const member = new GroupMember(ctx.cluster, {
+      groupId: p.groupId,
+      consumerId: p.consumerId,
+      streams: p.streams,
+      fetchInterval: p.fetchInterval,
+    });
+    const held = new Map<string, Held>();
+
+    const checkpoint = async (partitions: Held[]) => {
+      for (const h of partitions) {
+        const offset = h.last;
+        if (offset === undefined || offset === h.committed) continue;
+        await firstValueFrom(ctx.setCursor(h.stream, h.partition, cursorId, offset)).then(
+          () => {
+            if (h.committed === undefined || offset > h.committed) h.committed = offset;
+          },
+          () => undefined,
+        );
+      }
+    };
+
+    /** Subscribe options for a partition: after the checkpoint, or after what we delivered. */
+    const startAt = (h: Held): Observable<SubscribeOptions> =>
+      ctx.fetchCursor(h.stream, h.partition, cursorId).pipe(
+        map((cursor) => {
+          const after = h.last !== undefined && h.last > cursor ? h.last : cursor;
+          if (after >= 0n)
+            return {
+              partition: h.partition,
+              startPosition: StartPosition.OFFSET,
+              startOffset: after + 1n,
+            };
+          switch (p.autoOffset) {
+            case 'earliest':
+              return { partition: h.partition, startPosition: StartPosition.EARLIEST };
+            case 'latest':
+              return { partition: h.partition, startPosition: StartPosition.LATEST };
+            case 'newOnly':
+              return { partition: h.partition, startPosition: StartPosition.NEW_ONLY };
+            default:
+              throw new LiftbridgeError(
+                ErrorCode.NotFound,
+                `group "${p.groupId}" has no checkpoint for ${h.stream}/${h.partition} (autoOffset 'none')`,
+              );
+          }
+        }),
+      );
+
+    /** The partition's messages under the current epoch; ends quietly when fenced or gone. */
+    const messagesOf = (h: Held): Observable<GroupMessage> =>
+      h.epoch.pipe(
+        switchMap((epoch) =>
+          startAt(h).pipe(
+            switchMap((opts) =>
+              ctx.subscribe(h.stream, opts, {
+                groupId: p.groupId,
+                consumerId: p.consumerId,
+                epoch,
+              }),
+            ),
+            map((m) => Object.assign(m, { groupEpoch: epoch }) as GroupMessage),
+            tap({
+              next: (m) => {
+                h.last = m.offset;
+              },
+              // The server ends a subscription when a newer assignee takes the partition.
+              complete: () => fenced(h),
+            }),
+            catchError((err: unknown) => {
+              if (isLiftbridgeError(err, ErrorCode.GroupFenced)) {
+                fenced(h);
+                return EMPTY;
+              }
+              // A deleted stream leaves the group's assignments; a readonly partition was read to its end.
+              if (
+                isLiftbridgeError(err, ErrorCode.StreamDeleted) ||
+                isLiftbridgeError(err, ErrorCode.Readonly)
+              ) {
+                member.poke();
+                return EMPTY;
+              }
+              return throwError(() => err);
+            }),
+          ),
+        ),
+        takeUntil(h.revoked),
+        share(),
+      );
+
+    const fenced = (h: Held) => {
+      if (!held.has(h.key)) return;
+      h.stale = true;
+      member.poke();
+    };
+
+    const revoke = (h: Held) => {
+      held.delete(h.key);
+      h.revoked.next();
+      h.revoked.complete();
+    };
+
+    const reconcile = (epoch: bigint, partitions: readonly GroupPartition[]) => {
+      const assigned = new Set(partitions.map(keyOf));
+      const gone = [...held.values()].filter((h) => !assigned.has(h.key));
+      for (const h of gone) revoke(h);
+      if (p.autoCheckpoint > 0 && gone.length > 0) void checkpoint(gone);
+      for (const part of partitions) {
+        const key = keyOf(part);
+        const h = held.get(key);
+        if (h) {
+          if (h.epoch.value !== epoch || h.stale) {
+            h.stale = false;
+            h.epoch.next(epoch);
+          }
+          continue;
+        }
+        const fresh: Held = {
+          ...part,
+          key,
+          epoch: new BehaviorSubject(epoch),
+          revoked: new ReplaySubject<void>(1),
+          last: undefined,
+          committed: undefined,
+          stale: false,
+        };
+        held.set(key, fresh);
+        subscriber.next(new AssignedPartition(part.stream, part.partition, messagesOf(fresh)));
+      }
+    };
+
+    const assignments = member.assignments().subscribe({
+      next: (a) => reconcile(a.epoch, a.partitions),
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => subscriber.complete(),
+    });
+    const timer =
+      p.autoCheckpoint > 0
+        ? interval(p.autoCheckpoint)
+            .pipe(exhaustMap(() => defer(() => checkpoint([...held.values()]))))
+            .subscribe()
+        : undefined;
+    const unregister = ctx.live(() => subscriber.error(closedError()));
+
+    return () => {
+      unregister();
+      assignments.unsubscribe();
+      timer?.unsubscribe();
+      const last = [...held.values()];
+      for (const h of last) revoke(h);
+      ctx.goodbye(
+        (async () => {
+          if (p.autoCheckpoint > 0) await checkpoint(last);
+          await member.leave();
+        })(),
+      );
+    };
+  });
+}
