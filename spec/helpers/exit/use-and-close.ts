@@ -24,6 +24,9 @@ async function work(client: LiftbridgeClient): Promise<void> {
   );
   await lastValueFrom(client.setCursor(name, 0, 'c', 1));
   await lastValueFrom(client.fetchCursor(name, 0, 'c'));
+  // A consumer group read and left, and one left live: close() must checkpoint, leave and end it.
+  await lastValueFrom(client.consumerGroup(`${name}-g1`, name).pipe(take(2), toArray()));
+  client.consumerGroup(`${name}-g2`, name).subscribe({ error: () => undefined });
   // A live subscription left open: close() must end it.
   client.subscribe(name).subscribe({ error: () => undefined });
 }
