@@ -284,7 +284,10 @@ export class Cluster {
   }
 
   /** Folds a FetchMetadata response into the metadata Subject and reports what changed. */
-  private publish(raw: FetchMetadataResponse__Decoded, streams: readonly string[]): ClusterMetadata {
+  private publish(
+    raw: FetchMetadataResponse__Decoded,
+    streams: readonly string[],
+  ): ClusterMetadata {
     const previous = this.metadata;
     const next = mergeMetadata(previous, raw, streams);
     if (!this.closed) {

@@ -234,8 +234,7 @@ export class GroupMember {
       await this.join(signal);
       return 0;
     }
-    const recoverable =
-      isLiftbridgeError(err) && (err.retriable || RECOVERABLE.has(err.code));
+    const recoverable = isLiftbridgeError(err) && (err.retriable || RECOVERABLE.has(err.code));
     if (!recoverable) throw err;
     // Epoch moved on, the coordinator moved, or it does not answer: ask metadata.
     const group = await call(this.cluster.fetchGroup(this.settings.groupId), signal).catch(

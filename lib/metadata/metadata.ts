@@ -139,7 +139,9 @@ export function leaderAddress(
 }
 
 /** A group's entry of a FetchMetadata response (undefined: no such group). */
-export function toGroupInfo(raw: ConsumerGroupMetadata__Decoded | undefined): ConsumerGroupInfo | undefined {
-  if (!raw || raw.error !== 0) return undefined;
+export function toGroupInfo(
+  raw: ConsumerGroupMetadata__Decoded | undefined,
+): ConsumerGroupInfo | undefined {
+  if (raw?.error !== 0) return undefined;
   return { id: raw.groupId, coordinator: raw.coordinator, epoch: fromInt64(raw.epoch) };
 }

@@ -23,7 +23,13 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import { closedError, ErrorCode, invalidArgument, isLiftbridgeError, LiftbridgeError } from '../errors.js';
+import {
+  closedError,
+  ErrorCode,
+  invalidArgument,
+  isLiftbridgeError,
+  LiftbridgeError,
+} from '../errors.js';
 import { type GroupCalls, GroupMember, type GroupPartition } from '../internal/group-member.js';
 import type { Message } from '../message.js';
 import { StartPosition } from '../positions.js';

@@ -21,6 +21,13 @@ export interface ClusterOptions {
   logLevel?: string;
   /** Failover tuning: 'fast' (FAST_FAILOVER, default) or the server's 'default' settings. */
   failover?: 'fast' | 'default';
+  /**
+   * How Raft starts: 'seed' (default) - node0 bootstraps alone and the others
+   * join, so streams the server makes at start-up (`__cursors`, with
+   * replication factor "all") live on node0 only; 'peers' - every node
+   * starts with the full peer list, so they are replicated to all three.
+   */
+  bootstrap?: 'seed' | 'peers';
 }
 
 export class LiftbridgeCluster {
@@ -34,6 +41,7 @@ export class LiftbridgeCluster {
     extraConfig = [],
     logLevel,
     failover = 'fast',
+    bootstrap = 'seed',
   }: ClusterOptions = {}): Promise<LiftbridgeCluster> {
     const nats = await NatsServer.start();
     const namespace = `lbrx${randomUUID().slice(0, 8)}`;
@@ -41,6 +49,27 @@ export class LiftbridgeCluster {
     try {
       const tuning = failover === 'fast' ? FAST_FAILOVER : [];
       const common = [`clustering.namespace: ${namespace}`, ...tuning, ...extraConfig];
+      const ids = Array.from({ length: size }, (_, i) => `node${i}`);
+      if (bootstrap === 'peers') {
+        const peers = `clustering.raft.bootstrap.peers: [${ids.join(', ')}]`;
+        nodes.push(
+          ...(await Promise.all(
+            ids.map((serverId) =>
+              LiftbridgeNode.start({
+                serverId,
+                natsUrl: nats.url,
+                bootstrap: false,
+                extraConfig: [...common, peers],
+                ...(logLevel ? { logLevel } : {}),
+                expectBrokers: 0,
+              }),
+            ),
+          )),
+        );
+        const cluster = new LiftbridgeCluster(nats, nodes);
+        for (const node of nodes) await node.waitReady(size);
+        return cluster;
+      }
       // The seed bootstraps Raft; the others join once it runs.
       nodes.push(
         await LiftbridgeNode.start({

@@ -86,10 +86,11 @@ export async function publishEach(
   prefix: string,
   first: number,
   count: number,
+  partition = 0,
 ): Promise<void> {
   for (let i = first; i < first + count; i++) {
     await lastValueFrom(
-      client.publish(`${prefix}${i}`, { stream, ackPolicy: AckPolicy.ALL }).pipe(
+      client.publish(`${prefix}${i}`, { stream, partition, ackPolicy: AckPolicy.ALL }).pipe(
         retry({
           count: 100,
           delay: (err: unknown) => {

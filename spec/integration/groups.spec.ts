@@ -5,13 +5,17 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, take, toArray } from 'rxjs';
+import { ErrorCode, groupCursorId } from '../../lib/index.js';
 import {
-  type AssignedPartition,
-  ErrorCode,
-  type GroupMessage,
-  groupCursorId,
-  type LiftbridgeClient,
-} from '../../lib/index.js';
+  assertGroupDelivery,
+  cursorOf,
+  eventually,
+  GROUP_TIMEOUTS,
+  groupGone,
+  label,
+  member,
+  partitionMember,
+} from '../helpers/groups.js';
 import { publishEach, text, waitFor } from '../helpers/oracle.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 
@@ -22,111 +26,6 @@ const memberScript = join(
   'exit',
   'group-member.js',
 );
-
-/** Consumer timeout 2 s (so assignments are fetched every 800 ms), coordinator timeout 2 s. */
-export const GROUP_TIMEOUTS = ['groups.consumer.timeout: 2s', 'groups.coordinator.timeout: 2s'];
-
-/** A live consumer-group member that records what it receives. */
-function member(
-  client: LiftbridgeClient,
-  group: string,
-  streams: string[],
-  options: Parameters<LiftbridgeClient['consumerGroup']>[2] = {},
-) {
-  const received: GroupMessage[] = [];
-  let failure: unknown;
-  const subscription = client.consumerGroup(group, streams, options).subscribe({
-    next: (m) => received.push(m),
-    error: (err: unknown) => {
-      failure = err;
-    },
-  });
-  return { received, error: () => failure, stop: () => subscription.unsubscribe() };
-}
-
-/** A member through consumerGroupPartitions: which partitions it holds now, and what it read. */
-function partitionMember(
-  client: LiftbridgeClient,
-  group: string,
-  streams: string[],
-  options: Parameters<LiftbridgeClient['consumerGroup']>[2] = {},
-) {
-  const held = new Set<string>();
-  const received: GroupMessage[] = [];
-  let failure: unknown;
-  const subscription = client.consumerGroupPartitions(group, streams, options).subscribe({
-    next: (assigned: AssignedPartition) => {
-      const key = `${assigned.stream}/${assigned.partition}`;
-      held.add(key);
-      assigned.subscribe({
-        next: (m) => received.push(m),
-        complete: () => held.delete(key),
-        error: (err: unknown) => {
-          failure = err;
-        },
-      });
-    },
-    error: (err: unknown) => {
-      failure = err;
-    },
-  });
-  return {
-    held,
-    received,
-    error: () => failure,
-    stop: () => subscription.unsubscribe(),
-  };
-}
-
-/**
- * Every offset 0..count-1 of each partition was delivered, and no member
- * got one offset twice within one group epoch.
- */
-function assertGroupDelivery(
-  deliveries: { member: string; received: GroupMessage[] }[],
-  stream: string,
-  partitions: number,
-  count: number,
-): void {
-  const seen = new Map<string, string>();
-  const covered = new Set<string>();
-  for (const { member, received } of deliveries) {
-    for (const m of received) {
-      const at = `${m.partition}@${m.offset}`;
-      covered.add(at);
-      const withinEpoch = `${at}#${m.groupEpoch}`;
-      const before = seen.get(withinEpoch);
-      assert.equal(before, undefined, `${at} delivered twice in epoch ${m.groupEpoch} (${before}, ${member})`);
-      seen.set(withinEpoch, member);
-    }
-  }
-  for (let p = 0; p < partitions; p++) {
-    for (let o = 0; o < count; o++)
-      assert.ok(covered.has(`${p}@${o}`), `${stream}/${p}@${o} was delivered to the group`);
-  }
-}
-
-const label = (m: GroupMessage) => `${m.stream}/${m.partition}@${m.offset}`;
-
-const cursorOf = (client: LiftbridgeClient, stream: string, partition: number, group: string) =>
-  lastValueFrom(client.fetchCursor(stream, partition, groupCursorId(group)));
-
-const groupGone = (client: LiftbridgeClient, group: string) =>
-  lastValueFrom(client.fetchConsumerGroup(group)).then(
-    () => false,
-    (err: { code?: string }) => err.code === ErrorCode.NotFound,
-  );
-
-/** Polls `probe` until it returns true; fails with its last answer after `ms`. */
-async function eventually(probe: () => Promise<true | string>, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const answer = await probe();
-    if (answer === true) return;
-    if (Date.now() > until) assert.fail(`still ${answer} after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('consumer groups against a real server', async () => {
   const server = await useServer({ extraConfig: GROUP_TIMEOUTS });
@@ -168,7 +67,9 @@ describe('consumer groups against a real server', async () => {
         await cursorOf(other, b, 0, group),
       ];
       const gone = await groupGone(other, group);
-      return cursors.every((c) => c === 4n) && gone ? true : `cursors ${cursors.join(',')}, group gone: ${gone}`;
+      return cursors.every((c) => c === 4n) && gone
+        ? true
+        : `cursors ${cursors.join(',')}, group gone: ${gone}`;
     });
   });
 
@@ -200,7 +101,8 @@ describe('consumer groups against a real server', async () => {
     await waitFor(() => a.held.size === 4, 20_000, 'A holds all 4');
     let sent = 0;
     const publishRound = async () => {
-      for (let p = 0; p < 4; p++) await lastValueFrom(client.publish(`m${sent}`, { stream, partition: p }));
+      for (let p = 0; p < 4; p++)
+        await lastValueFrom(client.publish(`m${sent}`, { stream, partition: p }));
       sent += 1;
     };
     for (let i = 0; i < 5; i++) await publishRound();
@@ -248,12 +150,23 @@ describe('consumer groups against a real server', async () => {
     const steady = partitionMember(server.client(), group, [stream]);
     await waitFor(() => steady.held.size === 2, 20_000, 'steady member holds both');
     // Fetches every 5 s while the server drops members silent for 2 s.
-    const slow = partitionMember(server.client(), group, [stream], { fetchAssignmentsInterval: 5_000 });
+    const slow = partitionMember(server.client(), group, [stream], {
+      fetchAssignmentsInterval: 5_000,
+    });
     await waitFor(() => slow.held.size === 1 && steady.held.size === 1, 20_000, 'split 1/1');
     await waitFor(() => steady.held.size === 2, 20_000, 'slow member expired: steady holds both');
-    await waitFor(() => slow.held.size === 1 && steady.held.size === 1, 20_000, 'slow member rejoined');
-    for (let p = 0; p < 2; p++) await lastValueFrom(client.publish('after', { stream, partition: p }));
-    await waitFor(() => steady.received.length + slow.received.length >= 2, 20_000, 'both partitions read');
+    await waitFor(
+      () => slow.held.size === 1 && steady.held.size === 1,
+      20_000,
+      'slow member rejoined',
+    );
+    for (let p = 0; p < 2; p++)
+      await lastValueFrom(client.publish('after', { stream, partition: p }));
+    await waitFor(
+      () => steady.received.length + slow.received.length >= 2,
+      20_000,
+      'both partitions read',
+    );
     assert.equal(slow.error(), undefined);
     assert.equal(steady.error(), undefined);
     assertGroupDelivery(
@@ -272,9 +185,13 @@ describe('consumer groups against a real server', async () => {
   it('consumerGroup - a crashed member restarted with the same consumerId (still a member) carries on after the checkpoint', async () => {
     const stream = await streamWith(1, 3);
     const group = uniqueName('g');
-    const child = spawn(process.execPath, [memberScript, server.brokers.join(','), group, stream, 'worker-1'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [memberScript, server.brokers.join(','), group, stream, 'worker-1'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -287,7 +204,10 @@ describe('consumer groups against a real server', async () => {
     await exited;
     await publishEach(client, stream, 'later-', 0, 2);
     const again = await lastValueFrom(
-      server.client().consumerGroup(group, stream, { consumerId: 'worker-1' }).pipe(take(2), toArray()),
+      server
+        .client()
+        .consumerGroup(group, stream, { consumerId: 'worker-1' })
+        .pipe(take(2), toArray()),
     );
     assert.deepEqual(again.map(text), ['later-0', 'later-1']);
     assert.equal(again[0]?.groupEpoch, before.epoch, 'took over the membership (no new join)');
@@ -296,7 +216,9 @@ describe('consumer groups against a real server', async () => {
   it('consumerGroup - autoOffset: latest starts at the newest message, newOnly after it, none fails NOT_FOUND without a checkpoint', async () => {
     const stream = await streamWith(1, 3);
     const latest = await lastValueFrom(
-      client.consumerGroup(uniqueName('g'), stream, { autoOffset: 'latest' }).pipe(take(1), toArray()),
+      client
+        .consumerGroup(uniqueName('g'), stream, { autoOffset: 'latest' })
+        .pipe(take(1), toArray()),
     );
     assert.deepEqual(latest.map(text), ['p0-2']);
     const fresh = member(client, uniqueName('g'), [stream], { autoOffset: 'newOnly' });
