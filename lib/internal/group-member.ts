@@ -107,21 +107,15 @@ export class GroupMember {
   }
 
   /**
-   * Joins, then emits each assignment the coordinator gives (only when it
-   * changed). Unsubscribing stops polling; it does not leave (see leave()).
-   * Errors only with what retrying cannot fix (a stream that does not
-   * exist, permission denied, a closed client).
+   * Joins, then emits every assignment the coordinator gives (each fetch,
+   * changed or not). Unsubscribing stops polling; it does not leave (see
+   * leave()). Errors only with what retrying cannot fix (a stream that does
+   * not exist, permission denied, a closed client).
    */
   assignments(): Observable<GroupAssignment> {
     return new Observable<GroupAssignment>((subscriber) => {
       const stop = new AbortController();
-      let last = '';
-      this.run(stop.signal, (assignment) => {
-        const key = `${assignment.epoch}|${assignment.partitions.map((p) => `${p.stream}/${p.partition}`).join(',')}`;
-        if (key === last) return;
-        last = key;
-        subscriber.next(assignment);
-      }).then(
+      this.run(stop.signal, (assignment) => subscriber.next(assignment)).then(
         () => subscriber.complete(),
         (err: unknown) => {
           if (!(err instanceof Stopped)) subscriber.error(err);

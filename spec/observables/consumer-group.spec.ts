@@ -1,0 +1,246 @@
+/**
+ * Consumer-group logic against a scripted in-process coordinator (no
+ * server): how assignments become epoch-carrying subscriptions, where each
+ * partition starts, when checkpoints are written, how fencing, epoch
+ * changes, an unreachable coordinator and unsubscribing are handled. The
+ * real-server behaviour is in spec/integration/groups*.spec.ts.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { defer, finalize, type Observable, of, Subject, throwError } from 'rxjs';
+import { ErrorCode, LiftbridgeError, type Message } from '../../lib/index.js';
+import type { GroupCalls } from '../../lib/internal/group-member.js';
+import {
+  type AssignedPartition,
+  type GroupContext,
+  type GroupMessage,
+  groupPartitions,
+} from '../../lib/observables/consumer-group.js';
+import type { GroupClaim, SubscribeOptions } from '../../lib/observables/subscribe.js';
+import { waitFor } from '../helpers/oracle.js';
+
+interface Opened {
+  stream: string;
+  options: SubscribeOptions;
+  claim: GroupClaim;
+  messages: Subject<Message>;
+  closed: boolean;
+}
+
+/** A coordinator and cursor store scripted by the spec. */
+class FakeGroup {
+  epoch = 1n;
+  coordinator = 'b1';
+  assigned: Record<string, number[]> = {};
+  reachable = true;
+  readonly calls: string[] = [];
+  readonly cursors = new Map<string, bigint>();
+  readonly checkpoints: string[] = [];
+  readonly opened: Opened[] = [];
+  readonly goodbyes: Promise<void>[] = [];
+  live = 0;
+
+  private handle(method: string, request: { epoch?: unknown }): unknown {
+    this.calls.push(method);
+    switch (method) {
+      case 'JoinConsumerGroup':
+        return {
+          coordinator: this.coordinator,
+          epoch: Number(this.epoch),
+          consumerTimeout: 100_000_000, // 100 ms: fetch every 40 ms
+          coordinatorTimeout: 200_000_000,
+        };
+      case 'FetchConsumerGroupAssignments': {
+        if (!this.reachable) throw new LiftbridgeError(ErrorCode.Unavailable, 'down');
+        if (BigInt(String(request.epoch)) !== this.epoch)
+          throw new LiftbridgeError(ErrorCode.GroupFenced, 'client-provided group epoch differs');
+        return {
+          epoch: Number(this.epoch),
+          assignments: Object.entries(this.assigned).map(([stream, partitions]) => ({
+            stream,
+            partitions,
+          })),
+        };
+      }
+      default:
+        return {};
+    }
+  }
+
+  private readonly conn = {
+    unary: (method: string, request: { epoch?: unknown }) =>
+      defer(() => {
+        try {
+          return of(this.handle(method, request));
+        } catch (err) {
+          return throwError(() => err);
+        }
+      }),
+  };
+
+  readonly cluster = {
+    closed: false,
+    options: { requestTimeout: 1000 },
+    anyBroker: (call: (conn: unknown, attempt: number) => Observable<unknown>) =>
+      call(this.conn, 1),
+    atBroker: (_id: string, call: (conn: unknown) => Observable<unknown>) => call(this.conn),
+    fetchGroup: () => of({ id: 'g', coordinator: this.coordinator, epoch: this.epoch }),
+  } as unknown as GroupCalls;
+
+  readonly context: GroupContext = {
+    cluster: this.cluster,
+    subscribe: (stream, options, claim) =>
+      defer(() => {
+        const opened: Opened = { stream, options, claim, messages: new Subject(), closed: false };
+        this.opened.push(opened);
+        return opened.messages.pipe(
+          finalize(() => {
+            opened.closed = true;
+          }),
+        );
+      }),
+    fetchCursor: (stream, partition) => of(this.cursors.get(`${stream}/${partition}`) ?? -1n),
+    setCursor: (stream, partition, _id, offset) =>
+      defer(() => {
+        this.checkpoints.push(`${stream}/${partition}=${offset}`);
+        return of(undefined);
+      }),
+    live: () => {
+      this.live += 1;
+      return () => {
+        this.live -= 1;
+      };
+    },
+    goodbye: (work) => {
+      this.goodbyes.push(work);
+    },
+  };
+
+  /** Sends a message on the latest subscription of a partition. */
+  deliver(stream: string, partition: number, offset: bigint): void {
+    const sub = this.latest(stream, partition);
+    sub.messages.next({ stream, partition, offset } as Message);
+  }
+
+  latest(stream: string, partition: number): Opened {
+    const found = this.opened.filter(
+      (o) => o.stream === stream && o.options.partition === partition,
+    );
+    const last = found[found.length - 1];
+    if (!last) throw new Error(`${stream}/${partition} never opened`);
+    return last;
+  }
+}
+
+/** Subscribes to the group; records each partition's messages and whether it completed. */
+function consume(fake: FakeGroup, options = {}) {
+  const partitions = new Map<string, { messages: GroupMessage[]; completed: boolean }>();
+  const subscription = groupPartitions(fake.context, 'g', ['s'], {
+    autoCheckpoint: 0,
+    ...options,
+  }).subscribe((assigned: AssignedPartition) => {
+    const record = { messages: [] as GroupMessage[], completed: false };
+    partitions.set(`${assigned.stream}/${assigned.partition}`, record);
+    assigned.subscribe({
+      next: (m) => record.messages.push(m),
+      complete: () => {
+        record.completed = true;
+      },
+    });
+  });
+  return { partitions, stop: () => subscription.unsubscribe() };
+}
+
+describe('consumer group logic (scripted coordinator)', () => {
+  it('consumerGroupPartitions - each assigned partition starts after its checkpoint (or at autoOffset) and subscribes with the group epoch', async () => {
+    const fake = new FakeGroup();
+    fake.assigned = { s: [0, 1] };
+    fake.cursors.set('s/0', 4n);
+    const group = consume(fake, { autoOffset: 'latest' });
+    await waitFor(() => fake.opened.length === 2, 2000, 'two subscriptions');
+    const p0 = fake.latest('s', 0);
+    const p1 = fake.latest('s', 1);
+    assert.deepEqual(p0.options, { partition: 0, startPosition: 'OFFSET', startOffset: 5n });
+    assert.deepEqual(p1.options, { partition: 1, startPosition: 'LATEST' });
+    assert.equal(p0.claim.epoch, 1n);
+    assert.equal(p0.claim.groupId, 'g');
+    fake.deliver('s', 0, 5n);
+    assert.deepEqual(
+      group.partitions.get('s/0')?.messages.map((m) => [m.offset, m.groupEpoch]),
+      [[5n, 1n]],
+    );
+    group.stop();
+  });
+
+  it('consumerGroupPartitions - a new epoch resubscribes kept partitions after what was delivered (not the older checkpoint); a partition taken away completes and is checkpointed', async () => {
+    const fake = new FakeGroup();
+    fake.assigned = { s: [0, 1] };
+    const group = consume(fake, { autoCheckpoint: 60_000 });
+    await waitFor(() => fake.opened.length === 2, 2000, 'two subscriptions');
+    fake.deliver('s', 0, 0n);
+    fake.deliver('s', 0, 1n);
+    fake.deliver('s', 1, 0n);
+    fake.epoch = 2n;
+    fake.assigned = { s: [0] };
+    await waitFor(() => group.partitions.get('s/1')?.completed, 2000, 's/1 taken away');
+    await waitFor(() => fake.latest('s', 0).claim.epoch === 2n, 2000, 's/0 under epoch 2');
+    assert.deepEqual(fake.latest('s', 0).options, {
+      partition: 0,
+      startPosition: 'OFFSET',
+      startOffset: 2n,
+    });
+    await waitFor(() => fake.checkpoints.includes('s/1=0'), 2000, 's/1 checkpointed');
+    assert.equal(group.partitions.get('s/0')?.completed, false);
+    assert.ok(fake.calls.includes('FetchConsumerGroupAssignments'));
+    group.stop();
+  });
+
+  it('consumerGroupPartitions - a subscription the server ends (a newer assignee took it) asks the coordinator at once and reopens if still assigned', async () => {
+    const fake = new FakeGroup();
+    fake.assigned = { s: [0] };
+    const group = consume(fake, { fetchAssignmentsInterval: 60_000 });
+    await waitFor(() => fake.opened.length === 1, 2000, 'subscribed');
+    const fetches = fake.calls.filter((c) => c === 'FetchConsumerGroupAssignments').length;
+    fake.deliver('s', 0, 7n);
+    fake.latest('s', 0).messages.complete();
+    await waitFor(() => fake.opened.length === 2, 2000, 'reopened without waiting a minute');
+    assert.equal(
+      fake.calls.filter((c) => c === 'FetchConsumerGroupAssignments').length,
+      fetches + 1,
+    );
+    assert.equal(fake.latest('s', 0).options.startOffset, 8n);
+    group.stop();
+  });
+
+  it('consumerGroupPartitions - an epoch mismatch is resolved from group metadata; a coordinator silent beyond its timeout is reported', async () => {
+    const fake = new FakeGroup();
+    fake.assigned = { s: [0] };
+    const group = consume(fake);
+    await waitFor(() => fake.opened.length === 1, 2000, 'subscribed');
+    fake.epoch = 5n; // the member still asks with epoch 1: fenced, then metadata says 5
+    await waitFor(() => fake.latest('s', 0).claim.epoch === 5n, 2000, 'epoch 5 adopted');
+    fake.reachable = false;
+    await waitFor(
+      () => fake.calls.includes('ReportConsumerGroupCoordinator'),
+      3000,
+      'coordinator reported',
+    );
+    group.stop();
+  });
+
+  it('consumerGroupPartitions - unsubscribing completes the partitions, checkpoints what was delivered and leaves', async () => {
+    const fake = new FakeGroup();
+    fake.assigned = { s: [0, 1] };
+    const group = consume(fake, { autoCheckpoint: 60_000 });
+    await waitFor(() => fake.opened.length === 2, 2000, 'subscribed');
+    assert.equal(fake.live, 1);
+    fake.deliver('s', 1, 3n);
+    group.stop();
+    assert.equal(fake.live, 0);
+    assert.equal(group.partitions.get('s/0')?.completed, true);
+    assert.equal(group.partitions.get('s/1')?.completed, true);
+    await Promise.all(fake.goodbyes);
+    assert.deepEqual(fake.checkpoints, ['s/1=3']);
+    assert.equal(fake.calls[fake.calls.length - 1], 'LeaveConsumerGroup');
+  });
+});
