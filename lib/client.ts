@@ -197,7 +197,7 @@ export class LiftbridgeClient {
   private readonly metadataWaits = new Map<string, Observable<ClusterMetadata>>();
   /** Live consumer groups (each ends itself when called) and their pending goodbyes. */
   private readonly liveGroups = new Set<() => void>();
-  private readonly goodbyes = new Set<Promise<void>>();
+  private readonly goodbyes = new Set<{ group: string; work: Promise<void> }>();
   private closing: Promise<void> | undefined;
 
   /**
@@ -686,9 +686,14 @@ export class LiftbridgeClient {
             this.liveGroups.add(stop);
             return () => this.liveGroups.delete(stop);
           },
-          goodbye: (work) => {
-            this.goodbyes.add(work);
-            void work.finally(() => this.goodbyes.delete(work));
+          goodbye: (group, work) => {
+            const entry = { group, work };
+            this.goodbyes.add(entry);
+            void work.finally(() => this.goodbyes.delete(entry));
+          },
+          settled: async (group) => {
+            const pending = [...this.goodbyes].filter((g) => g.group === group);
+            await Promise.allSettled(pending.map((g) => g.work));
           },
         },
         groupId,
@@ -801,7 +806,7 @@ export class LiftbridgeClient {
       const bound = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, this.options.requestTimeout);
       });
-      await Promise.race([Promise.allSettled([...this.goodbyes]), bound]);
+      await Promise.race([Promise.allSettled([...this.goodbyes].map((g) => g.work)), bound]);
       clearTimeout(timer);
     }
     this.publisher.close();

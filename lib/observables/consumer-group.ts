@@ -94,7 +94,9 @@ export interface GroupContext {
   /** Registers a live group; `stop` ends it with CLIENT_CLOSED. Returns the unregister function. */
   live(stop: () => void): () => void;
   /** Work (final checkpoint, leave) that close() waits for. */
-  goodbye(work: Promise<void>): void;
+  goodbye(groupId: string, work: Promise<void>): void;
+  /** Resolves once earlier members of this group in this client have checkpointed and left. */
+  settled(groupId: string): Promise<void>;
 }
 
 interface Plan {
@@ -164,7 +166,10 @@ export function groupPartitions(
 ): Observable<AssignedPartition> {
   const p = plan(groupId, streams, options);
   const cursorId = groupCursorId(p.groupId);
-  return new Observable<AssignedPartition>((subscriber) => {
+  // A member that follows another of the same group in this client starts
+  // from that one's final checkpoint.
+  const joining = defer(() => ctx.settled(p.groupId));
+  const session = new Observable<AssignedPartition>((subscriber) => {
     const member = new GroupMember(ctx.cluster, {
       groupId: p.groupId,
       consumerId: p.consumerId,
@@ -315,6 +320,7 @@ export function groupPartitions(
       const last = [...held.values()];
       for (const h of last) revoke(h);
       ctx.goodbye(
+        p.groupId,
         (async () => {
           if (p.autoCheckpoint > 0) await checkpoint(last);
           await member.leave();
@@ -322,4 +328,5 @@ export function groupPartitions(
       );
     };
   });
+  return joining.pipe(switchMap(() => session));
 }

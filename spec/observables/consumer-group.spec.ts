@@ -111,8 +111,11 @@ class FakeGroup {
         this.live -= 1;
       };
     },
-    goodbye: (work) => {
+    goodbye: (_group, work) => {
       this.goodbyes.push(work);
+    },
+    settled: async () => {
+      await Promise.allSettled(this.goodbyes);
     },
   };
 
