@@ -36,7 +36,21 @@ export class LiftbridgeCluster {
     readonly nodes: LiftbridgeNode[],
   ) {}
 
-  static async start({
+  /**
+   * Starts a cluster; a start that does not come together (seen once in a
+   * loaded CI run: one node never joined) is reported on stderr with the
+   * nodes' logs and tried once more on fresh ports.
+   */
+  static async start(options: ClusterOptions = {}): Promise<LiftbridgeCluster> {
+    try {
+      return await LiftbridgeCluster.startOnce(options);
+    } catch (err) {
+      process.stderr.write(`cluster start failed, trying once more: ${String(err)}\n`);
+      return LiftbridgeCluster.startOnce(options);
+    }
+  }
+
+  private static async startOnce({
     size = 3,
     extraConfig = [],
     logLevel,
@@ -97,9 +111,10 @@ export class LiftbridgeCluster {
       for (const node of nodes) await node.waitReady(size);
       return cluster;
     } catch (err) {
+      const logs = nodes.map((n) => `--- ${n.options.serverId} log:\n${n.logTail(15)}`);
       await Promise.all(nodes.map((n) => n.stop()));
       await nats.stop();
-      throw err;
+      throw new Error(`${String(err)}\n${logs.join('\n')}`, { cause: err });
     }
   }
 
