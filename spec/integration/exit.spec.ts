@@ -4,18 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { childScript } from '../helpers/exit/index.js';
 import { useServer } from '../helpers/server.js';
 
-const script = join(
-  fileURLToPath(new URL('.', import.meta.url)),
-  '..',
-  'helpers',
-  'exit',
-  'use-and-close.js',
-);
+const script = childScript('use-and-close');
 
 function run(
   brokers: string[],

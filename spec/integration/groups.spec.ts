@@ -1,11 +1,10 @@
 /** Consumer groups against a real server (one node; short group timeouts). */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { ErrorCode, groupCursorId } from '../../lib/index.js';
+import { childScript } from '../helpers/exit/index.js';
 import {
   assertGroupDelivery,
   cursorOf,
@@ -19,13 +18,7 @@ import {
 import { publishEach, text, waitFor } from '../helpers/oracle.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 
-const memberScript = join(
-  fileURLToPath(new URL('.', import.meta.url)),
-  '..',
-  'helpers',
-  'exit',
-  'group-member.js',
-);
+const memberScript = childScript('group-member');
 
 describe('consumer groups against a real server', async () => {
   const server = await useServer({ extraConfig: GROUP_TIMEOUTS });
