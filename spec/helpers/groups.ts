@@ -66,14 +66,15 @@ export function partitionMember(
 
 /**
  * Every offset 0..count-1 of each partition was delivered, and no member
- * got one offset twice within one group epoch.
+ * got one offset twice within one group epoch. Returns how many deliveries
+ * repeated an offset delivered before (in an earlier epoch).
  */
 export function assertGroupDelivery(
   deliveries: { member: string; received: GroupMessage[] }[],
   stream: string,
   partitions: number,
   count: number,
-): void {
+): number {
   const seen = new Map<string, string>();
   const covered = new Set<string>();
   for (const { member, received } of deliveries) {
@@ -94,6 +95,7 @@ export function assertGroupDelivery(
     for (let o = 0; o < count; o++)
       assert.ok(covered.has(`${p}@${o}`), `${stream}/${p}@${o} was delivered to the group`);
   }
+  return seen.size - covered.size;
 }
 
 export const label = (m: GroupMessage) => `${m.stream}/${m.partition}@${m.offset}`;

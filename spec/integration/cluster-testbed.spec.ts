@@ -4,8 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { filter, firstValueFrom, lastValueFrom, map, switchMap, take, timeout, timer } from 'rxjs';
-import { LiftbridgeClient } from '../../lib/index.js';
+import {
+  filter,
+  firstValueFrom,
+  lastValueFrom,
+  map,
+  switchMap,
+  take,
+  timeout,
+  timer,
+  toArray,
+} from 'rxjs';
+import { AckPolicy, LiftbridgeClient, StartPosition, StopPosition } from '../../lib/index.js';
 import { uniqueName, useCluster } from '../helpers/server.js';
 
 describe('cluster test bed', async () => {
@@ -35,6 +45,40 @@ describe('cluster test bed', async () => {
       assert.equal(ack.offset, 0n, brokerSelection);
       await lastValueFrom(c.deleteStream(name));
       await c.close();
+    }
+  });
+
+  it('subscribe - readIsrReplica reads the committed messages from a follower while the leader is frozen (SIGSTOP)', async () => {
+    const name = uniqueName('isr');
+    await lastValueFrom(client.createStream(name, { replicationFactor: 3 }));
+    for (let i = 0; i < 5; i++)
+      await lastValueFrom(client.publish(`m${i}`, { stream: name, ackPolicy: AckPolicy.ALL }));
+    // Followers learn the high watermark on their next fetch from the leader.
+    await firstValueFrom(timer(2000));
+    const md = await lastValueFrom(client.fetchMetadata([name]));
+    const leader = md.streams.get(name)?.partitions.get(0)?.leader;
+    assert.ok(leader, 'a leader');
+    const reader = new LiftbridgeClient(cluster.brokers, { requestTimeout: 2000 });
+    await lastValueFrom(reader.fetchMetadata([name]));
+    cluster.node(leader).pause();
+    try {
+      const read = await lastValueFrom(
+        reader
+          .subscribe(name, {
+            readIsrReplica: true,
+            startPosition: StartPosition.EARLIEST,
+            stopPosition: StopPosition.OFFSET,
+            stopOffset: 4,
+          })
+          .pipe(toArray(), timeout(45_000)),
+      );
+      assert.deepEqual(
+        read.map((m) => Buffer.from(m.value).toString()),
+        ['m0', 'm1', 'm2', 'm3', 'm4'],
+      );
+    } finally {
+      cluster.node(leader).resume();
+      await reader.close();
     }
   });
 
