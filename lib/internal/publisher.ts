@@ -26,7 +26,6 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { Subscription } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
 import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
@@ -39,6 +38,7 @@ import { brokerDown, type Cluster } from './cluster.js';
 import { Deadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
 import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
+import type { PublishDuplex } from './grpc/raw-publish.js';
 import { fromAckError, fromAsyncError, fromGrpcError } from './grpc/status.js';
 
 /** How the sender of one request hears about it. */
@@ -65,7 +65,7 @@ interface Entry {
   writtenAt: number;
 }
 
-type Duplex = ClientDuplexStream<Buffer, DecodedPublishResponse>;
+type Duplex = PublishDuplex;
 
 const noop = () => {};
 
@@ -301,16 +301,19 @@ export class Publisher {
       withEncoding.set(this.options.encodingHeader, Buffer.from(this.options.compression));
       headers = withEncoding;
     }
-    return encodePublishRequest({
-      key: request.key,
-      value,
-      stream: request.stream,
-      partition: request.partition,
-      headers,
-      correlationId: entry.id,
-      ackPolicy: ACK_POLICY_WIRE[request.ackPolicy],
-      expectedOffset: request.expectedOffset,
-    });
+    return encodePublishRequest(
+      {
+        key: request.key,
+        value,
+        stream: request.stream,
+        partition: request.partition,
+        headers,
+        correlationId: entry.id,
+        ackPolicy: ACK_POLICY_WIRE[request.ackPolicy],
+        expectedOffset: request.expectedOffset,
+      },
+      this.options.publishTransport === 'http2',
+    );
   }
 
   /**

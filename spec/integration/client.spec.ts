@@ -342,6 +342,52 @@ describe('client against a real server', async () => {
     });
   });
 
+  describe('publish transports', () => {
+    it("publishTransport - 'http2' (default) and 'grpc-js' store the same messages in order with the same acks; a bad value is INVALID_ARGUMENT", async () => {
+      const name = await stream();
+      for (const publishTransport of ['http2', 'grpc-js'] as const) {
+        const c = server.client({ publishTransport });
+        const acks = await lastValueFrom(
+          from(['a', 'b', 'c']).pipe(
+            map((v) =>
+              c.getPublishRequest(`${publishTransport}-${v}`, {
+                stream: name,
+                key: 'k',
+                headers: { h: 'v' },
+              }),
+            ),
+            publishBulk(c),
+            toArray(),
+          ),
+        );
+        assert.deepEqual(
+          acks.map((a) => a.stream),
+          [name, name, name],
+          publishTransport,
+        );
+        assert.ok(acks.every((a) => a.commitTimestamp > 1_600_000_000_000_000_000n));
+        await c.close();
+      }
+      const stored = await readAll(name);
+      assert.deepEqual(stored.map(text), [
+        'http2-a',
+        'http2-b',
+        'http2-c',
+        'grpc-js-a',
+        'grpc-js-b',
+        'grpc-js-c',
+      ]);
+      assert.deepEqual(
+        stored.map((m) => m.offset),
+        [0n, 1n, 2n, 3n, 4n, 5n],
+      );
+      assert.ok(stored.every((m) => Buffer.from(m.headers.get('h') ?? []).toString() === 'v'));
+      assert.throws(() => server.client({ publishTransport: 'h3' as 'http2' }), {
+        code: ErrorCode.InvalidArgument,
+      });
+    });
+  });
+
   describe('publishBulk', () => {
     it('publishBulk - 10 requests, 10 acks, offsets 0..9', async () => {
       const name = await stream();

@@ -103,4 +103,38 @@ describe('publish codec', () => {
     assert.deepEqual(failed.asyncError, { code: 2, message: 'no such stream' });
     assert.equal(failed.ack, undefined);
   });
+
+  it('publish codec - int64 at every varint length boundary, both ways', () => {
+    const values = [
+      0n,
+      1n,
+      (1n << 49n) - 1n,
+      1n << 49n,
+      (1n << 53n) - 1n,
+      (1n << 53n) + 1n,
+      (1n << 56n) - 1n,
+      1n << 56n,
+      (1n << 63n) - 1n,
+      -1n,
+      -5n,
+      -(1n << 63n),
+    ];
+    for (const value of values) {
+      const res = decodePublishResponse(
+        protoResponse.serialize({ ack: { offset: toInt64(value) }, correlationId: 'c' }),
+      );
+      assert.equal(res.ack?.offset, value, `decode ${value}`);
+      const sent = roundTrip({
+        key: new Uint8Array(0),
+        value: new Uint8Array([1]),
+        stream: 's',
+        partition: 0,
+        headers: undefined,
+        correlationId: 'c',
+        ackPolicy: 0,
+        expectedOffset: value,
+      });
+      assert.equal(fromInt64(sent.expectedOffset), value, `encode ${value}`);
+    }
+  });
 });

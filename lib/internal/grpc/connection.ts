@@ -9,7 +9,13 @@ import { Observable } from 'rxjs';
 import { ErrorCode, LiftbridgeError } from '../../errors.js';
 import { type ApiMethods, apiMethods } from './api-types.generated.js';
 import { codec } from './codec.js';
-import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
+import { decodePublishResponse } from './publish-codec.js';
+import {
+  openSession,
+  type PublishDuplex,
+  RawPublishStream,
+  type SessionTls,
+} from './raw-publish.js';
 import { type CallPhase, fromGrpcError } from './status.js';
 
 type UnaryName = {
@@ -28,6 +34,9 @@ export interface CallOptions {
 export interface ConnectionSettings {
   credentials: grpc.ChannelCredentials;
   channelOptions: grpc.ChannelOptions;
+  /** 'http2': PublishAsync over node:http2 (see raw-publish.ts), with TLS when given. */
+  publishTransport: 'http2' | 'grpc-js';
+  publishTls: SessionTls | undefined;
 }
 
 function deadline(timeoutMs: number | undefined): grpc.CallOptions {
@@ -39,7 +48,7 @@ export class BrokerConnection {
 
   constructor(
     readonly address: string,
-    settings: ConnectionSettings,
+    private readonly settings: ConnectionSettings,
   ) {
     this.client = new grpc.Client(address, settings.credentials, settings.channelOptions);
   }
@@ -162,10 +171,12 @@ export class BrokerConnection {
 
   /**
    * A new PublishAsync duplex call; the caller cancels it. Requests go in
-   * already encoded and responses come out decoded by the hand-written
-   * publish codec (the hot path).
+   * already encoded (with their gRPC prefix on 'http2') and responses come out
+   * decoded by the hand-written publish codec (the hot path).
    */
-  publishAsync(): grpc.ClientDuplexStream<Buffer, DecodedPublishResponse> {
+  publishAsync(): PublishDuplex {
+    if (this.settings.publishTransport === 'http2')
+      return new RawPublishStream(openSession(this.address, this.settings.publishTls));
     return this.client.makeBidiStreamRequest(
       apiMethods.PublishAsync.path,
       (encoded: Buffer) => encoded,

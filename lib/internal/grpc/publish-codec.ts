@@ -53,6 +53,7 @@ function varintSize(n: number): number {
 
 function int64Size(n: bigint): number {
   if (n < 0n) return 10;
+  if (n <= 0x1fffffffffffffn) return varintSize(Number(n));
   let size = 1;
   while (n >= 0x80n) {
     n >>= 7n;
@@ -70,7 +71,15 @@ function writeVarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
+/** -1 (expectedOffset "not set", on every request) as a varint. */
+const MINUS_ONE = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+
 function writeInt64(buf: Buffer, pos: number, n: bigint): number {
+  if (n === -1n) {
+    MINUS_ONE.copy(buf, pos);
+    return pos + MINUS_ONE.length;
+  }
+  if (n >= 0n && n <= 0x1fffffffffffffn) return writeVarint(buf, pos, Number(n));
   let u = BigInt.asUintN(64, n);
   while (u >= 0x80n) {
     buf[pos++] = Number(u & 0x7fn) | 0x80;
@@ -85,8 +94,11 @@ const tag = (field: number, wire: number) => (field << 3) | wire;
 /** A length-delimited field's size: tag + length + payload. */
 const lenField = (payload: number) => 1 + varintSize(payload) + payload;
 
-/** Encodes a PublishRequest (proto3: default values are left out). */
-export function encodePublishRequest(r: WirePublish): Buffer {
+/**
+ * Encodes a PublishRequest (proto3: default values are left out); `framed`
+ * puts the 5-byte gRPC message prefix in front (for the HTTP/2 transport).
+ */
+export function encodePublishRequest(r: WirePublish, framed = false): Buffer {
   const streamBytes = Buffer.byteLength(r.stream);
   const idBytes = Buffer.byteLength(r.correlationId);
   let size = 0;
@@ -107,8 +119,13 @@ export function encodePublishRequest(r: WirePublish): Buffer {
   if (r.ackPolicy !== 0) size += 1 + varintSize(r.ackPolicy);
   if (r.expectedOffset !== 0n) size += 1 + int64Size(r.expectedOffset);
 
-  const buf = Buffer.allocUnsafe(size);
+  const buf = Buffer.allocUnsafe(framed ? size + 5 : size);
   let pos = 0;
+  if (framed) {
+    buf[0] = 0;
+    buf.writeUInt32BE(size, 1);
+    pos = 5;
+  }
   const bytesField = (field: number, b: Uint8Array) => {
     buf[pos++] = tag(field, LEN);
     pos = writeVarint(buf, pos, b.byteLength);
@@ -171,7 +188,9 @@ class Reader {
   }
 
   int64(): bigint {
-    // Up to 7 bytes (49 bits) fit a double exactly; longer ones go through bigint.
+    // Up to 7 bytes (49 bits) fit a double exactly; up to 9 (63 bits, a
+    // nanosecond timestamp) as two doubles joined once; longer (negative)
+    // ones go through bigint.
     const start = this.pos;
     let small = 0;
     let scale = 1;
@@ -179,6 +198,14 @@ class Reader {
       const b = this.buf[this.pos++] as number;
       small += (b & 0x7f) * scale;
       if (b < 0x80) return BigInt(small);
+      scale *= 128;
+    }
+    let high = 0;
+    scale = 1;
+    for (let i = 0; i < 2; i++) {
+      const b = this.buf[this.pos++] as number;
+      high += (b & 0x7f) * scale;
+      if (b < 0x80) return (BigInt(high) << 49n) | BigInt(small);
       scale *= 128;
     }
     this.pos = start;
