@@ -193,9 +193,29 @@ export class LiftbridgeNode {
     await this.exited;
   }
 
-  /** SIGSTOP: the process freezes, its sockets stay open. */
-  pause(): void {
+  /**
+   * SIGSTOP: the process freezes, its sockets stay open. Resolves once the
+   * kernel reports it stopped (state T in /proc), so what follows runs
+   * against a frozen server.
+   */
+  async pause(): Promise<void> {
     this.signal('SIGSTOP');
+    const pid = this.proc?.pid;
+    if (pid === undefined) return;
+    const until = Date.now() + 5000;
+    for (;;) {
+      let state = '';
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        state = stat.slice(stat.lastIndexOf(')') + 2).charAt(0);
+      } catch {
+        return; // no /proc (not Linux) or gone
+      }
+      if (state === 'T' || state === 't') return;
+      if (Date.now() > until)
+        throw new Error(`node ${pid} not stopped after SIGSTOP (state ${state})`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** SIGCONT after pause(). */

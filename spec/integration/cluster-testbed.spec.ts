@@ -60,7 +60,7 @@ describe('cluster test bed', async () => {
     assert.ok(leader, 'a leader');
     const reader = new LiftbridgeClient(cluster.brokers, { requestTimeout: 2000 });
     await lastValueFrom(reader.fetchMetadata([name]));
-    cluster.node(leader).pause();
+    await cluster.node(leader).pause();
     try {
       const read = await lastValueFrom(
         reader

@@ -153,7 +153,7 @@ describe('failover', { timeout: 600_000 }, async () => {
     await publishEach(client, stream, 'p', 0, 20);
     const leader = await leaderOf(client, stream);
     const frozen = cluster.node(leader);
-    frozen.pause();
+    await frozen.pause();
     const resumeAt = Date.now() + 20_000;
     try {
       await publishEach(client, stream, 'p', 20, 20);

@@ -100,7 +100,7 @@ describe('test bed', async () => {
         read.map((m) => Buffer.from(m.value).toString()),
         ['kept', 'after'],
       );
-      node.pause();
+      await node.pause();
       const frozen = new LiftbridgeClient([node.address], { requestTimeout: 300, retryTimeout: 0 });
       await assert.rejects(lastValueFrom(frozen.fetchMetadata()), { code: 'TIMEOUT' });
       node.resume();

@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
+import { isIP } from 'node:net';
 import { status } from '@grpc/grpc-js';
 import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
 
@@ -39,8 +40,15 @@ export function openSession(
   address: string,
   tls: SessionTls | undefined,
 ): http2.ClientHttp2Session {
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  // SNI takes host names only (an IP there is deprecated); the certificate is
+  // still checked against the address.
   const session = tls
-    ? http2.connect(`https://${address}`, { ...tls, ALPNProtocols: ['h2'] })
+    ? http2.connect(`https://${address}`, {
+        ...tls,
+        ALPNProtocols: ['h2'],
+        servername: isIP(host) ? '' : host,
+      })
     : http2.connect(`http://${address}`);
   // Errors reach the streams as 'close' without trailers; an unhandled
   // session 'error' event must not crash the process.
