@@ -73,6 +73,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY_TIMEOUT_MS,
   type TlsOptions,
+  type Transport,
 } from './options.js';
 export type { Partitioner, PartitionFunction } from './partitioners.js';
 export { StartPosition, StopPosition } from './positions.js';

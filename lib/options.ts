@@ -117,12 +117,12 @@ export interface ClientOptions {
   /** Ready gRPC channel credentials (anything grpc-js accepts). Default: insecure, or from `tls`. */
   credentials?: ChannelCredentials;
   /**
-   * How the publish stream (PublishAsync) travels: 'http2' (default) speaks
-   * gRPC over node:http2 directly, about 2.5x the throughput of grpc-js on
-   * this path; 'grpc-js' uses grpc-js like every other call. With
-   * `credentials`, always 'grpc-js'.
+   * How the streaming calls (the publish stream and subscriptions) travel:
+   * 'http2' (default) speaks gRPC over node:http2 directly, far cheaper per
+   * message than grpc-js; 'grpc-js' uses grpc-js like every other call.
+   * With `credentials`, always 'grpc-js'.
    */
-  publishTransport?: PublishTransport;
+  transport?: Transport;
 }
 
 /** Options with every default filled in. */
@@ -141,25 +141,25 @@ export interface ResolvedClientOptions {
   encodingHeader: string;
   maxMessageBytes: number;
   credentials: ChannelCredentials;
-  /** How PublishAsync travels; see ClientOptions.publishTransport. */
-  publishTransport: PublishTransport;
-  /** TLS for the HTTP/2 publish transport (PEMs); undefined: plaintext. */
-  publishTls: { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined;
+  /** How streaming calls travel; see ClientOptions.transport. */
+  transport: Transport;
+  /** TLS for the HTTP/2 transport (PEMs); undefined: plaintext. */
+  http2Tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined;
 }
 
-/** How the publish stream travels: see {@link ClientOptions.publishTransport}. */
-export type PublishTransport = 'http2' | 'grpc-js';
+/** How streaming calls travel: see {@link ClientOptions.transport}. */
+export type Transport = 'http2' | 'grpc-js';
 
-function publishTransport(options: ClientOptions): PublishTransport {
-  const chosen = options.publishTransport;
+function transport(options: ClientOptions): Transport {
+  const chosen = options.transport;
   if (chosen !== undefined && chosen !== 'http2' && chosen !== 'grpc-js')
-    throw invalidArgument('options.publishTransport', "expected 'http2' or 'grpc-js'");
+    throw invalidArgument('options.transport', "expected 'http2' or 'grpc-js'");
   // Ready-made credentials cannot be taken apart for node:http2: grpc-js carries them.
   if (options.credentials !== undefined) return 'grpc-js';
   return chosen ?? 'http2';
 }
 
-function publishTls(options: ClientOptions): ResolvedClientOptions['publishTls'] {
+function http2Tls(options: ClientOptions): ResolvedClientOptions['http2Tls'] {
   const { tls } = options;
   if (tls === undefined || tls === null || typeof tls !== 'object') return undefined;
   const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
@@ -257,7 +257,7 @@ export function resolveOptions(
       DEFAULT_MAX_MESSAGE_BYTES,
     ),
     credentials: channelCredentials(options),
-    publishTransport: publishTransport(options),
-    publishTls: publishTls(options),
+    transport: transport(options),
+    http2Tls: http2Tls(options),
   };
 }

@@ -69,8 +69,8 @@ export class Cluster {
   constructor(readonly options: ResolvedClientOptions) {
     this.settings = {
       credentials: options.credentials,
-      publishTransport: options.publishTransport,
-      publishTls: options.publishTls,
+      transport: options.transport,
+      http2Tls: options.http2Tls,
       channelOptions: {
         'grpc.max_receive_message_length': options.maxMessageBytes,
         'grpc.max_send_message_length': options.maxMessageBytes,

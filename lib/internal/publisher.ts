@@ -37,8 +37,8 @@ import { exponentialDelay } from './backoff.js';
 import { brokerDown, type Cluster } from './cluster.js';
 import { Deadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
+import type { PublishDuplex } from './grpc/connection.js';
 import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
-import type { PublishDuplex } from './grpc/raw-publish.js';
 import { fromAckError, fromAsyncError, fromGrpcError } from './grpc/status.js';
 
 /** How the sender of one request hears about it. */
@@ -312,7 +312,7 @@ export class Publisher {
         ackPolicy: ACK_POLICY_WIRE[request.ackPolicy],
         expectedOffset: request.expectedOffset,
       },
-      this.options.publishTransport === 'http2',
+      this.options.transport === 'http2',
     );
   }
 

@@ -343,14 +343,14 @@ describe('client against a real server', async () => {
   });
 
   describe('publish transports', () => {
-    it("publishTransport - 'http2' (default) and 'grpc-js' store the same messages in order with the same acks; a bad value is INVALID_ARGUMENT", async () => {
+    it("transport - 'http2' (default) and 'grpc-js' store the same messages in order with the same acks; a bad value is INVALID_ARGUMENT", async () => {
       const name = await stream();
-      for (const publishTransport of ['http2', 'grpc-js'] as const) {
-        const c = server.client({ publishTransport });
+      for (const transport of ['http2', 'grpc-js'] as const) {
+        const c = server.client({ transport });
         const acks = await lastValueFrom(
           from(['a', 'b', 'c']).pipe(
             map((v) =>
-              c.getPublishRequest(`${publishTransport}-${v}`, {
+              c.getPublishRequest(`${transport}-${v}`, {
                 stream: name,
                 key: 'k',
                 headers: { h: 'v' },
@@ -363,7 +363,7 @@ describe('client against a real server', async () => {
         assert.deepEqual(
           acks.map((a) => a.stream),
           [name, name, name],
-          publishTransport,
+          transport,
         );
         assert.ok(acks.every((a) => a.commitTimestamp > 1_600_000_000_000_000_000n));
         await c.close();
@@ -382,7 +382,7 @@ describe('client against a real server', async () => {
         [0n, 1n, 2n, 3n, 4n, 5n],
       );
       assert.ok(stored.every((m) => Buffer.from(m.headers.get('h') ?? []).toString() === 'v'));
-      assert.throws(() => server.client({ publishTransport: 'h3' as 'http2' }), {
+      assert.throws(() => server.client({ transport: 'h3' as 'http2' }), {
         code: ErrorCode.InvalidArgument,
       });
     });

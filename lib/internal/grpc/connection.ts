@@ -1,21 +1,20 @@
 /**
- * One gRPC channel to one broker, and the only place that makes raw grpc-js
- * calls. Unary and server-streaming calls are cold Observables whose
- * teardown cancels the call; the PublishAsync duplex is handed out raw to
- * the publisher, which owns its lifecycle.
+ * Everything that talks to one broker: a grpc-js channel for unary calls
+ * (and for the streaming ones with transport 'grpc-js'), and HTTP/2
+ * sessions for the streaming calls (raw-call.ts). Unary and server-streaming
+ * calls are cold Observables whose teardown cancels the call; the
+ * PublishAsync duplex is handed out raw to the publisher, which owns its
+ * lifecycle.
  */
+import { EventEmitter } from 'node:events';
+import type http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import { ErrorCode, LiftbridgeError } from '../../errors.js';
 import { type ApiMethods, apiMethods } from './api-types.generated.js';
 import { codec } from './codec.js';
-import { decodePublishResponse } from './publish-codec.js';
-import {
-  openSession,
-  type PublishDuplex,
-  RawPublishStream,
-  type SessionTls,
-} from './raw-publish.js';
+import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
+import { frame, openSession, RawCall, type SessionTls } from './raw-call.js';
 import { type CallPhase, fromGrpcError } from './status.js';
 
 type UnaryName = {
@@ -34,9 +33,42 @@ export interface CallOptions {
 export interface ConnectionSettings {
   credentials: grpc.ChannelCredentials;
   channelOptions: grpc.ChannelOptions;
-  /** 'http2': PublishAsync over node:http2 (see raw-publish.ts), with TLS when given. */
-  publishTransport: 'http2' | 'grpc-js';
-  publishTls: SessionTls | undefined;
+  /** 'http2': PublishAsync and Subscribe over node:http2 (see raw-call.ts), with TLS when given. */
+  transport: 'http2' | 'grpc-js';
+  http2Tls: SessionTls | undefined;
+}
+
+/** What the publisher needs of a PublishAsync call (the grpc-js duplex has it too). */
+export interface PublishDuplex {
+  /** Writes one encoded request; false when the caller should wait for 'drain'. */
+  write(encoded: Buffer): boolean;
+  cancel(): void;
+  on(event: 'data', listener: (res: DecodedPublishResponse) => void): this;
+  on(event: 'drain' | 'end', listener: () => void): this;
+  on(event: 'error', listener: (err: unknown) => void): this;
+}
+
+/** PublishAsync on a connection of its own (closed with the call: never keeps the process alive). */
+class Http2Publish extends EventEmitter implements PublishDuplex {
+  private readonly call: RawCall;
+
+  constructor(address: string, tls: SessionTls | undefined) {
+    super();
+    const session = openSession(address, tls);
+    this.call = new RawCall(session, apiMethods.PublishAsync.path, () => session.destroy());
+    this.call.on('message', (m: Buffer) => this.emit('data', decodePublishResponse(m)));
+    this.call.on('drain', () => this.emit('drain'));
+    this.call.on('end', () => this.emit('end'));
+    this.call.on('error', (err: unknown) => this.emit('error', err));
+  }
+
+  write(framed: Buffer): boolean {
+    return this.call.write(framed);
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
 }
 
 function deadline(timeoutMs: number | undefined): grpc.CallOptions {
@@ -45,6 +77,9 @@ function deadline(timeoutMs: number | undefined): grpc.CallOptions {
 
 export class BrokerConnection {
   private readonly client: grpc.Client;
+  /** The HTTP/2 connection Subscribe calls share (transport 'http2'), referenced while calls run. */
+  private session: http2.ClientHttp2Session | undefined;
+  private sessionCalls = 0;
 
   constructor(
     readonly address: string,
@@ -141,6 +176,7 @@ export class BrokerConnection {
     request: ApiMethods['Subscribe']['request'],
     phase: () => CallPhase,
   ): Observable<ApiMethods['Subscribe']['response']> {
+    if (this.settings.transport === 'http2') return this.subscribeHttp2(request, phase);
     const def = apiMethods.Subscribe;
     const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
     const { deserialize } = codec<never, ApiMethods['Subscribe']['response']>(def.responseType);
@@ -175,8 +211,8 @@ export class BrokerConnection {
    * decoded by the hand-written publish codec (the hot path).
    */
   publishAsync(): PublishDuplex {
-    if (this.settings.publishTransport === 'http2')
-      return new RawPublishStream(openSession(this.address, this.settings.publishTls));
+    if (this.settings.transport === 'http2')
+      return new Http2Publish(this.address, this.settings.http2Tls);
     return this.client.makeBidiStreamRequest(
       apiMethods.PublishAsync.path,
       (encoded: Buffer) => encoded,
@@ -186,7 +222,47 @@ export class BrokerConnection {
     );
   }
 
+  private subscribeHttp2(
+    request: ApiMethods['Subscribe']['request'],
+    phase: () => CallPhase,
+  ): Observable<ApiMethods['Subscribe']['response']> {
+    const def = apiMethods.Subscribe;
+    const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
+    const { deserialize } = codec<never, ApiMethods['Subscribe']['response']>(def.responseType);
+    return new Observable<ApiMethods['Subscribe']['response']>((subscriber) => {
+      const session = this.sharedSession();
+      this.sessionCalls += 1;
+      session.ref();
+      const call = new RawCall(session, def.path, () => {
+        this.sessionCalls -= 1;
+        if (this.sessionCalls === 0 && !session.destroyed) session.unref();
+      });
+      call.on('message', (m: Buffer) => subscriber.next(deserialize(m)));
+      call.on('end', () => subscriber.complete());
+      call.on('error', (err: unknown) =>
+        subscriber.error(fromGrpcError(err, phase(), `Subscribe at ${this.address}`)),
+      );
+      call.write(frame(serialize(request)));
+      call.end();
+      return () => call.cancel();
+    });
+  }
+
+  private sharedSession(): http2.ClientHttp2Session {
+    const current = this.session;
+    if (current && !current.closed && !current.destroyed) return current;
+    const session = openSession(this.address, this.settings.http2Tls);
+    session.unref();
+    session.on('close', () => {
+      if (this.session === session) this.session = undefined;
+    });
+    this.session = session;
+    this.sessionCalls = 0;
+    return session;
+  }
+
   close(): void {
     this.client.close();
+    this.session?.destroy();
   }
 }

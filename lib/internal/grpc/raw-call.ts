@@ -1,25 +1,15 @@
 /**
- * PublishAsync over node:http2 directly: gRPC framing (a 5-byte prefix per
- * message) written by hand, acks parsed from the DATA frames. grpc-js costs
- * several times more CPU per message on this path (its call stack, not
- * HTTP/2), and publishing is bound by the client's CPU, so the hot path
- * skips it. Every other call still goes through grpc-js.
+ * gRPC streaming calls over node:http2 directly: the 5-byte message prefix
+ * written by hand, messages split out of the DATA frames, the status read
+ * from the trailers. grpc-js spends several times more CPU per message than
+ * HTTP/2 itself does (its filter stack, a promise and copies per message),
+ * and the streaming calls (PublishAsync, Subscribe) are bound by the
+ * client's CPU, so they skip it. Unary calls stay on grpc-js.
  */
 import { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
 import { isIP } from 'node:net';
 import { status } from '@grpc/grpc-js';
-import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
-
-/** What the publisher needs of a PublishAsync call (the grpc-js duplex has it too). */
-export interface PublishDuplex {
-  /** Writes one encoded request; false when the caller should wait for 'drain'. */
-  write(encoded: Buffer): boolean;
-  cancel(): void;
-  on(event: 'data', listener: (res: DecodedPublishResponse) => void): this;
-  on(event: 'drain' | 'end', listener: () => void): this;
-  on(event: 'error', listener: (err: unknown) => void): this;
-}
 
 /** PEM contents for a TLS session. */
 export interface SessionTls {
@@ -28,10 +18,14 @@ export interface SessionTls {
   key?: Buffer;
 }
 
-const PATH = '/proto.API/PublishAsync';
+/** Receive window per stream and per connection (as grpc-node.flow_control_window). */
+const WINDOW = 1024 * 1024;
 
 /** A gRPC status as grpc-js reports it (what fromGrpcError reads). */
-function grpcError(code: number, details: string): Error & { code: number; details: string } {
+export function grpcError(
+  code: number,
+  details: string,
+): Error & { code: number; details: string } {
   return Object.assign(new Error(`${code} ${status[code] ?? ''}: ${details}`), { code, details });
 }
 
@@ -41,37 +35,44 @@ export function openSession(
   tls: SessionTls | undefined,
 ): http2.ClientHttp2Session {
   const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  const settings = { initialWindowSize: WINDOW };
   // SNI takes host names only (an IP there is deprecated); the certificate is
   // still checked against the address.
   const session = tls
     ? http2.connect(`https://${address}`, {
         ...tls,
+        settings,
         ALPNProtocols: ['h2'],
         servername: isIP(host) ? '' : host,
       })
-    : http2.connect(`http://${address}`);
-  // Errors reach the streams as 'close' without trailers; an unhandled
+    : http2.connect(`http://${address}`, { settings });
+  session.once('connect', () => session.setLocalWindowSize(WINDOW));
+  // Errors reach the calls as 'close' without a status; an unhandled
   // session 'error' event must not crash the process.
   session.on('error', () => {});
   return session;
 }
 
 /**
- * One PublishAsync call on its own HTTP/2 session (one connection per
- * publish stream, closed with it: an idle connection never keeps the
- * process alive).
+ * One call. Events: 'message' (Buffer, one gRPC message), 'drain', then
+ * exactly one of 'end' (status OK) or 'error' (a grpc-js-shaped error).
  */
-export class RawPublishStream extends EventEmitter implements PublishDuplex {
+export class RawCall extends EventEmitter {
   private readonly request: http2.ClientHttp2Stream;
   private pending: Buffer | undefined;
   private ended = false;
 
-  constructor(private readonly session: http2.ClientHttp2Session) {
+  /** `release` runs once the call is over (closes a session it owns, or unrefs a shared one). */
+  constructor(
+    session: http2.ClientHttp2Session,
+    path: string,
+    private readonly release: () => void = () => {},
+  ) {
     super();
     this.request = session.request(
       {
         ':method': 'POST',
-        ':path': PATH,
+        ':path': path,
         'content-type': 'application/grpc',
         te: 'trailers',
         'user-agent': 'liftbridge-rx',
@@ -84,26 +85,33 @@ export class RawPublishStream extends EventEmitter implements PublishDuplex {
     req.on('data', (chunk: Buffer) => this.onData(chunk));
     req.on('drain', () => this.emit('drain'));
     req.on('error', (err: Error) =>
-      this.finish(grpcError(status.UNAVAILABLE, `PublishAsync stream: ${err.message}`)),
+      this.finish(grpcError(status.UNAVAILABLE, `${path}: ${err.message}`)),
     );
     req.on('close', () =>
-      this.finish(grpcError(status.UNAVAILABLE, 'PublishAsync stream closed without a status')),
+      this.finish(grpcError(status.UNAVAILABLE, `${path}: closed without a status`)),
     );
   }
 
+  /** Writes one message already carrying its 5-byte prefix; false: wait for 'drain'. */
   write(framed: Buffer): boolean {
     if (this.ended) return true;
     return this.request.write(framed);
   }
 
-  cancel(): void {
-    this.ended = true;
-    this.release();
+  /** Half-closes: no more messages from this side. */
+  end(): void {
+    if (!this.ended) this.request.end();
   }
 
-  private release(): void {
+  cancel(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.close();
+  }
+
+  private close(): void {
     if (!this.request.closed) this.request.close(http2.constants.NGHTTP2_CANCEL);
-    if (!this.session.destroyed) this.session.destroy();
+    this.release();
   }
 
   /** Response headers or trailers: a grpc-status there ends the call. */
@@ -120,7 +128,7 @@ export class RawPublishStream extends EventEmitter implements PublishDuplex {
     this.finish(Number(code) === status.OK ? undefined : grpcError(Number(code), details));
   }
 
-  /** Splits DATA into gRPC messages (a chunk may hold several, or part of one). */
+  /** Splits DATA into messages (a chunk may hold several, or part of one). */
   private onData(chunk: Buffer): void {
     let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     let at = 0;
@@ -129,8 +137,8 @@ export class RawPublishStream extends EventEmitter implements PublishDuplex {
       if (buf.length - at - 5 < length) break;
       const message = buf.subarray(at + 5, at + 5 + length);
       at += 5 + length;
-      if (this.ended) continue;
-      this.emit('data', decodePublishResponse(message));
+      if (this.ended) return;
+      this.emit('message', message);
     }
     buf = buf.subarray(at);
     this.pending = buf.length > 0 ? Buffer.from(buf) : undefined;
@@ -141,6 +149,15 @@ export class RawPublishStream extends EventEmitter implements PublishDuplex {
     this.ended = true;
     if (err) this.emit('error', err);
     else this.emit('end');
-    this.release();
+    this.close();
   }
+}
+
+/** Prefixes an encoded message for the wire. */
+export function frame(message: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(message.byteLength + 5);
+  out[0] = 0;
+  out.writeUInt32BE(message.byteLength, 1);
+  out.set(message, 5);
+  return out;
 }
