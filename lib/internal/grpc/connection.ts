@@ -237,7 +237,9 @@ export class BrokerConnection {
         this.sessionCalls -= 1;
         if (this.sessionCalls === 0 && !session.destroyed) session.unref();
       });
-      call.on('message', (m: Buffer) => subscriber.next(deserialize(m)));
+      // A copy per message: the decoded value and key are views into it, and
+      // must not keep the whole network chunk alive while a user holds them.
+      call.on('message', (m: Buffer) => subscriber.next(deserialize(Buffer.from(m))));
       call.on('end', () => subscriber.complete());
       call.on('error', (err: unknown) =>
         subscriber.error(fromGrpcError(err, phase(), `Subscribe at ${this.address}`)),
