@@ -137,4 +137,14 @@ describe('publish codec', () => {
       assert.equal(fromInt64(sent.expectedOffset), value, `encode ${value}`);
     }
   });
+
+  it('publish codec - strings: short ASCII, non-ASCII and long ones decode as UTF-8', () => {
+    for (const id of ['c-1', 'zé-ß', '🚀', 'x'.repeat(33), `${'y'.repeat(31)}é`, '']) {
+      const res = decodePublishResponse(
+        protoResponse.serialize({ ack: { stream: id, correlationId: id }, correlationId: id }),
+      );
+      assert.equal(res.correlationId, id);
+      assert.equal(res.ack?.stream, id);
+    }
+  });
 });

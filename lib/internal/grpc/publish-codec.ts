@@ -221,9 +221,22 @@ class Reader {
 
   string(): string {
     const length = this.varint();
-    const s = this.buf.toString('utf8', this.pos, this.pos + length);
-    this.pos += length;
-    return s;
+    const start = this.pos;
+    const end = start + length;
+    this.pos = end;
+    // Short ASCII (names, subjects, ids) is cheaper decoded here than by a
+    // call into the runtime's UTF-8 decoder.
+    if (length <= 32) {
+      const buf = this.buf;
+      let s = '';
+      for (let i = start; i < end; i++) {
+        const c = buf[i] as number;
+        if (c > 0x7f) return buf.toString('utf8', start, end);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return this.buf.toString('utf8', start, end);
   }
 
   /** Skips a field of the given wire type. */
