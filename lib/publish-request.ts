@@ -57,9 +57,13 @@ export interface PublishRequest {
 
 const POLICIES = new Set<string>(Object.values(AckPolicy));
 
-function toHeaderMap(headers: unknown): Map<string, Uint8Array> {
+/** Shared by requests without a key or headers (requests are read-only). */
+const NO_KEY = new Uint8Array(0);
+const NO_HEADERS: ReadonlyMap<string, Uint8Array> = new Map();
+
+function toHeaderMap(headers: unknown): ReadonlyMap<string, Uint8Array> {
+  if (headers === undefined) return NO_HEADERS;
   const map = new Map<string, Uint8Array>();
-  if (headers === undefined) return map;
   let entries: Iterable<[unknown, unknown]>;
   if (headers instanceof Map) entries = headers.entries();
   else if (headers !== null && typeof headers === 'object') entries = Object.entries(headers);
@@ -94,7 +98,7 @@ export function buildPublishRequest(
     stream: checkStreamName(options.stream),
     partition: options.partition === undefined ? 0 : checkIndex(options.partition, 'partition'),
     partitioner: partitioner ?? (options.partition === undefined ? defaultPartitioner : undefined),
-    key: options.key === undefined ? new Uint8Array(0) : toBytes(options.key, 'key'),
+    key: options.key === undefined ? NO_KEY : toBytes(options.key, 'key'),
     value: toBytes(value, 'value'),
     headers: toHeaderMap(options.headers),
     ackPolicy,
