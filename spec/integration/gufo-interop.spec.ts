@@ -95,6 +95,38 @@ describe('gufo-liftbridge interop', { timeout: 600_000 }, async () => {
     );
   }
 
+  /**
+   * As stored: the header names the method on compressed messages only;
+   * their bytes are `compressor`'s output, which the other side's
+   * `readBack` turns into the value sent.
+   */
+  async function assertStored(
+    stream: string,
+    method: CompressionMethod,
+    sent: Buffer[],
+    compressed: boolean[],
+    side: {
+      compressor: (v: Buffer) => Promise<Uint8Array>;
+      reader: string;
+      readBack: (b: Uint8Array) => Promise<Buffer>;
+    },
+  ): Promise<void> {
+    const stored = await readAll(raw, stream);
+    assert.deepEqual(
+      stored.map(encodingOf),
+      compressed.map((c) => (c ? method : undefined)),
+    );
+    for (const [i, m] of stored.entries()) {
+      const value = sent[i] as Buffer;
+      if (!compressed[i]) {
+        assert.equal(hex(m.value), hex(value), `message ${i} stored as is`);
+        continue;
+      }
+      assert.equal(hex(m.value), hex(await side.compressor(value)), `message ${i} as stored`);
+      assert.deepEqual(await side.readBack(m.value), value, `message ${i} by ${side.reader}`);
+    }
+  }
+
   const encodingOf = (m: Message) => {
     const v = m.headers.get(DEFAULT_ENCODING_HEADER);
     return v === undefined ? undefined : Buffer.from(v).toString();
@@ -191,22 +223,12 @@ describe('gufo-liftbridge interop', { timeout: 600_000 }, async () => {
       );
       for (const m of got) assert.equal(m.headers[DEFAULT_ENCODING_HEADER], undefined);
 
-      // As stored: the header names the method; the bytes are rx's
-      // compressor output, which gufo's decompressor reads back.
-      const stored = await readAll(raw, stream);
-      assert.deepEqual(
-        stored.map(encodingOf),
-        compressed.map((c) => (c ? method : undefined)),
-      );
-      for (const [i, m] of stored.entries()) {
-        const value = sent[i] as Buffer;
-        if (!compressed[i]) {
-          assert.equal(hex(m.value), hex(value), `message ${i} stored as is`);
-          continue;
-        }
-        assert.equal(hex(m.value), hex(await compress(value, method)), `message ${i} as stored`);
-        assert.deepEqual(await gufoDecompress(method, m.value), value, `message ${i} by gufo`);
-      }
+      // As stored: rx's compressor output, which gufo's decompressor reads back.
+      await assertStored(stream, method, sent, compressed, {
+        compressor: (v) => compress(v, method),
+        reader: 'gufo',
+        readBack: (b) => gufoDecompress(method, b),
+      });
     });
 
     it(`gufo interop - ${method}: gufo publishes compressed, rx reads the original values`, async () => {
@@ -255,29 +277,12 @@ describe('gufo-liftbridge interop', { timeout: 600_000 }, async () => {
         assert.equal(m.headers.has(DEFAULT_ENCODING_HEADER), false, 'encoding header removed');
       }
 
-      const stored = await readAll(raw, stream);
-      assert.deepEqual(
-        stored.map(encodingOf),
-        compressed.map((c) => (c ? method : undefined)),
-      );
-      for (const [i, m] of stored.entries()) {
-        const value = sent[i] as Buffer;
-        if (!compressed[i]) {
-          assert.equal(hex(m.value), hex(value), `message ${i} stored as is`);
-          continue;
-        }
-        // gufo's compressor output, which rx's decompressor reads back.
-        assert.equal(
-          hex(m.value),
-          hex(await gufoCompress(method, value)),
-          `message ${i} as stored`,
-        );
-        assert.deepEqual(
-          Buffer.from(await decompress(m.value, method)),
-          value,
-          `message ${i} by rx`,
-        );
-      }
+      // As stored: gufo's compressor output, which rx's decompressor reads back.
+      await assertStored(stream, method, sent, compressed, {
+        compressor: (v) => gufoCompress(method, v),
+        reader: 'rx',
+        readBack: async (b) => Buffer.from(await decompress(b, method)),
+      });
     });
   }
 
