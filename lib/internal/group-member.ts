@@ -101,11 +101,6 @@ export class GroupMember {
     private readonly settings: GroupMemberSettings,
   ) {}
 
-  /** The epoch this member last saw (the one its subscriptions carry). */
-  get currentEpoch(): bigint {
-    return this.epoch;
-  }
-
   /**
    * Joins, then emits every assignment the coordinator gives (each fetch,
    * changed or not). Unsubscribing stops polling; it does not leave (see

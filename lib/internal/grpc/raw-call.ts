@@ -22,10 +22,7 @@ export interface SessionTls {
 const WINDOW = 1024 * 1024;
 
 /** A gRPC status as grpc-js reports it (what fromGrpcError reads). */
-export function grpcError(
-  code: number,
-  details: string,
-): Error & { code: number; details: string } {
+function grpcError(code: number, details: string): Error & { code: number; details: string } {
   return Object.assign(new Error(`${code} ${status[code] ?? ''}: ${details}`), { code, details });
 }
 
