@@ -26,8 +26,9 @@ describe('README', () => {
   const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
   const demoDir = join(projectRoot, 'demos');
-  const demos = readdirSync(demoDir)
-    .filter((f) => f.endsWith('.ts'))
+  // Demos may live in sub-folders (demos/nestjs, demos/angular): read them all.
+  const demos = (readdirSync(demoDir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts') && !f.includes('node_modules'))
     .map((f) => ({ name: f, lines: lines(readFileSync(join(demoDir, f), 'utf8')) }));
 
   it('README - starts with the demo and test commands', () => {
