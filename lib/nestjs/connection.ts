@@ -1,0 +1,45 @@
+/**
+ * Where a Nest transport gets its LiftbridgeClient: one it is given (shared,
+ * closed by its owner) or one it makes from brokers and closes itself.
+ */
+import { LiftbridgeClient } from '../client.js';
+import { invalidArgument } from '../errors.js';
+import type { ClientOptions } from '../options.js';
+
+/**
+ * A shared client (`{ client }`, never closed by the transport) or seed
+ * brokers and client options (`{ brokers, ...options }`: the transport
+ * makes its own client and closes it on close()).
+ *
+ * @example
+ * ```ts
+ * const shared: LiftbridgeConnection = { client: app.get(LiftbridgeClient) };
+ * const own: LiftbridgeConnection = { brokers: ['127.0.0.1:9292'], ackTimeout: 10_000 };
+ * ```
+ */
+export type LiftbridgeConnection =
+  | { client: LiftbridgeClient; brokers?: never }
+  | ({ brokers: string[]; client?: never } & ClientOptions);
+
+/** The client to use, and whether the caller made it (and so closes it). */
+export interface Connection {
+  client: LiftbridgeClient;
+  owned: boolean;
+}
+
+/** Validates a {@link LiftbridgeConnection}; the client is made at once (it connects lazily). */
+export function connect(options: LiftbridgeConnection, extraKeys: readonly string[]): Connection {
+  if (options === null || typeof options !== 'object')
+    throw invalidArgument('options', 'expected { client } or { brokers, ...clientOptions }');
+  if (options.client !== undefined) {
+    if (!(options.client instanceof LiftbridgeClient))
+      throw invalidArgument('options.client', 'expected a LiftbridgeClient');
+    if (options.brokers !== undefined)
+      throw invalidArgument('options', 'give client or brokers, not both');
+    return { client: options.client, owned: false };
+  }
+  const { brokers, ...rest } = options;
+  const clientOptions: Record<string, unknown> = { ...rest };
+  for (const key of extraKeys) delete clientOptions[key];
+  return { client: new LiftbridgeClient(brokers, clientOptions as ClientOptions), owned: true };
+}
