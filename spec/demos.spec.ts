@@ -37,8 +37,9 @@ describe('demos', () => {
     const list: string[] = JSON.parse(
       readFileSync(join(projectRoot, 'demos', 'list.json'), 'utf8'),
     );
-    const files = readdirSync(join(projectRoot, 'demos'))
-      .filter((f) => f.endsWith('.ts') && f !== 'brokers.ts')
+    // Top-level demos, and the main.ts of a demo folder (demos/nestjs/main.ts).
+    const files = (readdirSync(join(projectRoot, 'demos'), { recursive: true }) as string[])
+      .filter((f) => /^[^/]+\.ts$|^[^/]+\/main\.ts$/.test(f) && f !== 'brokers.ts')
       .map((f) => f.replace(/\.ts$/, ''));
     assert.deepEqual([...list].sort(), files.sort(), 'demos/list.json names every demo');
     for (const demo of list) {
