@@ -43,7 +43,11 @@ export function openSession(
         servername: isIP(host) ? '' : host,
       })
     : http2.connect(`http://${address}`, { settings });
-  session.once('connect', () => session.setLocalWindowSize(WINDOW));
+  // A session destroyed before its 'connect' event ran (a call cancelled and
+  // the client closed at once) must not throw from here.
+  session.once('connect', () => {
+    if (!session.destroyed) session.setLocalWindowSize(WINDOW);
+  });
   // Errors reach the calls as 'close' without a status; an unhandled
   // session 'error' event must not crash the process.
   session.on('error', () => {});
