@@ -29,7 +29,7 @@ import type { Message } from '../message.js';
 import { type AutoOffset, groupCursorId } from '../observables/consumer-group.js';
 import type { SubscribeOptions } from '../observables/subscribe.js';
 import { StartPosition } from '../positions.js';
-import { checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
+import { checkDuration, checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
 import {
   CONTENT_TYPE_HEADER,
   decodeMessage,
@@ -66,6 +66,8 @@ export interface LiftbridgeHandlerOptions {
   consumerId?: string;
   /** Group mode: where a partition without a checkpoint starts; default 'earliest'. */
   autoOffset?: AutoOffset;
+  /** Group mode: ms between assignment fetches; default 40% of the server's consumer timeout. */
+  fetchAssignmentsInterval?: number;
   /** Partitions to read (not in group mode); default every partition of the stream. */
   partitions?: number[];
   /**
@@ -124,6 +126,7 @@ const HANDLER_KEYS = [
   'group',
   'consumerId',
   'autoOffset',
+  'fetchAssignmentsInterval',
   'partitions',
   'startPosition',
   'startOffset',
@@ -134,7 +137,13 @@ const HANDLER_KEYS = [
 
 type Mode =
   | { type: 'cursor'; cursorId: string }
-  | { type: 'group'; group: string; consumerId: string | undefined; autoOffset: AutoOffset }
+  | {
+      type: 'group';
+      group: string;
+      consumerId: string | undefined;
+      autoOffset: AutoOffset;
+      fetchAssignmentsInterval: number | undefined;
+    }
   | { type: 'plain' };
 
 interface Plan {
@@ -267,10 +276,12 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
         }
       }
       if (this.closed) throw closedError();
-      this.subscriptions.push(...starts.map((start) => start()));
+      for (const start of starts) this.subscriptions.push(start());
       this._status$.next('connected');
       callback();
     } catch (err) {
+      for (const s of this.subscriptions) s.unsubscribe();
+      this.subscriptions = [];
       callback(err);
     }
   }
@@ -315,6 +326,13 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
     if (group !== undefined) {
       const consumerId = pick(own.consumerId, d.consumerId);
       const autoOffset = pick(own.autoOffset, d.autoOffset) ?? 'earliest';
+      const every = pick(own.fetchAssignmentsInterval, d.fetchAssignmentsInterval);
+      const fetchInterval =
+        every === undefined
+          ? undefined
+          : checkDuration(every, `${where}: fetchAssignmentsInterval`);
+      if (fetchInterval === 0)
+        throw invalidArgument(`${where}: fetchAssignmentsInterval`, 'must be above 0');
       if (!['earliest', 'latest', 'newOnly', 'none'].includes(autoOffset))
         throw invalidArgument(`${where}: autoOffset`, `unknown value ${String(autoOffset)}`);
       mode = {
@@ -323,6 +341,7 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
         consumerId:
           consumerId === undefined ? undefined : checkId(consumerId, `${where}: consumerId`),
         autoOffset,
+        fetchAssignmentsInterval: fetchInterval,
       };
     }
     const partitions = pick(own.partitions, d.partitions);
@@ -394,7 +413,7 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
 
   private consumeGroup(client: LiftbridgeClient, plan: Plan): Subscription {
     if (plan.mode.type !== 'group') throw new Error('not a group plan');
-    const { group, consumerId, autoOffset } = plan.mode;
+    const { group, consumerId, autoOffset, fetchAssignmentsInterval } = plan.mode;
     const cursorId = groupCursorId(group);
     const commit = (m: Message) => this.commit(client, m, cursorId, group);
     return client
@@ -402,6 +421,7 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
         autoCheckpoint: 0,
         autoOffset,
         ...(consumerId === undefined ? {} : { consumerId }),
+        ...(fetchAssignmentsInterval === undefined ? {} : { fetchAssignmentsInterval }),
       })
       .pipe(
         mergeMap((assigned) => {

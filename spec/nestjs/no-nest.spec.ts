@@ -1,0 +1,95 @@
+/**
+ * Nest is an optional peer: importing the package (ESM or CJS) must load no
+ * `@nestjs/*` module; only the `liftbridge-rx/nestjs` subpath does. Each
+ * check runs in a child process whose module resolution refuses `@nestjs/`
+ * specifiers, with the subpath as the control that the refusal works.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../../scripts/testbed/paths.js';
+
+const dist = (path: string) => join(projectRoot, 'dist', path);
+
+// ESM: a resolve hook (registered before anything loads) refusing @nestjs/*.
+const esmHook = `data:text/javascript,${encodeURIComponent(`
+import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(
+  'export async function resolve(s, c, next) {' +
+  '  if (s.startsWith("@nestjs/")) throw new Error("NEST LOADED: " + s);' +
+  '  return next(s, c);' +
+  '}'));
+`)}`;
+
+function importEsm(file: string) {
+  const script = `await import(${JSON.stringify(pathToFileURL(file).href)}); console.log('loaded');`;
+  return spawnSync(process.execPath, ['--import', esmHook, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+// CJS: the resolver refuses @nestjs/*; require.cache is checked as well.
+function requireCjs(file: string) {
+  const script = `
+const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request.startsWith('@nestjs/')) throw new Error('NEST LOADED: ' + request);
+  return resolve.call(this, request, ...rest);
+};
+require(${JSON.stringify(file)});
+const nest = Object.keys(require.cache).filter((k) => k.includes('/node_modules/@nestjs/'));
+console.log(nest.length === 0 ? 'loaded' : 'NEST LOADED: ' + nest[0]);
+`;
+  return spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('nestjs - optional peer', () => {
+  it('nestjs - importing liftbridge-rx (ESM) loads no @nestjs module', () => {
+    const res = importEsm(dist('esm/index.js'));
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /^loaded$/m);
+  });
+
+  it('nestjs - requiring liftbridge-rx (CJS) loads no @nestjs module', () => {
+    const res = requireCjs(dist('cjs/index.js'));
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /^loaded$/m);
+  });
+
+  it('nestjs - control: the liftbridge-rx/nestjs subpath does load Nest (ESM and CJS)', () => {
+    const esm = importEsm(dist('esm/nestjs/index.js'));
+    assert.notEqual(esm.status, 0);
+    assert.match(esm.stderr, /NEST LOADED: @nestjs\//);
+    const cjs = requireCjs(dist('cjs/nestjs/index.js'));
+    assert.notEqual(cjs.status, 0);
+    assert.match(cjs.stderr, /NEST LOADED: @nestjs\//);
+  });
+
+  it('nestjs - the subpath loads through the package exports (ESM import and CJS require)', () => {
+    const esm = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('liftbridge-rx/nestjs'); console.log(typeof m.LiftbridgeServer, typeof m.LiftbridgeModule.forRoot);",
+      ],
+      { cwd: projectRoot, encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(esm.status, 0, esm.stderr);
+    assert.equal(esm.stdout.trim(), 'function function');
+    const cjs = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        "const m = require('liftbridge-rx/nestjs'); console.log(typeof m.LiftbridgeClientProxy, require.resolve('liftbridge-rx/nestjs'));",
+      ],
+      { cwd: projectRoot, encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(cjs.status, 0, cjs.stderr);
+    assert.match(cjs.stdout, /^function .*dist\/cjs\/nestjs\/index\.js$/m);
+  });
+});
