@@ -21,7 +21,7 @@ import {
   type SubscribeOptions,
 } from 'liftbridge-rx';
 import { LiftbridgeClientProxy, LiftbridgeRecord } from 'liftbridge-rx/nestjs';
-import { catchError, lastValueFrom, map, type Observable, throwError } from 'rxjs';
+import { lastValueFrom, map, type Observable } from 'rxjs';
 
 /** Body of POST /messages/:stream. */
 interface PublishBody {
@@ -93,18 +93,19 @@ export class MessagesController {
   }
 
   @Sse('sse/:stream')
-  sse(
+  async sse(
     @Param('stream') stream: string,
     @Query('start') start = 'earliest',
     @Query('partition') partition = '0',
     @Headers('last-event-id') lastEventId?: string,
-  ): Observable<MessageEvent> {
+  ): Promise<Observable<MessageEvent>> {
     if (!/^\d+$/.test(partition)) throw new BadRequestException('partition: expected a number');
+    const options = startOf(start, Number(partition), lastEventId);
     try {
-      return this.client.subscribe(stream, startOf(start, Number(partition), lastEventId)).pipe(
-        map(toEvent),
-        catchError((err: unknown) => throwError(() => httpError(err))),
-      );
+      // Checked before the response starts, so a missing stream is a 404
+      // (an error once events flow ends the stream with an SSE error event).
+      await lastValueFrom(this.client.fetchPartitionMetadata(stream, options.partition));
+      return this.client.subscribe(stream, options).pipe(map(toEvent));
     } catch (err) {
       throw httpError(err);
     }

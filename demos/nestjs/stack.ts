@@ -10,7 +10,8 @@
  *   -> text/event-stream; each event's id is the offset and its data is JSON
  *   {"stream","partition","offset","key","value","timestamp"} (offset a
  *   string, timestamp ms, key and value UTF-8 strings, key null when empty).
- *   A Last-Event-ID header resumes after that offset.
+ *   A Last-Event-ID header resumes after that offset. A missing stream is
+ *   404, a bad start 400; an error once events flow is an SSE "error" event.
  * With staticDir, its files are served at / (index.html for /).
  */
 import type { AddressInfo } from 'node:net';
