@@ -215,7 +215,8 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
    */
   constructor(options: LiftbridgeServerOptions) {
     super();
-    this.connection = connect(options, HANDLER_KEYS);
+    if (options === null || typeof options !== 'object')
+      throw invalidArgument('options', 'expected { client } or { brokers, ...clientOptions }');
     const { decode, ...rest } = options;
     if (decode !== undefined && typeof decode !== 'function')
       throw invalidArgument('options.decode', 'expected a function');
@@ -223,6 +224,7 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
     this.defaults = rest;
     // Fail at once on bad defaults (a stream name is all a plan lacks here).
     this.plan('options', undefined, {}, true);
+    this.connection = connect(options, HANDLER_KEYS);
     // An 'error' event without a listener must not throw.
     this.events.on('error', () => undefined);
   }
@@ -257,7 +259,7 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
         if (!info) {
           throw new LiftbridgeError(
             ErrorCode.NotFound,
-            `no stream "${plan.stream}" for the ${plan.isEvent ? 'event' : 'message'} handler of that pattern`,
+            `no stream "${plan.stream}" for @${plan.isEvent ? 'EventPattern' : 'MessagePattern'}('${plan.stream}')`,
           );
         }
         if (plan.mode.type === 'group') {
