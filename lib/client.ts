@@ -11,6 +11,7 @@ import {
   EMPTY,
   filter,
   finalize,
+  ignoreElements,
   map,
   mergeAll,
   Observable,
@@ -406,7 +407,16 @@ export class LiftbridgeClient {
   deleteStream(name: string): Observable<void> {
     return this.guard(() => {
       const stream = checkStreamName(name, 'name');
-      return this.admin('DeleteStream', { name: stream }, ErrorCode.NotFound);
+      // Then forget it: a later subscribe must get NOT_FOUND, not wait for
+      // a partition this client still remembers.
+      return this.admin('DeleteStream', { name: stream }, ErrorCode.NotFound).pipe(
+        concatWith(
+          this.cluster.refreshMetadata([stream]).pipe(
+            ignoreElements(),
+            catchError(() => EMPTY),
+          ),
+        ),
+      );
     });
   }
 

@@ -11,6 +11,7 @@ export {
   type SetReadonlyOptions,
   type SinglePublishOptions,
 } from './client.js';
+export type { LiftbridgeClientApi } from './client-api.js';
 export {
   COMPRESSION_METHODS,
   type CompressionMethod,

@@ -88,7 +88,7 @@ export interface SubscribeContext {
   setupTimeout: number;
 }
 
-interface Plan {
+export interface Plan {
   stream: string;
   partition: number;
   request: WireSubscribe;
@@ -99,7 +99,8 @@ interface Plan {
   readIsrReplica: boolean;
 }
 
-function plan(stream: unknown, options: SubscribeOptions): Plan {
+/** Validates subscribe arguments (at the call site) into a plan; also used by the testing kit. */
+export function plan(stream: unknown, options: SubscribeOptions): Plan {
   if (options === null || typeof options !== 'object')
     throw invalidArgument('options', 'expected an object');
   const name = checkStreamName(stream, 'stream', true);
