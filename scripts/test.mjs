@@ -51,6 +51,9 @@ step('lint and format (biome)', node, [
   '--error-on-warnings',
   '.',
 ]);
+step('API docs (TypeDoc, every export documented)', node, [
+  join(root, 'node_modules/typedoc/bin/typedoc'),
+]);
 step('test server install', node, ['.build/scripts/testbed/install.js', '--nats']);
 // Specs, and the example marble specs beside the demos (demos/testing).
 let files = [...specs(join(root, '.build/spec')), ...specs(join(root, '.build/demos'))];
