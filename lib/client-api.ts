@@ -13,7 +13,7 @@ import type { LiftbridgeClient } from './client.js';
  *
  * @example
  * ```ts
- * function publishOrder(client: LiftbridgeClientApi, order: Order): Observable<Ack> {
+ * function publishOrder(client: LiftbridgeClientApi, order: { id: string }): Observable<Ack> {
  *   return client.publish(JSON.stringify(order), { stream: 'orders' });
  * }
  * ```

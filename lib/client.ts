@@ -648,9 +648,10 @@ export class LiftbridgeClient {
   }
 
   /**
-   * Deletes a stream. Emits once (`undefined`) when done; subscribers of it
-   * end with `STREAM_DELETED`. A retried request never reports `NOT_FOUND`
-   * caused by its own earlier attempt.
+   * Deletes a stream. Emits once (`undefined`) when done, after refreshing
+   * the client's metadata so that later calls see the stream gone;
+   * subscribers of it end with `STREAM_DELETED`. A retried request never
+   * reports `NOT_FOUND` caused by its own earlier attempt.
    *
    * @param name - the stream name.
    * @returns a cold Observable that emits once; errors with `NOT_FOUND` when
