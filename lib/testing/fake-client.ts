@@ -76,7 +76,18 @@ import {
 /** Options of {@link FakeLiftbridgeClient}. */
 export interface FakeClientOptions {
   /** Streams that exist from the start: name -> partition count (or `{ partitions, subject }`). */
-  streams?: Readonly<Record<string, number | { partitions?: number; subject?: string }>>;
+  streams?: Readonly<
+    Record<
+      string,
+      | number
+      | {
+          /** Number of partitions; default 1. */
+          partitions?: number;
+          /** NATS subject; default the stream name. */
+          subject?: string;
+        }
+    >
+  >;
   /** Ack wait (ms, RxJS clock) before a pending publish fails with ACK_TIMEOUT; default 5000 as the real client. */
   ackTimeout?: number;
   /** Default partitioner, as the real client's option; default none (partition 0). */
@@ -95,8 +106,8 @@ const FAKE_BROKER: BrokerInfo = {
 const NEVER_HAPPENED = { first: 0n, latest: 0n };
 
 /**
- * An in-memory stand-in for {@link LiftbridgeClient}: it implements the
- * same public interface ({@link LiftbridgeClientApi}; the compiler fails if
+ * An in-memory stand-in for `LiftbridgeClient`: it implements the
+ * same public interface (`LiftbridgeClientApi`; the compiler fails if
  * they drift) and adds test controls in the style of Angular's
  * HttpTestingController: {@link expectPublish} hands out a {@link TestPublish}
  * to `ack()` or `fail()`, {@link emit} feeds subscribers, {@link verify}

@@ -46,9 +46,11 @@ const sameBytes = (a: Uint8Array, b: Uint8Array | string) => {
  *
  * @example
  * ```ts
+ * const fake = new FakeLiftbridgeClient({ streams: { orders: 1 } });
+ * fake.publish('order 1', { stream: 'orders' }).subscribe((ack) => console.log(ack.offset));
  * const pub = fake.expectPublish({ stream: 'orders' });
- * assert.equal(pub.text, 'order 1');
- * pub.ack(); // the publisher's Observable emits the Ack and completes
+ * console.log(pub.text); // 'order 1'
+ * pub.ack(); // the publisher's Observable emits the Ack (offset 0n) and completes
  * ```
  */
 export class TestPublish {
@@ -57,6 +59,7 @@ export class TestPublish {
   /** True once a test looked it up with expectPublish or matchPublishes. */
   expected = false;
 
+  /** @internal Made by the fake client only. */
   constructor(
     /** The request as the client built it. */
     readonly request: PublishRequest,
