@@ -11,6 +11,7 @@ import {
   EMPTY,
   filter,
   finalize,
+  ignoreElements,
   map,
   mergeAll,
   Observable,
@@ -80,69 +81,211 @@ import {
   checkSubject,
 } from './validate.js';
 
-/** Settings of createStream; unset ones take the server's defaults. Durations in milliseconds. */
+/**
+ * Settings of {@link LiftbridgeClient.createStream}. Unset ones are not sent,
+ * so the server's defaults apply (its `streams.*` configuration). Durations
+ * are milliseconds; sizes are bytes. Bad values throw `INVALID_ARGUMENT` at
+ * the call site.
+ *
+ * @example
+ * ```ts
+ * const options: CreateStreamOptions = {
+ *   partitions: 3,
+ *   replicationFactor: 'all',
+ *   retentionMaxAge: 24 * 3600 * 1000,
+ * };
+ * await lastValueFrom(client.createStream('orders', options));
+ * ```
+ */
 export interface CreateStreamOptions {
-  /** NATS subject the stream consumes; default the stream name. */
+  /**
+   * NATS subject the stream consumes (partition N > 0 consumes `<subject>.N`).
+   * @defaultValue the stream name
+   */
   subject?: string;
-  /** Load-balance group: streams in one group share the subject's messages. */
+  /**
+   * Load-balance group: streams in one group share the subject's messages.
+   * @defaultValue none
+   */
   group?: string;
-  /** Number of partitions; default 1. */
+  /**
+   * Number of partitions, 1 to 4096.
+   * @defaultValue 1
+   */
   partitions?: number;
-  /** Replicas per partition; -1 (or 'all') means every broker; default 1. */
+  /**
+   * Replicas per partition; -1 (or `'all'`) means every broker.
+   * @defaultValue 1
+   */
   replicationFactor?: number | 'all';
-  /** Replicas that must have a message before it is committed. */
+  /**
+   * Replicas that must have a message before it is committed.
+   * @defaultValue the server's `clustering.min.insync.replicas`
+   */
   minIsr?: number;
+  /**
+   * Bytes a partition keeps before the oldest segments are deleted.
+   * @defaultValue the server's `streams.retention.max.bytes`
+   */
   retentionMaxBytes?: bigint | number;
+  /**
+   * Messages a partition keeps before the oldest segments are deleted.
+   * @defaultValue the server's `streams.retention.max.messages`
+   */
   retentionMaxMessages?: bigint | number;
-  /** Milliseconds. */
+  /**
+   * Age (ms) after which segments are deleted.
+   * @defaultValue the server's `streams.retention.max.age`
+   */
   retentionMaxAge?: number;
-  /** Milliseconds. */
+  /**
+   * How often (ms) the server checks retention limits.
+   * @defaultValue the server's `streams.cleaner.interval`
+   */
   cleanerInterval?: number;
+  /**
+   * Bytes after which a new log segment starts.
+   * @defaultValue the server's `streams.segment.max.bytes`
+   */
   segmentMaxBytes?: bigint | number;
-  /** Milliseconds. */
+  /**
+   * Age (ms) after which a new log segment starts.
+   * @defaultValue the server's `streams.segment.max.age`
+   */
   segmentMaxAge?: number;
+  /**
+   * Log compaction: keep only the newest message of each key.
+   * @defaultValue the server's `streams.compact.enabled`
+   */
   compactEnabled?: boolean;
+  /**
+   * Goroutines the server uses to compact a partition, 1 to 1024.
+   * @defaultValue the server's `streams.compact.max.goroutines`
+   */
   compactMaxGoroutines?: number;
-  /** Milliseconds a partition may stay idle before the server pauses it; 0: never. */
+  /**
+   * Milliseconds a partition may stay idle before the server pauses it; 0: never.
+   * @defaultValue the server's `streams.auto.pause.time`
+   */
   autoPauseTime?: number;
+  /**
+   * Do not auto-pause partitions that have subscribers.
+   * @defaultValue the server's `streams.auto.pause.disable.if.subscribers`
+   */
   autoPauseDisableIfSubscribers?: boolean;
+  /**
+   * Allow optimistic concurrency: publishes may name an `expectedOffset`.
+   * @defaultValue the server's `streams.concurrency.control`
+   */
   optimisticConcurrencyControl?: boolean;
-  /** Encryption at rest (the server needs LIFTBRIDGE_ENCRYPTION_KEY). */
+  /**
+   * Encryption at rest (the server needs `LIFTBRIDGE_ENCRYPTION_KEY`).
+   * @defaultValue the server's `streams.encryption`
+   */
   encryption?: boolean;
-  /** Complete only once metadata shows every partition with a leader. Default true. */
+  /**
+   * Complete only once metadata shows every partition with a leader
+   * (polled within the client's `retryTimeout`); false: once the server has accepted the request.
+   * @defaultValue true
+   */
   waitForStream?: boolean;
 }
 
-/** Options of pauseStream. */
+/**
+ * Options of {@link LiftbridgeClient.pauseStream}.
+ *
+ * @example
+ * ```ts
+ * await lastValueFrom(client.pauseStream('orders', { partitions: [1, 2], resumeAll: true }));
+ * ```
+ */
 export interface PauseStreamOptions {
-  /** Partitions to pause; default all. */
+  /**
+   * Partitions to pause.
+   * @defaultValue all partitions
+   */
   partitions?: number[];
-  /** Resume every partition when a publish or subscribe resumes one. */
+  /**
+   * Resume every partition when a publish or subscribe resumes one.
+   * @defaultValue false
+   */
   resumeAll?: boolean;
 }
 
-/** Options of setStreamReadonly. */
+/**
+ * Options of {@link LiftbridgeClient.setStreamReadonly}.
+ *
+ * @example
+ * ```ts
+ * await lastValueFrom(client.setStreamReadonly('orders', { partitions: [0], readonly: false }));
+ * ```
+ */
 export interface SetReadonlyOptions {
-  /** Partitions; default all. */
+  /**
+   * Partitions to change.
+   * @defaultValue all partitions
+   */
   partitions?: number[];
-  /** Set (true, default) or clear (false) the readonly flag. */
+  /**
+   * Set (true) or clear (false) the readonly flag.
+   * @defaultValue true
+   */
   readonly?: boolean;
 }
 
-/** Options of a single publish. */
+/**
+ * Options of {@link LiftbridgeClient.publish}: those of every publish request,
+ * plus an ack wait for this one.
+ *
+ * @example
+ * ```ts
+ * const options: SinglePublishOptions = { stream: 'orders', key: 'customer-7', ackTimeout: 1000 };
+ * const ack = await lastValueFrom(client.publish('order #1', options));
+ * ```
+ */
 export interface SinglePublishOptions extends PublishOptions {
-  /** Ack wait for this publish (ms); default the client's ackTimeout. */
+  /**
+   * Ack wait for this publish (ms, above 0); then it fails with `ACK_TIMEOUT`.
+   * @defaultValue the client's {@link ClientOptions.ackTimeout}
+   */
   ackTimeout?: number;
 }
 
-/** Options of publishToSubject. */
+/**
+ * Options of {@link LiftbridgeClient.publishToSubject}.
+ *
+ * @example
+ * ```ts
+ * const options: PublishToSubjectOptions = { key: 'disk', ackPolicy: AckPolicy.ALL };
+ * await lastValueFrom(client.publishToSubject('alerts.disk', 'disk 91% full', options));
+ * ```
+ */
 export interface PublishToSubjectOptions {
+  /**
+   * Message key.
+   * @defaultValue none (empty)
+   */
   key?: Uint8Array | string;
+  /**
+   * Message headers.
+   * @defaultValue none
+   */
   headers?: HeadersInit;
-  /** Default LEADER. With NONE the Observable completes without an Ack. */
+  /**
+   * How the server acknowledges; with `NONE` the Observable completes without an Ack.
+   * @defaultValue `'LEADER'`
+   */
   ackPolicy?: AckPolicy;
+  /**
+   * Correlation id, returned in the Ack.
+   * @defaultValue a random UUID
+   */
   correlationId?: string;
-  /** How long the server waits for the stream's ack (ms); default the client's ackTimeout. */
+  /**
+   * How long the server waits for the stream's ack (ms, above 0); then the
+   * Observable fails with `ACK_TIMEOUT`.
+   * @defaultValue the client's {@link ClientOptions.ackTimeout}
+   */
   ackTimeout?: number;
 }
 
@@ -180,13 +323,24 @@ function checkPartitionList(partitions: unknown, name: string): number[] {
 }
 
 /**
- * A Liftbridge client.
+ * A Liftbridge client: streams, publishing, subscriptions, cursors and
+ * consumer groups over one set of gRPC connections.
+ *
+ * Every operation returns a cold Observable: nothing is sent until it is
+ * subscribed, each subscription runs the call anew, and unsubscribing
+ * cancels it. Arguments are checked when the method is called (a bad one
+ * throws `INVALID_ARGUMENT` at once); failures later arrive as
+ * {@link LiftbridgeError}s through the Observable. Calls retry by
+ * themselves through unreachable brokers and leader changes for up to the
+ * `retryTimeout` option. After {@link close}, every operation fails with
+ * `CLIENT_CLOSED`.
  *
  * @example
  * ```ts
  * await using client = new LiftbridgeClient(['127.0.0.1:9292']);
  * await lastValueFrom(client.createStream('orders'));
  * const ack = await lastValueFrom(client.publish('hello', { stream: 'orders' }));
+ * console.log(`stored at offset ${ack.offset}`);
  * ```
  */
 export class LiftbridgeClient {
@@ -201,9 +355,21 @@ export class LiftbridgeClient {
   private closing: Promise<void> | undefined;
 
   /**
-   * @param brokers seed brokers as `host:port`; the others are learnt from metadata.
-   * @param options see {@link ClientOptions}; every field has a documented default.
-   * @throws LiftbridgeError INVALID_ARGUMENT naming a bad seed or option.
+   * Makes a client; nothing connects until the first operation is subscribed.
+   *
+   * @param brokers - seed brokers as `host:port` (IPv6 as `[::1]:9292`); the
+   *   others are learnt from cluster metadata.
+   * @param options - see {@link ClientOptions}; every field has a documented default.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` naming a bad seed or
+   *   option (an empty list, a missing or bad port, `tls` with `credentials`, ...).
+   * @example
+   * ```ts
+   * const client = new LiftbridgeClient(['10.0.0.1:9292', '10.0.0.2:9292'], {
+   *   requestTimeout: 5000,
+   * });
+   * // ...
+   * await client.close();
+   * ```
    */
   constructor(brokers: string[], options: ClientOptions = {}) {
     this.options = resolveOptions(brokers, options);
@@ -223,18 +389,46 @@ export class LiftbridgeClient {
   /**
    * Connection and routing events as they happen (hot: no replay): a broker
    * connected or stopped answering, a partition leader changed, metadata
-   * was refreshed, the client closed. Completes after `closed`.
+   * was refreshed, the client closed. Completes after `closed`; subscribing
+   * does not connect.
+   *
+   * @example
+   * ```ts
+   * client.status$.subscribe((event) => {
+   *   if (event.type === 'reconnecting') console.warn(`${event.broker}: ${event.error.code}`);
+   *   if (event.type === 'leaderChanged') console.log(`${event.stream}/${event.partition} -> ${event.leader}`);
+   * });
+   * ```
    */
   get status$(): Observable<ClientStatus> {
     return this.cluster.status;
   }
 
-  /** The current cluster metadata: replays the latest snapshot, then every refresh; completes on close. */
+  /**
+   * The current cluster metadata: replays the latest snapshot (if any), then
+   * every refresh; completes on close. Subscribing does not fetch: metadata
+   * arrives with the client's calls, {@link fetchMetadata} and the
+   * background refresh.
+   *
+   * @example
+   * ```ts
+   * client.metadata$.subscribe((md) => console.log(`${md.brokers.size} broker(s), ${md.streams.size} stream(s)`));
+   * await lastValueFrom(client.fetchMetadata());
+   * ```
+   */
   get metadata$(): Observable<ClusterMetadata> {
     return this.cluster.metadataChanges.pipe(filter((m): m is ClusterMetadata => m !== undefined));
   }
 
-  /** True once close() was called. */
+  /**
+   * True once {@link close} was called (or the `signal` option aborted).
+   *
+   * @example
+   * ```ts
+   * await client.close();
+   * console.log(client.closed); // true
+   * ```
+   */
   get closed(): boolean {
     return this.cluster.closed;
   }
@@ -256,7 +450,23 @@ export class LiftbridgeClient {
     });
   }
 
-  /** Fetches metadata of all streams (or those named) and updates metadata$. */
+  /**
+   * Fetches cluster metadata (brokers, and all streams or those named) from
+   * any broker, and updates {@link metadata$}. Emits one snapshot, then completes.
+   *
+   * @param streams - streams to fetch; omitted or empty: all streams. A named
+   *   stream that does not exist is left out of the snapshot.
+   * @returns a cold Observable of one {@link ClusterMetadata}; errors with
+   *   `UNAVAILABLE` when no broker answers within the retry budget.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad stream name, at the call site.
+   * @example
+   * ```ts
+   * const metadata = await lastValueFrom(client.fetchMetadata(['orders']));
+   * for (const p of metadata.streams.get('orders')?.partitions.values() ?? []) {
+   *   console.log(`orders/${p.id}: leader ${p.leader}, isr ${p.isr.join(',')}`);
+   * }
+   * ```
+   */
   fetchMetadata(streams?: string[]): Observable<ClusterMetadata> {
     return this.guard(() => {
       const names = (streams ?? []).map((s, i) => checkStreamName(s, `streams[${i}]`, true));
@@ -264,7 +474,23 @@ export class LiftbridgeClient {
     });
   }
 
-  /** Partition details from the partition's leader (high watermark, newest offset, paused, readonly). */
+  /**
+   * Partition details from the partition's leader: high watermark, newest
+   * offset, paused and readonly flags, event timestamps. For a paused
+   * partition (which has no running leader) the cluster metadata's view.
+   *
+   * @param stream - the stream.
+   * @param partition - the partition number (default 0).
+   * @returns a cold Observable of one {@link PartitionInfo}; errors with
+   *   `NOT_FOUND` for an unknown stream or partition.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad name or
+   *   partition, at the call site.
+   * @example
+   * ```ts
+   * const p = await lastValueFrom(client.fetchPartitionMetadata('orders', 1));
+   * console.log(`newest offset ${p.newestOffset}, high watermark ${p.highWatermark}`);
+   * ```
+   */
   fetchPartitionMetadata(stream: string, partition = 0): Observable<PartitionInfo> {
     return this.guard(() => {
       const name = checkStreamName(stream, 'stream', true);
@@ -302,9 +528,28 @@ export class LiftbridgeClient {
   }
 
   /**
-   * Creates a stream. Emits once (undefined) when done; with `waitForStream`
-   * (default) only after every partition has a leader.
-   * Fails with STREAM_EXISTS when the name is taken.
+   * Creates a stream. Emits once (`undefined`) when done; with
+   * `waitForStream` (default true) only after every partition has a leader.
+   * A retried request never reports `STREAM_EXISTS` caused by its own
+   * earlier attempt.
+   *
+   * @param name - the stream name: non-empty, no whitespace, `*` or `>`, not
+   *   starting with `__` (reserved for the server).
+   * @param options - see {@link CreateStreamOptions}; unset settings take the server's defaults.
+   * @returns a cold Observable that emits once; errors with `STREAM_EXISTS`
+   *   when the name is taken.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad name or
+   *   option, at the call site.
+   * @example
+   * ```ts
+   * await lastValueFrom(
+   *   client.createStream('orders', { partitions: 3, replicationFactor: 'all' }).pipe(
+   *     catchError((err: unknown) =>
+   *       isLiftbridgeError(err, ErrorCode.StreamExists) ? of(undefined) : throwError(() => err),
+   *     ),
+   *   ),
+   * );
+   * ```
    */
   createStream(name: string, options: CreateStreamOptions = {}): Observable<void> {
     return this.guard(() => {
@@ -402,15 +647,53 @@ export class LiftbridgeClient {
     );
   }
 
-  /** Deletes a stream. Emits once when done; NOT_FOUND when there is no such stream. */
+  /**
+   * Deletes a stream. Emits once (`undefined`) when done, after refreshing
+   * the client's metadata so that later calls see the stream gone;
+   * subscribers of it end with `STREAM_DELETED`. A retried request never
+   * reports `NOT_FOUND` caused by its own earlier attempt.
+   *
+   * @param name - the stream name.
+   * @returns a cold Observable that emits once; errors with `NOT_FOUND` when
+   *   there is no such stream.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad name, at the call site.
+   * @example
+   * ```ts
+   * await lastValueFrom(client.deleteStream('orders'));
+   * ```
+   */
   deleteStream(name: string): Observable<void> {
     return this.guard(() => {
       const stream = checkStreamName(name, 'name');
-      return this.admin('DeleteStream', { name: stream }, ErrorCode.NotFound);
+      // Then forget it: a later subscribe must get NOT_FOUND, not wait for
+      // a partition this client still remembers.
+      return this.admin('DeleteStream', { name: stream }, ErrorCode.NotFound).pipe(
+        concatWith(
+          this.cluster.refreshMetadata([stream]).pipe(
+            ignoreElements(),
+            catchError(() => EMPTY),
+          ),
+        ),
+      );
     });
   }
 
-  /** Pauses partitions (all by default); a publish or a subscribe with `resume` resumes them. */
+  /**
+   * Pauses partitions (all by default): the server stops their leaders
+   * until a publish or a subscribe with `resume: true` resumes them.
+   * Emits once (`undefined`) when done.
+   *
+   * @param name - the stream name.
+   * @param options - see {@link PauseStreamOptions}.
+   * @returns a cold Observable that emits once; errors with `NOT_FOUND` for
+   *   an unknown stream.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad name or
+   *   partition list, at the call site.
+   * @example
+   * ```ts
+   * await lastValueFrom(client.pauseStream('orders', { partitions: [2] }));
+   * ```
+   */
   pauseStream(name: string, options: PauseStreamOptions = {}): Observable<void> {
     return this.guard(() => {
       const stream = checkStreamName(name, 'name');
@@ -423,7 +706,23 @@ export class LiftbridgeClient {
     });
   }
 
-  /** Sets (or clears, with `readonly: false`) the readonly flag of partitions (all by default). */
+  /**
+   * Sets (or clears, with `readonly: false`) the readonly flag of
+   * partitions (all by default). Publishes to a readonly partition fail with
+   * `READONLY`; subscribers without a stop position end with `READONLY` once
+   * they have read it all. Emits once (`undefined`) when done.
+   *
+   * @param name - the stream name.
+   * @param options - see {@link SetReadonlyOptions}.
+   * @returns a cold Observable that emits once; errors with `NOT_FOUND` for
+   *   an unknown stream.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad name or
+   *   partition list, at the call site.
+   * @example
+   * ```ts
+   * await lastValueFrom(client.setStreamReadonly('orders', { partitions: [0] }));
+   * ```
+   */
   setStreamReadonly(name: string, options: SetReadonlyOptions = {}): Observable<void> {
     return this.guard(() => {
       const stream = checkStreamName(name, 'name');
@@ -437,17 +736,53 @@ export class LiftbridgeClient {
   }
 
   /**
-   * Builds a publish request without sending it (for publishBulk or publishRequest).
-   * @throws LiftbridgeError INVALID_ARGUMENT on bad input, at the call site.
+   * Builds and validates a publish request without sending it, for
+   * {@link publishBulk}, {@link publishBulkSettled}, {@link publishBulkFrom}
+   * or {@link publishRequest}. The client's `partitioner` option applies when
+   * the options name neither a partition nor a partitioner.
+   *
+   * @param value - the message value; a string is sent as UTF-8.
+   * @param options - see {@link PublishOptions}; `stream` is required.
+   * @returns the request (read-only; it may be sent more than once, but not
+   *   twice at the same time when it has a `correlationId`).
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` on bad input, at the call site.
+   * @example
+   * ```ts
+   * const acks = await lastValueFrom(
+   *   range(0, 100).pipe(
+   *     map((i) => client.getPublishRequest(`msg ${i}`, { stream: 'orders', key: `k${i % 4}` })),
+   *     publishBulk(client),
+   *     toArray(),
+   *   ),
+   * );
+   * ```
    */
   getPublishRequest(value: Uint8Array | string, options: PublishOptions): PublishRequest {
     return buildPublishRequest(value, options, this.options.partitioner);
   }
 
   /**
-   * Publishes one message and emits its Ack once the server acknowledges it
-   * (ACK_TIMEOUT when none comes within `ackTimeout`). With AckPolicy NONE,
-   * completes without an Ack once sent.
+   * Publishes one message on the client's shared publish stream and emits
+   * its {@link Ack} once the server acknowledges it. With AckPolicy `NONE`,
+   * completes without an Ack once the message is written. The client never
+   * re-sends a message (a re-send could store it twice).
+   *
+   * @param value - the message value; a string is sent as UTF-8.
+   * @param options - see {@link SinglePublishOptions}; `stream` is required.
+   * @returns a cold Observable of one Ack (none with `NONE`). Errors with
+   *   `ACK_TIMEOUT` when no ack comes within `ackTimeout`, and with a
+   *   retriable `UNAVAILABLE` when the publish stream breaks first (in both
+   *   cases the message may or may not be stored); with `NOT_FOUND` for an
+   *   unknown stream or partition, `MESSAGE_TOO_LARGE`, `READONLY`,
+   *   `INCORRECT_OFFSET` (a wrong `expectedOffset`), `ENCRYPTION_FAILED`,
+   *   `PERMISSION_DENIED`, `INVALID_ARGUMENT` (a partitioner failed, or the
+   *   `correlationId` is already in flight) or `CLIENT_CLOSED`.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` on bad input, at the call site.
+   * @example
+   * ```ts
+   * const ack = await lastValueFrom(client.publish('hello', { stream: 'orders', partition: 0 }));
+   * console.log(`acked: ${ack.stream}/${ack.partition} at offset ${ack.offset}`);
+   * ```
    */
   publish(value: Uint8Array | string, options: SinglePublishOptions): Observable<Ack> {
     return this.publishRequest(
@@ -456,7 +791,22 @@ export class LiftbridgeClient {
     );
   }
 
-  /** Sends a request built by getPublishRequest; emits its Ack (see publish). */
+  /**
+   * Sends a request built by {@link getPublishRequest}; emits its Ack and
+   * errors as {@link publish} does.
+   *
+   * @param request - a request from getPublishRequest.
+   * @param ackTimeout - ack wait for this request (ms, above 0); default the
+   *   client's {@link ClientOptions.ackTimeout}.
+   * @returns a cold Observable of one Ack (none with AckPolicy `NONE`).
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` when `request` was not
+   *   built by getPublishRequest or `ackTimeout` is bad, at the call site.
+   * @example
+   * ```ts
+   * const request = client.getPublishRequest('hello', { stream: 'orders' });
+   * const ack = await lastValueFrom(client.publishRequest(request, 2000));
+   * ```
+   */
   publishRequest(request: PublishRequest, ackTimeout?: number): Observable<Ack> {
     return this.guard(() => {
       if (!isPublishRequest(request)) {
@@ -529,8 +879,24 @@ export class LiftbridgeClient {
   /**
    * Publishes to a NATS subject (the PublishToSubject RPC): every stream
    * consuming that subject stores the message. Emits the Ack of one of them
-   * (the server waits for it up to `ackTimeout`; none in time is
-   * ACK_TIMEOUT, as when no stream consumes the subject).
+   * (its `partition` comes from the stream's subject: partition N > 0
+   * consumes `<subject>.N`).
+   *
+   * @param subject - a NATS subject: no wildcards, whitespace or empty tokens.
+   * @param value - the message value; a string is sent as UTF-8.
+   * @param options - see {@link PublishToSubjectOptions}.
+   * @returns a cold Observable of one Ack (none with AckPolicy `NONE`).
+   *   Errors with `ACK_TIMEOUT` when no ack comes within `ackTimeout`, as
+   *   when no stream consumes the subject; never retried then, since the
+   *   message may be stored.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` on bad input, at the call site.
+   * @example
+   * ```ts
+   * const ack = await lastValueFrom(
+   *   client.publishToSubject('alerts.disk', 'disk 91% full', { ackPolicy: AckPolicy.LEADER }),
+   * );
+   * console.log(`acked by ${ack.stream} at offset ${ack.offset}`);
+   * ```
    */
   publishToSubject(
     subject: string,
@@ -617,15 +983,46 @@ export class LiftbridgeClient {
     return this.sendRouted(request, ackTimeout ?? this.options.ackTimeout, sink);
   }
 
-  /** Requests written to the publish stream and not yet acknowledged. */
+  /**
+   * Publish requests written to the publish stream and not yet
+   * acknowledged, a gauge for tests and monitoring.
+   *
+   * @example
+   * ```ts
+   * setInterval(() => console.log(`in flight: ${client.publishesInFlight}`), 1000).unref();
+   * ```
+   */
   get publishesInFlight(): number {
     return this.publisher.inFlight;
   }
 
   /**
    * Subscribes to a stream partition: a cold Observable, one gRPC stream per
-   * subscriber, at the partition leader. Completes at the stop position;
-   * unsubscribing cancels the stream.
+   * subscriber, at the partition leader (or a random in-sync replica with
+   * `readIsrReplica`). Completes at the stop position; unsubscribing
+   * cancels the stream. Compressed values arrive decompressed. If the
+   * connection breaks or the leader moves, it resumes at the last offset + 1
+   * (no gap, no duplicate) for up to `retryTimeout`.
+   *
+   * @param stream - the stream (reserved `__` names such as `__activity` allowed).
+   * @param options - see {@link SubscribeOptions}: partition (default 0),
+   *   start (default `NEW_ONLY`) and stop (default `ON_CANCEL`) positions.
+   * @returns a cold Observable of {@link Message}s. Errors with `NOT_FOUND`
+   *   for an unknown stream or partition, `STREAM_DELETED` when the stream
+   *   is deleted, `PARTITION_PAUSED` when the partition is paused (subscribe
+   *   with `resume: true` to resume it), `READONLY` at the end of a readonly
+   *   partition without a stop position, `CLIENT_CLOSED` on close.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad name or
+   *   option (such as `startPosition: 'OFFSET'` without `startOffset`), at the call site.
+   * @example
+   * ```ts
+   * await lastValueFrom(
+   *   client
+   *     .subscribe('orders', { startPosition: StartPosition.EARLIEST, stopPosition: StopPosition.LATEST })
+   *     .pipe(tap((msg) => console.log(`${msg.offset}: ${Buffer.from(msg.value).toString()}`))),
+   *   { defaultValue: undefined },
+   * );
+   * ```
    */
   subscribe(stream: string, options: SubscribeOptions = {}): Observable<Message> {
     return this.guard(() => subscribeMessages(this.subscribeContext(), stream, options));
@@ -643,8 +1040,20 @@ export class LiftbridgeClient {
   /**
    * The server's activity stream (`__activity`; the server needs
    * `activity.stream.enabled: true`) as typed events: a subscription with
-   * the given positions (default NEW_ONLY), each message decoded.
-   * NOT_FOUND when the server does not keep the stream.
+   * the given positions, each message decoded by {@link decodeActivity}.
+   *
+   * @param options - subscribe options without `partition` (the stream has
+   *   one); start default `NEW_ONLY`, stop default `ON_CANCEL`.
+   * @returns a cold Observable of {@link ActivityEvent}s; errors with
+   *   `NOT_FOUND` when the server does not keep the stream, and as
+   *   {@link subscribe} does.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad option, at the call site.
+   * @example
+   * ```ts
+   * client.activity$({ startPosition: StartPosition.EARLIEST }).subscribe((event) => {
+   *   if (event.type === 'streamCreated') console.log(`created ${event.stream}`);
+   * });
+   * ```
    */
   activity$(options: Omit<SubscribeOptions, 'partition'> = {}): Observable<ActivityEvent> {
     return this.subscribe(ACTIVITY_STREAM, { ...options, partition: 0 }).pipe(map(decodeActivity));
@@ -654,7 +1063,32 @@ export class LiftbridgeClient {
    * Joins consumer group `groupId` for `streams` and emits the messages of
    * every partition the group assigns to this member, following rebalances
    * (partitions start after the group's checkpoint). Unsubscribing
-   * checkpoints and leaves the group; close() waits for that.
+   * checkpoints and leaves the group; {@link close} waits for that. Delivery
+   * is at least once: after a rebalance the new assignee starts at the last
+   * checkpoint.
+   *
+   * @param groupId - the group to join.
+   * @param streams - a stream name or a non-empty list of them.
+   * @param options - see {@link ConsumerGroupOptions}: `consumerId` (default
+   *   a random UUID), `autoOffset` (default `'earliest'`), `autoCheckpoint`
+   *   (default 5000 ms), `fetchAssignmentsInterval`.
+   * @returns a cold Observable of {@link GroupMessage}s, merged from every
+   *   assigned partition (see {@link consumerGroupPartitions}); errors with
+   *   `NOT_FOUND` for a partition without a checkpoint under
+   *   `autoOffset: 'none'`, with `CLIENT_CLOSED` on close, and as
+   *   {@link subscribe} does.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad id, stream
+   *   or option, at the call site.
+   * @example
+   * ```ts
+   * const firstEight = await lastValueFrom(
+   *   client.consumerGroup('billing', 'jobs').pipe(
+   *     take(8),
+   *     map((m) => Buffer.from(m.value).toString()),
+   *     toArray(),
+   *   ),
+   * );
+   * ```
    */
   consumerGroup(
     groupId: string,
@@ -665,9 +1099,31 @@ export class LiftbridgeClient {
   }
 
   /**
-   * Like consumerGroup, one Observable per assigned partition (as rxjs
-   * `groupBy` gives groups): each completes when the partition is assigned
-   * elsewhere; it reads only while subscribed.
+   * Like {@link consumerGroup}, one Observable per assigned partition (as
+   * rxjs `groupBy` gives groups): each completes when the partition is
+   * assigned elsewhere; it reads only while subscribed.
+   *
+   * @param groupId - the group to join.
+   * @param streams - a stream name or a non-empty list of them.
+   * @param options - see {@link ConsumerGroupOptions}.
+   * @returns a cold Observable of {@link AssignedPartition}s; errors as
+   *   {@link consumerGroup} does.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad id, stream
+   *   or option, at the call site.
+   * @example
+   * ```ts
+   * client
+   *   .consumerGroupPartitions('billing', 'jobs')
+   *   .pipe(
+   *     mergeMap((partition) =>
+   *       partition.pipe(
+   *         tap((m) => console.log(`${partition.stream}/${partition.partition}: ${m.offset}`)),
+   *         finalize(() => console.log(`${partition.stream}/${partition.partition} went elsewhere`)),
+   *       ),
+   *     ),
+   *   )
+   *   .subscribe();
+   * ```
    */
   consumerGroupPartitions(
     groupId: string,
@@ -703,7 +1159,19 @@ export class LiftbridgeClient {
     );
   }
 
-  /** A consumer group's coordinator and epoch; NOT_FOUND when there is no such group. */
+  /**
+   * A consumer group's coordinator and epoch, from cluster metadata.
+   *
+   * @param groupId - the group.
+   * @returns a cold Observable of one {@link ConsumerGroupInfo}; errors with
+   *   `NOT_FOUND` when there is no such group (once its last member has left).
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for an empty id, at the call site.
+   * @example
+   * ```ts
+   * const group = await lastValueFrom(client.fetchConsumerGroup('billing'));
+   * console.log(`coordinator ${group.coordinator}, epoch ${group.epoch}`);
+   * ```
+   */
   fetchConsumerGroup(groupId: string): Observable<ConsumerGroupInfo> {
     return this.guard(() => {
       const id = checkId(groupId, 'groupId');
@@ -741,7 +1209,27 @@ export class LiftbridgeClient {
     );
   }
 
-  /** Stores `offset` (the last processed message) in cursor `cursorId`. Emits once when stored. */
+  /**
+   * Stores `offset` (that of the last processed message) in cursor
+   * `cursorId` of a stream partition; `StartPosition.RESUME` later starts
+   * at offset + 1. Emits once (`undefined`) when stored. The server needs
+   * `cursors.stream.partitions > 0`.
+   *
+   * @param stream - the stream.
+   * @param partition - the partition number.
+   * @param cursorId - the cursor (any non-empty string).
+   * @param offset - the offset of the last processed message (-1 or more).
+   * @returns a cold Observable that emits once; errors with `NOT_FOUND` when
+   *   the server keeps no cursors.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad argument, at the call site.
+   * @example
+   * ```ts
+   * client
+   *   .subscribe('orders', { startPosition: StartPosition.RESUME, cursorId: 'mailer' })
+   *   .pipe(concatMap((msg) => client.setCursor('orders', msg.partition, 'mailer', msg.offset)))
+   *   .subscribe();
+   * ```
+   */
   setCursor(
     stream: string,
     partition: number,
@@ -768,7 +1256,21 @@ export class LiftbridgeClient {
     });
   }
 
-  /** The offset stored in cursor `cursorId`, or -1n when there is none. */
+  /**
+   * The offset stored in cursor `cursorId` of a stream partition.
+   *
+   * @param stream - the stream.
+   * @param partition - the partition number.
+   * @param cursorId - the cursor.
+   * @returns a cold Observable of one offset, `-1n` when there is no such
+   *   cursor; errors with `NOT_FOUND` when the server keeps no cursors.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad argument, at the call site.
+   * @example
+   * ```ts
+   * const last = await lastValueFrom(client.fetchCursor('orders', 0, 'mailer'));
+   * console.log(last < 0n ? 'no cursor yet' : `resume at ${last + 1n}`);
+   * ```
+   */
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint> {
     return this.guard(() => {
       const name = checkStreamName(stream);
@@ -790,8 +1292,22 @@ export class LiftbridgeClient {
   }
 
   /**
-   * Closes the client: in-flight publishes fail with CLIENT_CLOSED, live
-   * subscriptions end, metadata$ completes, every channel closes. Idempotent.
+   * Closes the client: live consumer groups checkpoint and leave (waiting
+   * up to `requestTimeout`), in-flight publishes fail with `CLIENT_CLOSED`,
+   * live subscriptions and other operations end with `CLIENT_CLOSED`,
+   * {@link metadata$} and {@link status$} complete, every channel closes,
+   * and the process can exit. Idempotent: later calls return the same promise.
+   *
+   * @returns a promise that resolves once closed.
+   * @example
+   * ```ts
+   * const client = new LiftbridgeClient(['127.0.0.1:9292']);
+   * try {
+   *   await lastValueFrom(client.publish('hello', { stream: 'orders' }));
+   * } finally {
+   *   await client.close();
+   * }
+   * ```
    */
   async close(): Promise<void> {
     this.closing ??= this.shutDown();
@@ -813,7 +1329,17 @@ export class LiftbridgeClient {
     this.cluster.close();
   }
 
-  /** `await using client = new LiftbridgeClient(...)` closes it at scope exit. */
+  /**
+   * Calls {@link close}, so `await using` closes the client at scope exit.
+   *
+   * @example
+   * ```ts
+   * {
+   *   await using client = new LiftbridgeClient(['127.0.0.1:9292']);
+   *   await lastValueFrom(client.fetchMetadata());
+   * } // closed here
+   * ```
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -12,9 +12,30 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import { ErrorCode, LiftbridgeError } from './errors.js';
 
-/** Supported compression methods. */
+/**
+ * Supported compression methods, `['zlib', 'lzma']`: the values of the
+ * {@link ClientOptions.compression} option.
+ *
+ * @example
+ * ```ts
+ * const method = 'lzma';
+ * if (COMPRESSION_METHODS.includes(method)) console.log(`${method} is supported`);
+ * ```
+ */
 export const COMPRESSION_METHODS = ['zlib', 'lzma'] as const;
-/** One of {@link COMPRESSION_METHODS}. */
+/**
+ * One of {@link COMPRESSION_METHODS}: `'zlib'` (the zlib container, as
+ * Python's `zlib.compress` writes it; synchronous) or `'lzma'` (the xz
+ * container, as Python's `lzma.compress` writes it; needs the optional
+ * dependency `lzma-native`).
+ *
+ * @example
+ * ```ts
+ * const compression: CompressionMethod = 'lzma';
+ * await using client = new LiftbridgeClient(BROKERS, { compression });
+ * await lastValueFrom(client.publish('a large value', { stream: 'orders', compress: true }));
+ * ```
+ */
 export type CompressionMethod = (typeof COMPRESSION_METHODS)[number];
 
 interface LzmaNative {

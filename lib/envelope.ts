@@ -20,50 +20,165 @@ import { ACK_POLICY_WIRE, type Ack, type AckPolicy, ackPolicyName, toHeaders } f
 import { buildPublishRequest, type HeadersInit } from './publish-request.js';
 import { checkSubject } from './validate.js';
 
-/** The first four bytes of every envelope. */
+/**
+ * The first four bytes of every envelope: `B9 0E 43 B4`.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodePublishEnvelope('hello');
+ * console.log(ENVELOPE_MAGIC.every((b, i) => bytes[i] === b)); // true
+ * ```
+ */
 export const ENVELOPE_MAGIC: Uint8Array = Uint8Array.of(0xb9, 0x0e, 0x43, 0xb4);
 
-/** Envelope message types a client sees (the others are server-internal). */
-export const EnvelopeType = { Publish: 0, Ack: 1 } as const;
+/**
+ * Envelope message types a client sees (the others are server-internal):
+ * the byte at offset 7 of an envelope.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodePublishEnvelope('hello');
+ * console.log(bytes[7] === EnvelopeType.Publish); // true
+ * ```
+ * @enum
+ */
+export const EnvelopeType = {
+  /** A message to publish (a protobuf `Message`). */
+  Publish: 0,
+  /** An ack the server sends to an ack inbox (a protobuf `Ack`). */
+  Ack: 1,
+} as const;
 
 const VERSION = 0;
 const MIN_HEADER = 8;
 const CRC_FLAG = 0x01;
 
-/** Options of {@link encodePublishEnvelope}. */
+/**
+ * Options of {@link encodePublishEnvelope}.
+ *
+ * @example
+ * ```ts
+ * const options: PublishEnvelopeOptions = {
+ *   key: 'customer-7',
+ *   ackInbox: 'acks.orders',
+ *   correlationId: 'order-1',
+ *   ackPolicy: AckPolicy.ALL,
+ *   crc: true,
+ * };
+ * const bytes = encodePublishEnvelope('order #1', options);
+ * ```
+ */
 export interface PublishEnvelopeOptions {
+  /**
+   * Message key.
+   * @defaultValue none (empty)
+   */
   key?: Uint8Array | string;
+  /**
+   * Message headers.
+   * @defaultValue none
+   */
   headers?: HeadersInit;
-  /** NATS subject the server publishes the Ack to (needed for an ack). */
+  /**
+   * NATS subject the server publishes the Ack to (needed for an ack).
+   * @defaultValue none: no ack is sent
+   */
   ackInbox?: string;
+  /**
+   * Correlation id, returned in the Ack.
+   * @defaultValue none (empty)
+   */
   correlationId?: string;
-  /** Default LEADER. */
+  /**
+   * How the server acknowledges.
+   * @defaultValue `'LEADER'`
+   */
   ackPolicy?: AckPolicy;
-  /** Optimistic concurrency: the offset the partition must be at; default none (-1). */
+  /**
+   * Optimistic concurrency: the offset the partition must be at (0 or more).
+   * @defaultValue none (sent as -1)
+   */
   expectedOffset?: bigint | number;
-  /** Add the optional CRC-32C of the payload. Default false (as the Go client). */
+  /**
+   * Add the optional CRC-32C of the payload.
+   * @defaultValue false (as the Go client)
+   */
   crc?: boolean;
 }
 
-/** A publish decoded from an envelope. */
+/**
+ * A publish decoded from an envelope (`{ type: 'publish', message }` of
+ * {@link decodeEnvelope}).
+ *
+ * @example
+ * ```ts
+ * const decoded = decodeEnvelope(encodePublishEnvelope('hello', { key: 'k' }));
+ * if (decoded.type === 'publish') console.log(Buffer.from(decoded.message.value).toString());
+ * ```
+ */
 export interface EnvelopePublish {
+  /** Message key (empty when none). */
   readonly key: Uint8Array;
+  /** Message value. */
   readonly value: Uint8Array;
+  /** Message headers. */
   readonly headers: ReadonlyMap<string, Uint8Array>;
+  /** NATS subject for the Ack (empty when none). */
   readonly ackInbox: string;
+  /** Correlation id (empty when none). */
   readonly correlationId: string;
+  /** Ack policy. */
   readonly ackPolicy: AckPolicy;
-  /** -1n: none. */
+  /** Optimistic concurrency: the offset the partition must be at; -1n: none. */
   readonly expectedOffset: bigint;
 }
 
-/** An Ack decoded from an envelope: what the server sent (no partition number on the wire). */
+/**
+ * An Ack decoded from an envelope: what the server sent (an {@link Ack}
+ * without `partition`: the envelope does not carry it).
+ *
+ * @example
+ * ```ts
+ * const ack: EnvelopeAck = {
+ *   stream: 'orders',
+ *   partitionSubject: 'orders',
+ *   msgSubject: 'orders',
+ *   offset: 42n,
+ *   ackInbox: 'acks.orders',
+ *   correlationId: 'order-1',
+ *   ackPolicy: AckPolicy.LEADER,
+ *   receptionTimestamp: 0n,
+ *   commitTimestamp: 0n,
+ * };
+ * const bytes = encodeAckEnvelope(ack);
+ * ```
+ */
 export type EnvelopeAck = Omit<Ack, 'partition'>;
 
-/** What {@link decodeEnvelope} finds. */
+/**
+ * What {@link decodeEnvelope} finds; switch on `type`.
+ *
+ * @example
+ * ```ts
+ * const describe = (envelope: Envelope): string =>
+ *   envelope.type === 'ack'
+ *     ? `ack of ${envelope.ack.correlationId} at ${envelope.ack.offset}`
+ *     : `publish of ${envelope.message.value.byteLength} bytes`;
+ * ```
+ */
 export type Envelope =
-  | { readonly type: 'publish'; readonly message: EnvelopePublish }
-  | { readonly type: 'ack'; readonly ack: EnvelopeAck };
+  | {
+      /** A message to publish. */
+      readonly type: 'publish';
+      /** The message. */
+      readonly message: EnvelopePublish;
+    }
+  | {
+      /** An ack from the server. */
+      readonly type: 'ack';
+      /** The ack. */
+      readonly ack: EnvelopeAck;
+    };
 
 function bad(why: string): LiftbridgeError {
   return new LiftbridgeError(ErrorCode.InvalidArgument, `envelope: ${why}`);
@@ -84,7 +199,25 @@ function wrap(payload: Uint8Array, type: number, crc: boolean): Uint8Array {
 
 /**
  * A message to publish over plain NATS to a stream's subject, wrapped in the
- * envelope. Arguments are validated as for publish (INVALID_ARGUMENT).
+ * envelope; the server's ack (if `ackInbox` is set) arrives on that subject,
+ * for {@link decodeEnvelope}.
+ *
+ * @param value - the message value; a string is encoded as UTF-8.
+ * @param options - see {@link PublishEnvelopeOptions}.
+ * @returns the envelope bytes.
+ * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for bad arguments
+ *   (validated as for publish).
+ * @example
+ * ```ts
+ * const bytes = encodePublishEnvelope('order #1', {
+ *   key: 'customer-7',
+ *   ackInbox: 'acks.orders',
+ *   correlationId: 'order-1',
+ *   ackPolicy: AckPolicy.ALL,
+ *   crc: true,
+ * });
+ * // publish `bytes` to the stream's subject with any NATS client
+ * ```
  */
 export function encodePublishEnvelope(
   value: Uint8Array | string,
@@ -104,7 +237,31 @@ export function encodePublishEnvelope(
   return wrap(codec<WireMessage, never>('Message').serialize(message), EnvelopeType.Publish, !!crc);
 }
 
-/** An Ack wrapped in the envelope, as the server sends it to an ack inbox (for tests and tools). */
+/**
+ * An Ack wrapped in the envelope, as the server sends it to an ack inbox
+ * (for tests and tools).
+ *
+ * @param ack - the ack.
+ * @param options - `crc`: add the CRC-32C of the payload (default false).
+ * @returns the envelope bytes.
+ * @example
+ * ```ts
+ * const bytes = encodeAckEnvelope(
+ *   {
+ *     stream: 'orders',
+ *     partitionSubject: 'orders',
+ *     msgSubject: 'orders',
+ *     offset: 7n,
+ *     ackInbox: 'acks.orders',
+ *     correlationId: 'order-1',
+ *     ackPolicy: AckPolicy.LEADER,
+ *     receptionTimestamp: 0n,
+ *     commitTimestamp: 0n,
+ *   },
+ *   { crc: true },
+ * );
+ * ```
+ */
 export function encodeAckEnvelope(ack: EnvelopeAck, options: { crc?: boolean } = {}): Uint8Array {
   const payload = codec<object, never>('Ack').serialize({
     stream: ack.stream,
@@ -120,14 +277,34 @@ export function encodeAckEnvelope(ack: EnvelopeAck, options: { crc?: boolean } =
   return wrap(payload, EnvelopeType.Ack, !!options.crc);
 }
 
-/** Whether `bytes` starts like an envelope (magic number and room for a header). */
+/**
+ * Whether `bytes` starts like an envelope (the magic number, and more
+ * bytes than the 8-byte header); it does not check the rest.
+ *
+ * @param bytes - data received over NATS.
+ * @example
+ * ```ts
+ * console.log(isEnvelope(encodePublishEnvelope('x'))); // true
+ * console.log(isEnvelope(new TextEncoder().encode('plain NATS message'))); // false
+ * ```
+ */
 export function isEnvelope(bytes: Uint8Array): boolean {
   return bytes.byteLength > MIN_HEADER && ENVELOPE_MAGIC.every((b, i) => bytes[i] === b);
 }
 
 /**
- * Decodes a publish or an ack envelope; INVALID_ARGUMENT when the bytes are
- * not one (magic, version, header length, CRC-32C, or an internal type).
+ * Decodes a publish or an ack envelope.
+ *
+ * @param bytes - an envelope, such as a message received on an ack inbox.
+ * @returns `{ type: 'publish', message }` or `{ type: 'ack', ack }`.
+ * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` when the bytes are not
+ *   one (magic number, version, header length, CRC-32C, payload, or a
+ *   server-internal message type).
+ * @example
+ * ```ts
+ * const envelope = decodeEnvelope(encodePublishEnvelope('hello', { correlationId: 'c1' }));
+ * if (envelope.type === 'publish') console.log(envelope.message.correlationId); // c1
+ * ```
  */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   if (!isEnvelope(bytes)) throw bad('no Liftbridge envelope (magic number missing)');

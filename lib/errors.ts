@@ -5,7 +5,23 @@
  * `internal/grpc/status.ts`.
  */
 
-/** Stable error codes; compare `err.code` against these. */
+/**
+ * Stable error codes of {@link LiftbridgeError}; compare `err.code` against these.
+ *
+ * `UNAVAILABLE`, `NOT_LEADER` and `TIMEOUT` are retriable by default (see
+ * {@link LiftbridgeError.retriable}); calls retry them by themselves for up
+ * to the client's `retryTimeout` before they reach you.
+ *
+ * @example
+ * ```ts
+ * client.deleteStream('orders').pipe(
+ *   catchError((err: unknown) =>
+ *     isLiftbridgeError(err, ErrorCode.NotFound) ? of(undefined) : throwError(() => err),
+ *   ),
+ * );
+ * ```
+ * @enum
+ */
 export const ErrorCode = {
   /** A bad argument, rejected before anything was sent (or by the server). */
   InvalidArgument: 'INVALID_ARGUMENT',
@@ -51,7 +67,7 @@ export const ErrorCode = {
   Unknown: 'UNKNOWN',
 } as const;
 
-/** One of the {@link ErrorCode} values. */
+/** One of the {@link ErrorCode} values, such as `'NOT_FOUND'`. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -60,31 +76,65 @@ const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.Timeout,
 ]);
 
-/** Options of {@link LiftbridgeError}. */
+/**
+ * Options of the {@link LiftbridgeError} constructor.
+ *
+ * @example
+ * ```ts
+ * const options: LiftbridgeErrorOptions = { cause: new Error('socket hang up'), retriable: true };
+ * throw new LiftbridgeError(ErrorCode.Unknown, 'lookup failed', options);
+ * ```
+ */
 export interface LiftbridgeErrorOptions {
-  /** The underlying error (a gRPC ServiceError, a zlib error, ...). */
+  /**
+   * The underlying error (a gRPC ServiceError, a zlib error, ...).
+   * @defaultValue none (`err.cause` is undefined)
+   */
   cause?: unknown;
-  /** Overrides the default retriability of the code. */
+  /**
+   * Overrides the default retriability of the code.
+   * @defaultValue true for `UNAVAILABLE`, `NOT_LEADER` and `TIMEOUT`; false for the others
+   */
   retriable?: boolean;
 }
 
 /**
- * The one error class of liftbridge-rx.
+ * The one error class of liftbridge-rx: every failure a user can handle is
+ * one, with a stable {@link ErrorCode} as `code`, a `retriable` flag and the
+ * original error (a gRPC status, a zlib error) as `cause`.
  *
  * @example
  * ```ts
  * client.createStream('orders').pipe(
- *   catchError((err) => isLiftbridgeError(err, ErrorCode.StreamExists) ? EMPTY : throwError(() => err)),
+ *   catchError((err: unknown) =>
+ *     isLiftbridgeError(err, ErrorCode.StreamExists) ? EMPTY : throwError(() => err),
+ *   ),
  * );
  * ```
  */
 export class LiftbridgeError extends Error {
+  /** `'LiftbridgeError'` (`'PublishBulkError'` for that subclass). */
   override name = 'LiftbridgeError';
   /** Stable, machine-readable code. */
   readonly code: ErrorCode;
-  /** Whether trying again (later, or elsewhere) may succeed. */
+  /**
+   * Whether trying again (later, or elsewhere) may succeed.
+   * @defaultValue true for `UNAVAILABLE`, `NOT_LEADER` and `TIMEOUT`, false for the other codes (unless the constructor's `retriable` option says otherwise)
+   */
   readonly retriable: boolean;
 
+  /**
+   * Makes an error; the client makes them, tests and wrappers may too.
+   *
+   * @param code - the stable code.
+   * @param message - what happened, for people.
+   * @param options - `cause` and an explicit `retriable`.
+   * @example
+   * ```ts
+   * const err = new LiftbridgeError(ErrorCode.NotFound, 'no stream "orders"');
+   * err.retriable; // false
+   * ```
+   */
   constructor(code: ErrorCode, message: string, options: LiftbridgeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
@@ -92,7 +142,23 @@ export class LiftbridgeError extends Error {
   }
 }
 
-/** True when `err` is a {@link LiftbridgeError} (with that code, when given). */
+/**
+ * True when `err` is a {@link LiftbridgeError} (with that code, when given);
+ * a type guard, so `err.code` and `err.retriable` are typed afterwards.
+ *
+ * @param err - anything caught.
+ * @param code - the code to match; any code when omitted.
+ * @example
+ * ```ts
+ * client.fetchMetadata().pipe(
+ *   retry({
+ *     count: 3,
+ *     delay: (err: unknown) =>
+ *       isLiftbridgeError(err) && err.retriable ? timer(1000) : throwError(() => err),
+ *   }),
+ * );
+ * ```
+ */
 export function isLiftbridgeError(err: unknown, code?: ErrorCode): err is LiftbridgeError {
   return err instanceof LiftbridgeError && (code === undefined || err.code === code);
 }

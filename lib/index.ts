@@ -1,6 +1,29 @@
 /**
- * liftbridge-rx: a reactive (RxJS) client for Liftbridge.
- * This file is the whole public API.
+ * liftbridge-rx: a reactive (RxJS) client for Liftbridge. This file is the
+ * whole public API: {@link LiftbridgeClient} and its options, the bulk
+ * publishing operators, typed errors, and the types they use.
+ *
+ * @example
+ * ```ts
+ * import { LiftbridgeClient, publishBulk, StartPosition, StopPosition } from 'liftbridge-rx';
+ * import { lastValueFrom, map, range, toArray } from 'rxjs';
+ *
+ * await using client = new LiftbridgeClient(['127.0.0.1:9292']);
+ * await lastValueFrom(client.createStream('orders'));
+ * await lastValueFrom(
+ *   range(0, 10).pipe(
+ *     map((i) => client.getPublishRequest(`order ${i}`, { stream: 'orders' })),
+ *     publishBulk(client),
+ *   ),
+ * );
+ * const stored = await lastValueFrom(
+ *   client
+ *     .subscribe('orders', { startPosition: StartPosition.EARLIEST, stopPosition: StopPosition.LATEST })
+ *     .pipe(toArray()),
+ * );
+ * ```
+ * @packageDocumentation
+ * @module liftbridge-rx
  */
 export { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from './activity.js';
 export {
@@ -11,6 +34,7 @@ export {
   type SetReadonlyOptions,
   type SinglePublishOptions,
 } from './client.js';
+export type { LiftbridgeClientApi } from './client-api.js';
 export {
   COMPRESSION_METHODS,
   type CompressionMethod,

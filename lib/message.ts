@@ -10,7 +10,18 @@ import type {
 import { fromInt64 } from './internal/grpc/codec.js';
 import type { DecodedAck } from './internal/grpc/publish-codec.js';
 
-/** How the server acknowledges a publish. */
+/**
+ * How the server acknowledges a publish (the `ackPolicy` option of
+ * publishes); `LEADER` by default. See the README's "Delivery guarantees".
+ *
+ * @example
+ * ```ts
+ * const ack = await lastValueFrom(
+ *   client.publish('payment #1', { stream: 'payments', ackPolicy: AckPolicy.ALL }),
+ * );
+ * ```
+ * @enum
+ */
 export const AckPolicy = {
   /** Ack once the partition leader has stored the message (default). */
   LEADER: 'LEADER',
@@ -19,7 +30,7 @@ export const AckPolicy = {
   /** No ack: fire and forget. */
   NONE: 'NONE',
 } as const;
-/** One of {@link AckPolicy}. */
+/** One of {@link AckPolicy}: `'LEADER'`, `'ALL'` or `'NONE'`. */
 export type AckPolicy = (typeof AckPolicy)[keyof typeof AckPolicy];
 
 export const ACK_POLICY_WIRE: Record<AckPolicy, WireAckPolicy> = { LEADER: 0, ALL: 1, NONE: 2 };
@@ -30,7 +41,18 @@ export function ackPolicyName(value: number): AckPolicy {
   return ACK_POLICY_NAMES[value] ?? 'LEADER';
 }
 
-/** A message read from a stream partition. */
+/**
+ * A message read from a stream partition ({@link LiftbridgeClient.subscribe}
+ * emits them); int64 values are `bigint`, bytes are `Uint8Array`.
+ *
+ * @example
+ * ```ts
+ * client.subscribe('orders', { startPosition: StartPosition.EARLIEST }).subscribe((msg: Message) => {
+ *   const text = new TextDecoder().decode(msg.value);
+ *   console.log(`${msg.stream}/${msg.partition}@${msg.offset}: ${text}`);
+ * });
+ * ```
+ */
 export interface Message {
   /** Stream name. */
   readonly stream: string;
@@ -58,11 +80,24 @@ export interface Message {
   readonly ackPolicy: AckPolicy;
 }
 
-/** The acknowledgement of one published message. */
+/**
+ * The acknowledgement of one published message: {@link LiftbridgeClient.publish}
+ * and {@link publishBulk} emit them.
+ *
+ * @example
+ * ```ts
+ * const ack: Ack = await lastValueFrom(client.publish('hello', { stream: 'orders' }));
+ * const latencyMs = Number(ack.commitTimestamp - ack.receptionTimestamp) / 1e6;
+ * console.log(`${ack.stream}/${ack.partition}@${ack.offset} committed in ${latencyMs} ms`);
+ * ```
+ */
 export interface Ack {
   /** Stream the message was stored in. */
   readonly stream: string;
-  /** Partition the message was stored in (from the request: the server does not say). */
+  /**
+   * Partition the message was stored in: the server does not say, so it
+   * comes from the request (for publishToSubject, from the subject).
+   */
   readonly partition: number;
   /** Offset the message was committed at. */
   readonly offset: bigint;

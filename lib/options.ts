@@ -9,30 +9,110 @@ import { invalidArgument } from './errors.js';
 import { checkPartitioner, type Partitioner } from './partitioners.js';
 import { parseBroker } from './validate.js';
 
-/** Default ack wait of publish and publishBulk, in milliseconds. */
+/**
+ * Default ack wait of publish, publishBulk and publishToSubject, in
+ * milliseconds: 5000 (the {@link ClientOptions.ackTimeout} option).
+ *
+ * @example
+ * ```ts
+ * const patient = new LiftbridgeClient(BROKERS, { ackTimeout: 4 * DEFAULT_ACK_TIMEOUT_MS });
+ * ```
+ */
 export const DEFAULT_ACK_TIMEOUT_MS = 5_000;
-/** Default deadline of admin and metadata calls, in milliseconds. */
+/**
+ * Default deadline of admin, metadata and cursor calls, in milliseconds:
+ * 10000 (the {@link ClientOptions.requestTimeout} option).
+ *
+ * @example
+ * ```ts
+ * const quick = new LiftbridgeClient(BROKERS, { requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS / 2 });
+ * ```
+ */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-/** Default time leader-bound calls keep retrying on leader changes, in milliseconds. */
+/**
+ * Default time calls keep retrying through leader changes and unreachable
+ * brokers, in milliseconds: 30000 (the {@link ClientOptions.retryTimeout} option).
+ *
+ * @example
+ * ```ts
+ * const stubborn = new LiftbridgeClient(BROKERS, { retryTimeout: 2 * DEFAULT_RETRY_TIMEOUT_MS });
+ * ```
+ */
 export const DEFAULT_RETRY_TIMEOUT_MS = 30_000;
-/** Default time to reach a first broker before calls fail with UNAVAILABLE, in milliseconds. */
+/**
+ * Default time to reach a first broker before calls fail with `UNAVAILABLE`,
+ * in milliseconds: 10000 (the {@link ClientOptions.connectTimeout} option).
+ *
+ * @example
+ * ```ts
+ * const slowStart = new LiftbridgeClient(BROKERS, { connectTimeout: 3 * DEFAULT_CONNECT_TIMEOUT_MS });
+ * ```
+ */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** Default period of the background metadata refresh, in milliseconds (0: off). */
+/**
+ * Default period of the background metadata refresh, in milliseconds: 30000
+ * (the {@link ClientOptions.metadataRefreshInterval} option; 0 turns it off).
+ *
+ * @example
+ * ```ts
+ * const watchful = new LiftbridgeClient(BROKERS, {
+ *   metadataRefreshInterval: DEFAULT_METADATA_REFRESH_MS / 3,
+ * });
+ * ```
+ */
 export const DEFAULT_METADATA_REFRESH_MS = 30_000;
-/** Default in-flight (unacked) window of publishBulk. */
+/**
+ * Default window of publishBulk, publishBulkSettled and publishBulkFrom:
+ * 256 requests in flight (written, not yet acked); the
+ * {@link PublishBulkOptions.concurrency} option.
+ *
+ * @example
+ * ```ts
+ * const requests = ['a', 'b'].map((v) => client.getPublishRequest(v, { stream: 'orders' }));
+ * from(requests).pipe(publishBulk(client, { concurrency: 2 * DEFAULT_BULK_CONCURRENCY }));
+ * ```
+ */
 export const DEFAULT_BULK_CONCURRENCY = 256;
-/** Default header naming the compression method (the one Gufo Liftbridge uses). */
+/**
+ * Default header naming the compression method of a message value:
+ * `'X-Msg-Encoding'`, the one Gufo Liftbridge uses (the
+ * {@link ClientOptions.encodingHeader} option).
+ *
+ * @example
+ * ```ts
+ * const msg = await firstValueFrom(client.subscribe('orders', { startPosition: 'EARLIEST' }));
+ * // undefined: subscribers remove the header once they have decompressed the value
+ * msg.headers.get(DEFAULT_ENCODING_HEADER);
+ * ```
+ */
 export const DEFAULT_ENCODING_HEADER = 'X-Msg-Encoding';
-/** Default gRPC message size limit, both directions, in bytes (gRPC's own default). */
+/**
+ * Default gRPC message size limit, both directions, in bytes: 4 MiB,
+ * gRPC's own default (the {@link ClientOptions.maxMessageBytes} option).
+ *
+ * @example
+ * ```ts
+ * const roomy = new LiftbridgeClient(BROKERS, { maxMessageBytes: 4 * DEFAULT_MAX_MESSAGE_BYTES });
+ * ```
+ */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /**
- * How any-broker calls (admin, metadata, the publish stream) pick a broker:
+ * How any-broker calls (admin, metadata, the publish stream) pick a broker
+ * (the {@link ClientOptions.brokerSelection} option):
  * - `'sticky'` (default): the last one that answered, then the others in turn;
  * - `'random'`: a random one each call;
  * - `'lowestLatency'`: the one with the lowest measured round-trip time;
  * - `'lowestWorkload'`: the one with the fewest partitions + leaders in metadata.
- * Brokers known to be down are tried last under every policy.
+ *
+ * Brokers known to be down are tried last under every policy. Calls bound
+ * to a partition (subscribe, cursors) go to its leader whatever the choice.
+ *
+ * @example
+ * ```ts
+ * const selection: BrokerSelection = 'lowestLatency';
+ * const client = new LiftbridgeClient(BROKERS, { brokerSelection: selection });
+ * ```
  */
 export type BrokerSelection = 'sticky' | 'random' | 'lowestLatency' | 'lowestWorkload';
 
@@ -43,10 +123,37 @@ const SELECTIONS: readonly BrokerSelection[] = [
   'lowestWorkload',
 ];
 
-/** PEM contents for TLS; see {@link ClientOptions.tls}. */
+/**
+ * PEM contents (not file paths) for TLS: the {@link ClientOptions.tls} option.
+ * `cert` and `key` go together (`INVALID_ARGUMENT` otherwise).
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ *
+ * const tls: TlsOptions = {
+ *   ca: readFileSync('ca.pem'),
+ *   cert: readFileSync('client.pem'),
+ *   key: readFileSync('client-key.pem'),
+ * };
+ * const client = new LiftbridgeClient(BROKERS, { tls });
+ * ```
+ */
 export interface TlsOptions {
+  /**
+   * The CA that signed the server certificates.
+   * @defaultValue the system's root certificates
+   */
   ca?: string | Uint8Array;
+  /**
+   * Client certificate, for mutual TLS (servers with `tls.client.auth.enabled`); needs `key`.
+   * @defaultValue none
+   */
   cert?: string | Uint8Array;
+  /**
+   * Private key of `cert`.
+   * @defaultValue none
+   */
   key?: string | Uint8Array;
 }
 
@@ -74,53 +181,118 @@ function channelCredentials(options: ClientOptions): ChannelCredentials {
   return grpcCredentials.createSsl(pem(tls.ca, 'ca'), key, cert);
 }
 
-/** Options of {@link LiftbridgeClient}. Every field is optional. */
+/**
+ * Options of the {@link LiftbridgeClient} constructor. Every field is
+ * optional; each states its default. Durations are milliseconds. A bad
+ * value throws `INVALID_ARGUMENT` from the constructor, naming the option.
+ *
+ * @example
+ * ```ts
+ * const options: ClientOptions = {
+ *   ackTimeout: 10_000,
+ *   brokerSelection: 'lowestLatency',
+ *   partitioner: 'key',
+ *   compression: 'zlib',
+ *   compressionThreshold: 1024,
+ *   signal: AbortSignal.timeout(60_000),
+ * };
+ * await using client = new LiftbridgeClient(BROKERS, options);
+ * ```
+ */
 export interface ClientOptions {
-  /** Ack wait of publish and publishBulk (ms). Default {@link DEFAULT_ACK_TIMEOUT_MS}. */
+  /**
+   * How long publish, publishBulk and publishToSubject wait for each ack
+   * (ms, above 0); then the request fails with `ACK_TIMEOUT`. Requests can
+   * override it with their own `ackTimeout`.
+   * @defaultValue 5000 ({@link DEFAULT_ACK_TIMEOUT_MS})
+   */
   ackTimeout?: number;
-  /** Deadline of admin, metadata and cursor calls (ms). Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  /**
+   * Deadline of each admin, metadata and cursor call and of the subscribe
+   * handshake (ms, above 0); a call past it fails with `TIMEOUT`, which calls
+   * retry within `retryTimeout`. Also bounds how long close() waits for
+   * consumer groups to checkpoint and leave.
+   * @defaultValue 10000 ({@link DEFAULT_REQUEST_TIMEOUT_MS})
+   */
   requestTimeout?: number;
-  /** How long calls retry through leader changes and unreachable brokers (ms). Default {@link DEFAULT_RETRY_TIMEOUT_MS}. */
+  /**
+   * How long calls retry through leader changes and unreachable brokers
+   * (ms; 0: no retries).
+   * @defaultValue 30000 ({@link DEFAULT_RETRY_TIMEOUT_MS})
+   */
   retryTimeout?: number;
   /**
    * How long calls try the seed brokers before any broker has ever answered
-   * (ms); then they fail with UNAVAILABLE naming the seeds. Default
-   * {@link DEFAULT_CONNECT_TIMEOUT_MS}.
+   * (ms, above 0); then they fail with `UNAVAILABLE` naming the seeds.
+   * @defaultValue 10000 ({@link DEFAULT_CONNECT_TIMEOUT_MS})
    */
   connectTimeout?: number;
   /**
    * Period of the background metadata refresh (ms; 0 turns it off). It lets
    * subscriptions notice a leader that moved away from a frozen broker. The
-   * timer never keeps the process alive. Default {@link DEFAULT_METADATA_REFRESH_MS}.
+   * timer never keeps the process alive.
+   * @defaultValue 30000 ({@link DEFAULT_METADATA_REFRESH_MS})
    */
   metadataRefreshInterval?: number;
-  /** Aborting it closes the client (as close() does). */
+  /**
+   * Aborting it closes the client (as close() does); an already aborted
+   * signal closes it at once.
+   * @defaultValue none
+   */
   signal?: AbortSignal;
-  /** Broker choice of any-broker calls (see {@link BrokerSelection}). Default 'sticky'. */
+  /**
+   * Broker choice of any-broker calls (see {@link BrokerSelection}).
+   * @defaultValue `'sticky'`
+   */
   brokerSelection?: BrokerSelection;
-  /** Partitioner of publishes that name no partition (see {@link Partitioner}). Default: partition 0. */
+  /**
+   * Partitioner of publishes that name neither a partition nor a partitioner
+   * (see {@link Partitioner}).
+   * @defaultValue none: such publishes go to partition 0
+   */
   partitioner?: Partitioner;
-  /** Compression applied to requests that opt in (`compress: true`). Default: none. */
+  /**
+   * Compression of the values of requests that opt in with `compress: true`
+   * (see {@link CompressionMethod}); `'lzma'` needs the optional dependency
+   * `lzma-native`. Subscribers decompress whatever this is.
+   * @defaultValue none: values are sent as given
+   */
   compression?: CompressionMethod;
-  /** Values shorter than this many bytes are sent uncompressed. Default 0. */
+  /**
+   * Values shorter than this many bytes are sent uncompressed.
+   * @defaultValue 0 (every opted-in value is compressed)
+   */
   compressionThreshold?: number;
-  /** Header that names the compression method. Default {@link DEFAULT_ENCODING_HEADER}. */
+  /**
+   * Header that names the compression method of a value, on publish and subscribe.
+   * @defaultValue `'X-Msg-Encoding'` ({@link DEFAULT_ENCODING_HEADER})
+   */
   encodingHeader?: string;
-  /** gRPC send/receive limit (bytes). Default {@link DEFAULT_MAX_MESSAGE_BYTES}. */
+  /**
+   * gRPC send/receive limit (bytes); a larger request fails alone with
+   * `MESSAGE_TOO_LARGE`, before it is sent.
+   * @defaultValue 4 MiB ({@link DEFAULT_MAX_MESSAGE_BYTES})
+   */
   maxMessageBytes?: number;
   /**
    * TLS: the CA that signed the server certificates (default: the system's),
    * and for mutual TLS a client certificate and key; PEM contents, not paths.
    * Excludes `credentials`.
+   * @defaultValue none: plaintext
    */
   tls?: TlsOptions;
-  /** Ready gRPC channel credentials (anything grpc-js accepts). Default: insecure, or from `tls`. */
+  /**
+   * Ready gRPC channel credentials (anything grpc-js accepts). Excludes
+   * `tls`, and makes `transport` `'grpc-js'`.
+   * @defaultValue insecure, or made from `tls`
+   */
   credentials?: ChannelCredentials;
   /**
    * How the streaming calls (the publish stream and subscriptions) travel:
-   * 'http2' (default) speaks gRPC over node:http2 directly, far cheaper per
-   * message than grpc-js; 'grpc-js' uses grpc-js like every other call.
-   * With `credentials`, always 'grpc-js'.
+   * `'http2'` speaks gRPC over node:http2 directly, far cheaper per
+   * message than grpc-js; `'grpc-js'` uses grpc-js like every other call.
+   * With `credentials`, always `'grpc-js'`.
+   * @defaultValue `'http2'`
    */
   transport?: Transport;
 }
@@ -147,7 +319,15 @@ export interface ResolvedClientOptions {
   http2Tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined;
 }
 
-/** How streaming calls travel: see {@link ClientOptions.transport}. */
+/**
+ * How streaming calls travel: see {@link ClientOptions.transport}.
+ *
+ * @example
+ * ```ts
+ * const transport: Transport = 'grpc-js';
+ * const client = new LiftbridgeClient(BROKERS, { transport });
+ * ```
+ */
 export type Transport = 'http2' | 'grpc-js';
 
 function transport(options: ClientOptions): Transport {

@@ -7,7 +7,22 @@ import { crc32 } from './cursors.js';
 import { ErrorCode, invalidArgument, LiftbridgeError } from './errors.js';
 import type { ClusterMetadata } from './metadata/metadata.js';
 
-/** A custom partitioner: returns a partition index in [0, partition count). */
+/**
+ * A custom partitioner: returns a partition index in [0, partition count),
+ * given the stream's current metadata. Throwing, or returning anything else,
+ * fails that publish with `INVALID_ARGUMENT`.
+ *
+ * @example
+ * ```ts
+ * // Messages of one tenant ("tenant:rest" values) stay in one partition.
+ * const byTenant: PartitionFunction = (stream, _key, value, metadata) => {
+ *   const count = metadata.streams.get(stream)?.partitions.size ?? 1;
+ *   const tenant = new TextDecoder().decode(value).split(':')[0] ?? '';
+ *   return crc32(new TextEncoder().encode(tenant)) % count;
+ * };
+ * await lastValueFrom(client.publish('acme:order 1', { stream: 'orders', partitioner: byTenant }));
+ * ```
+ */
 export type PartitionFunction = (
   stream: string,
   key: Uint8Array,
@@ -16,10 +31,23 @@ export type PartitionFunction = (
 ) => number;
 
 /**
+ * How a publish that names no partition chooses one, from the stream's
+ * partition count in cluster metadata (the `partitioner` option of a
+ * publish, or of the client for every publish):
  * - `'key'`: `crc32_ieee(key) % partitions` (unsigned; an empty key is
  *   hashed too), as the Go client's PartitionByKey;
  * - `'roundRobin'`: each stream's partitions in turn, per client;
  * - a {@link PartitionFunction}.
+ *
+ * An unknown stream fails the publish with `NOT_FOUND`.
+ *
+ * @example
+ * ```ts
+ * const partitioner: Partitioner = 'key';
+ * await using keyed = new LiftbridgeClient(BROKERS, { partitioner });
+ * const ack = await lastValueFrom(keyed.publish('login', { stream: 'events', key: 'alice' }));
+ * console.log(`alice lives in partition ${ack.partition}`);
+ * ```
  */
 export type Partitioner = 'key' | 'roundRobin' | PartitionFunction;
 

@@ -1,6 +1,15 @@
 /** Where a subscription starts and stops. */
 
-/** Where a subscription starts. */
+/**
+ * Where a subscription starts (the {@link SubscribeOptions.startPosition}
+ * option); `NEW_ONLY` by default.
+ *
+ * @example
+ * ```ts
+ * client.subscribe('orders', { startPosition: StartPosition.TIMESTAMP, startTimestamp: 1_700_000_000_000_000_000n });
+ * ```
+ * @enum
+ */
 export const StartPosition = {
   /** Only messages published after the subscription starts (default). */
   NEW_ONLY: 'NEW_ONLY',
@@ -15,10 +24,24 @@ export const StartPosition = {
   /** One past the offset stored in cursor `cursorId`; EARLIEST when there is no cursor. */
   RESUME: 'RESUME',
 } as const;
-/** One of {@link StartPosition}. */
+/** One of {@link StartPosition}, such as `'EARLIEST'`. */
 export type StartPosition = (typeof StartPosition)[keyof typeof StartPosition];
 
-/** Where a subscription stops; reaching it completes the Observable. */
+/**
+ * Where a subscription stops (the {@link SubscribeOptions.stopPosition}
+ * option); reaching it completes the Observable. `ON_CANCEL` by default.
+ *
+ * @example
+ * ```ts
+ * // Everything stored now, then complete.
+ * const all = await lastValueFrom(
+ *   client
+ *     .subscribe('orders', { startPosition: StartPosition.EARLIEST, stopPosition: StopPosition.LATEST })
+ *     .pipe(toArray()),
+ * );
+ * ```
+ * @enum
+ */
 export const StopPosition = {
   /** Never: runs until unsubscribed (default). */
   ON_CANCEL: 'ON_CANCEL',
@@ -29,7 +52,7 @@ export const StopPosition = {
   /** After the last message at or before `stopTimestamp` (nanoseconds). */
   TIMESTAMP: 'TIMESTAMP',
 } as const;
-/** One of {@link StopPosition}. */
+/** One of {@link StopPosition}, such as `'LATEST'`. */
 export type StopPosition = (typeof StopPosition)[keyof typeof StopPosition];
 
 export const START_WIRE = { NEW_ONLY: 0, OFFSET: 1, EARLIEST: 2, LATEST: 3, TIMESTAMP: 4 } as const;

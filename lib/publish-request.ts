@@ -8,50 +8,120 @@ import { AckPolicy } from './message.js';
 import { checkPartitioner, type Partitioner } from './partitioners.js';
 import { checkId, checkIndex, checkInt64, checkStreamName, toBytes } from './validate.js';
 
-/** Headers given as a Map or a plain object; values as bytes or strings. */
+/**
+ * Headers given as a Map or a plain object; values as bytes or strings
+ * (UTF-8). Names must be non-empty.
+ *
+ * @example
+ * ```ts
+ * const headers: HeadersInit = { 'content-type': 'application/json', trace: new Uint8Array([1, 2]) };
+ * await lastValueFrom(client.publish('{"id":1}', { stream: 'orders', headers }));
+ * ```
+ */
 export type HeadersInit =
   | ReadonlyMap<string, Uint8Array | string>
   | Record<string, Uint8Array | string>;
 
-/** Options of one publish. */
+/**
+ * Options of one publish request ({@link LiftbridgeClient.getPublishRequest};
+ * {@link SinglePublishOptions} adds an ack wait for
+ * {@link LiftbridgeClient.publish}). Bad values throw `INVALID_ARGUMENT` at
+ * the call site.
+ *
+ * @example
+ * ```ts
+ * const options: PublishOptions = {
+ *   stream: 'orders',
+ *   key: 'customer-7',
+ *   partitioner: 'key',
+ *   headers: { source: 'web' },
+ *   ackPolicy: AckPolicy.ALL,
+ * };
+ * const request = client.getPublishRequest('order #1', options);
+ * ```
+ */
 export interface PublishOptions {
   /** Stream to publish to (required). */
   stream: string;
-  /** Partition; default: chosen by `partitioner`, else 0. Excludes `partitioner`. */
+  /**
+   * Partition number. Excludes `partitioner`.
+   * @defaultValue chosen by the partitioner (this request's, else the client's), else 0
+   */
   partition?: number;
   /**
    * How to choose the partition from the stream's partition count (see
-   * {@link Partitioner}); default the client's `partitioner` option.
+   * {@link Partitioner}). Excludes `partition`.
+   * @defaultValue the client's {@link ClientOptions.partitioner}
    */
   partitioner?: Partitioner;
-  /** Message key. */
+  /**
+   * Message key (strings as UTF-8).
+   * @defaultValue none (empty)
+   */
   key?: Uint8Array | string;
-  /** Message headers. */
+  /**
+   * Message headers.
+   * @defaultValue none
+   */
   headers?: HeadersInit;
-  /** Ack policy; default LEADER. */
+  /**
+   * How the server acknowledges (see {@link AckPolicy}).
+   * @defaultValue `'LEADER'`
+   */
   ackPolicy?: AckPolicy;
-  /** Correlation id; default a unique id made by the client. Must be unique among requests in flight. */
+  /**
+   * Correlation id, returned in the Ack; must be unique among requests in flight.
+   * @defaultValue a unique id made by the client
+   */
   correlationId?: string;
-  /** Optimistic concurrency: the offset the partition must be at (the stream needs it enabled). */
+  /**
+   * Optimistic concurrency: the offset the partition must be at (0 or
+   * more; the stream needs `optimisticConcurrencyControl`); otherwise
+   * `INCORRECT_OFFSET`.
+   * @defaultValue none (sent as -1)
+   */
   expectedOffset?: bigint | number;
-  /** Compress the value with the client's `compression` (when at least `compressionThreshold` bytes). */
+  /**
+   * Compress the value with the client's `compression` option (when it is
+   * at least `compressionThreshold` bytes); without that option, sent as given.
+   * @defaultValue false
+   */
   compress?: boolean;
 }
 
-/** A validated request, ready for publish or publishBulk. Build it with getPublishRequest. */
+/**
+ * A validated request, ready for {@link LiftbridgeClient.publishRequest}
+ * and the bulk operators. Build it with
+ * {@link LiftbridgeClient.getPublishRequest}: the operators refuse objects
+ * made otherwise.
+ *
+ * @example
+ * ```ts
+ * const request: PublishRequest = client.getPublishRequest('hello', { stream: 'orders' });
+ * console.log(request.stream, request.partition, request.value.byteLength);
+ * const ack = await lastValueFrom(client.publishRequest(request));
+ * ```
+ */
 export interface PublishRequest {
+  /** Stream to publish to. */
   readonly stream: string;
   /** The partition given (0 when a partitioner will choose at send time). */
   readonly partition: number;
   /** Chooses the partition when the request is sent; undefined: `partition` as given. */
   readonly partitioner: Partitioner | undefined;
+  /** Message key (empty when none). */
   readonly key: Uint8Array;
+  /** Message value (not yet compressed). */
   readonly value: Uint8Array;
+  /** Message headers. */
   readonly headers: ReadonlyMap<string, Uint8Array>;
+  /** How the server acknowledges. */
   readonly ackPolicy: AckPolicy;
+  /** The correlation id given; undefined: the client makes one when sending. */
   readonly correlationId: string | undefined;
-  /** -1n: no expectation. */
+  /** Optimistic concurrency: the offset the partition must be at; -1n: no expectation. */
   readonly expectedOffset: bigint;
+  /** Whether to compress the value with the client's `compression` option. */
   readonly compress: boolean;
 }
 

@@ -6,24 +6,58 @@
 import type { LiftbridgeError } from './errors.js';
 import type { ClusterMetadata } from './metadata/metadata.js';
 
-/** A broker answered (first contact, or again after it had stopped answering). */
+/**
+ * A broker answered (first contact, or again after it had stopped answering).
+ *
+ * @example
+ * ```ts
+ * client.status$
+ *   .pipe(filter((e): e is ConnectedStatus => e.type === 'connected'))
+ *   .subscribe((e) => console.log(`connected to ${e.broker}`));
+ * ```
+ */
 export interface ConnectedStatus {
+  /** Discriminant: `'connected'`. */
   readonly type: 'connected';
   /** `host:port`. */
   readonly broker: string;
 }
 
-/** A broker that had answered stopped answering; calls move to other brokers meanwhile. */
+/**
+ * A broker that had answered stopped answering; calls move to other brokers meanwhile.
+ *
+ * @example
+ * ```ts
+ * client.status$
+ *   .pipe(filter((e): e is ReconnectingStatus => e.type === 'reconnecting'))
+ *   .subscribe((e) => console.warn(`${e.broker} stopped answering: ${e.error.message}`));
+ * ```
+ */
 export interface ReconnectingStatus {
+  /** Discriminant: `'reconnecting'`. */
   readonly type: 'reconnecting';
+  /** `host:port`. */
   readonly broker: string;
+  /** Why the client thinks so (`UNAVAILABLE` or `TIMEOUT`). */
   readonly error: LiftbridgeError;
 }
 
-/** A partition's leader moved (or was lost: `leader` undefined) in a metadata refresh. */
+/**
+ * A partition's leader moved (or was lost: `leader` undefined) in a metadata refresh.
+ *
+ * @example
+ * ```ts
+ * client.status$
+ *   .pipe(filter((e): e is LeaderChangedStatus => e.type === 'leaderChanged'))
+ *   .subscribe((e) => console.log(`${e.stream}/${e.partition}: ${e.previous} -> ${e.leader}`));
+ * ```
+ */
 export interface LeaderChangedStatus {
+  /** Discriminant: `'leaderChanged'`. */
   readonly type: 'leaderChanged';
+  /** The stream. */
   readonly stream: string;
+  /** The partition number. */
   readonly partition: number;
   /** Broker id of the old leader; undefined when there was none (or the partition is new to this client). */
   readonly previous: string | undefined;
@@ -31,18 +65,59 @@ export interface LeaderChangedStatus {
   readonly leader: string | undefined;
 }
 
-/** A metadata refresh produced a new snapshot. */
+/**
+ * A metadata refresh produced a new snapshot.
+ *
+ * @example
+ * ```ts
+ * client.status$
+ *   .pipe(filter((e): e is MetadataUpdatedStatus => e.type === 'metadataUpdated'))
+ *   .subscribe((e) => console.log(`${e.metadata.brokers.size} broker(s)`));
+ * ```
+ */
 export interface MetadataUpdatedStatus {
+  /** Discriminant: `'metadataUpdated'`. */
   readonly type: 'metadataUpdated';
+  /** The new snapshot (also on {@link LiftbridgeClient.metadata$}). */
   readonly metadata: ClusterMetadata;
 }
 
-/** The client was closed; the last event. */
+/**
+ * The client was closed; the last event before `status$` completes.
+ *
+ * @example
+ * ```ts
+ * client.status$
+ *   .pipe(filter((e): e is ClosedStatus => e.type === 'closed'))
+ *   .subscribe(() => console.log('client closed'));
+ * ```
+ */
 export interface ClosedStatus {
+  /** Discriminant: `'closed'`. */
   readonly type: 'closed';
 }
 
-/** One event on `client.status$`; switch on `type`. */
+/**
+ * One event on {@link LiftbridgeClient.status$}; switch on `type`.
+ *
+ * @example
+ * ```ts
+ * const describe = (event: ClientStatus): string => {
+ *   switch (event.type) {
+ *     case 'connected':
+ *       return `connected to ${event.broker}`;
+ *     case 'reconnecting':
+ *       return `${event.broker} stopped answering (${event.error.code})`;
+ *     case 'leaderChanged':
+ *       return `${event.stream}/${event.partition}: leader ${event.previous} -> ${event.leader}`;
+ *     case 'metadataUpdated':
+ *       return `metadata: ${event.metadata.brokers.size} broker(s)`;
+ *     case 'closed':
+ *       return 'client closed';
+ *   }
+ * };
+ * ```
+ */
 export type ClientStatus =
   | ConnectedStatus
   | ReconnectingStatus

@@ -51,8 +51,12 @@ step('lint and format (biome)', node, [
   '--error-on-warnings',
   '.',
 ]);
+step('API docs (TypeDoc, every export documented)', node, [
+  join(root, 'node_modules/typedoc/bin/typedoc'),
+]);
 step('test server install', node, ['.build/scripts/testbed/install.js', '--nats']);
-let files = specs(join(root, '.build/spec'));
+// Specs, and the example marble specs beside the demos (demos/testing).
+let files = [...specs(join(root, '.build/spec')), ...specs(join(root, '.build/demos'))];
 if (filter.length > 0) files = files.filter((f) => filter.some((p) => f.includes(p)));
 const tap = join(root, '.build', 'specs.tap');
 const counts = () => {

@@ -36,30 +36,79 @@ import { StartPosition } from '../positions.js';
 import { checkDuration, checkId, checkStreamName } from '../validate.js';
 import type { GroupClaim, SubscribeOptions } from './subscribe.js';
 
-/** Where a partition starts when the group has no checkpoint for it. */
+/**
+ * Where a partition starts when the group has no checkpoint for it (the
+ * {@link ConsumerGroupOptions.autoOffset} option): `'earliest'` (the oldest
+ * message), `'latest'` (the newest message), `'newOnly'` (the next message),
+ * or `'none'` (fail with `NOT_FOUND`).
+ *
+ * @example
+ * ```ts
+ * const autoOffset: AutoOffset = 'newOnly';
+ * client.consumerGroup('alerts', 'events', { autoOffset }).subscribe();
+ * ```
+ */
 export type AutoOffset = 'earliest' | 'latest' | 'newOnly' | 'none';
 
-/** Options of consumerGroup and consumerGroupPartitions. */
+/**
+ * Options of {@link LiftbridgeClient.consumerGroup} and
+ * {@link LiftbridgeClient.consumerGroupPartitions}. Bad values throw
+ * `INVALID_ARGUMENT` at the call site.
+ *
+ * @example
+ * ```ts
+ * const options: ConsumerGroupOptions = {
+ *   consumerId: 'worker-1',
+ *   autoOffset: 'earliest',
+ *   autoCheckpoint: 0, // checkpoint processed messages yourself
+ * };
+ * client
+ *   .consumerGroup('billing', 'jobs', options)
+ *   .pipe(
+ *     concatMap((m) =>
+ *       client.setCursor(m.stream, m.partition, groupCursorId('billing'), m.offset),
+ *     ),
+ *   )
+ *   .subscribe();
+ * ```
+ */
 export interface ConsumerGroupOptions {
-  /** This member's id; default a random UUID. Reuse it to take over a crashed member's place. */
+  /**
+   * This member's id. Reuse it to take over a crashed member's place.
+   * @defaultValue a random UUID
+   */
   consumerId?: string;
   /**
-   * Where a partition without a checkpoint starts: 'earliest' (default: a
-   * new group misses nothing), 'latest' (the newest message), 'newOnly'
-   * (the next message), or 'none' (fail with NOT_FOUND).
+   * Where a partition without a checkpoint starts (see {@link AutoOffset}).
+   * @defaultValue `'earliest'`: a new group misses nothing
    */
   autoOffset?: AutoOffset;
   /**
    * Milliseconds between checkpoints of the offsets delivered; also
    * checkpointed when a partition is taken away and on unsubscribe. 0: never
-   * (checkpoint yourself with setCursor and groupCursorId). Default 5000.
+   * (checkpoint yourself with setCursor and {@link groupCursorId}).
+   * @defaultValue 5000
    */
   autoCheckpoint?: number;
-  /** Milliseconds between assignment fetches; default 40% of the server's consumer timeout. */
+  /**
+   * Milliseconds between assignment fetches (above 0); the fetch is also
+   * the member's heartbeat.
+   * @defaultValue 40% of the server's `groups.consumer.timeout` (at least 100)
+   */
   fetchAssignmentsInterval?: number;
 }
 
-/** A message delivered to a consumer-group member. */
+/**
+ * A message delivered to a consumer-group member: a {@link Message} and the
+ * group epoch it was read under.
+ *
+ * @example
+ * ```ts
+ * client.consumerGroup('billing', 'jobs').subscribe((m: GroupMessage) => {
+ *   console.log(`${m.stream}/${m.partition}@${m.offset} (epoch ${m.groupEpoch})`);
+ * });
+ * ```
+ */
 export interface GroupMessage extends Message {
   /** The group epoch under which this member held the partition. */
   readonly groupEpoch: bigint;
@@ -67,12 +116,32 @@ export interface GroupMessage extends Message {
 
 /**
  * One partition while it is assigned to this member: an Observable of its
- * messages (like the groups of rxjs `groupBy`). It completes when the
- * partition is assigned elsewhere, or when the consumer group ends.
+ * messages (like the groups of rxjs `groupBy`), emitted by
+ * {@link LiftbridgeClient.consumerGroupPartitions}. It completes when the
+ * partition is assigned elsewhere, or when the consumer group ends; it
+ * reads only while subscribed.
+ *
+ * @example
+ * ```ts
+ * client
+ *   .consumerGroupPartitions('billing', 'jobs')
+ *   .pipe(
+ *     mergeMap((partition: AssignedPartition) =>
+ *       partition.pipe(map((m) => `${partition.stream}/${partition.partition}@${m.offset}`)),
+ *     ),
+ *   )
+ *   .subscribe(console.log);
+ * ```
  */
 export class AssignedPartition extends Observable<GroupMessage> {
+  /**
+   * Made by the consumer group; not meant to be called by users.
+   * @internal
+   */
   constructor(
+    /** The stream of the partition. */
     readonly stream: string,
+    /** The partition number. */
     readonly partition: number,
     messages: Observable<GroupMessage>,
   ) {
@@ -80,7 +149,18 @@ export class AssignedPartition extends Observable<GroupMessage> {
   }
 }
 
-/** The cursor id under which a group checkpoints its partitions (as the Go client does). */
+/**
+ * The cursor id under which a group checkpoints its partitions,
+ * `__group:<groupId>` (as the Go client does): for checkpointing yourself
+ * with `autoCheckpoint: 0`, or reading a group's position.
+ *
+ * @param groupId - the group.
+ * @example
+ * ```ts
+ * const checkpoint = await lastValueFrom(client.fetchCursor('jobs', 0, groupCursorId('billing')));
+ * console.log(`billing has processed jobs/0 up to ${checkpoint}`);
+ * ```
+ */
 export function groupCursorId(groupId: string): string {
   return `__group:${groupId}`;
 }

@@ -35,27 +35,59 @@ import { type ClusterMetadata, leaderAddress } from '../metadata/metadata.js';
 import { START_WIRE, STOP_WIRE, StartPosition, StopPosition } from '../positions.js';
 import { checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
 
-/** Options of subscribe. */
+/**
+ * Options of {@link LiftbridgeClient.subscribe}: the partition, where to
+ * start and where to stop. A position that needs a value (`OFFSET`,
+ * `TIMESTAMP`, `RESUME`) without it, or a `startOffset` without start
+ * `OFFSET`, throws `INVALID_ARGUMENT` at the call site.
+ *
+ * @example
+ * ```ts
+ * const options: SubscribeOptions = {
+ *   partition: 1,
+ *   startPosition: StartPosition.OFFSET,
+ *   startOffset: 100n,
+ *   stopPosition: StopPosition.OFFSET,
+ *   stopOffset: 199n,
+ * };
+ * const hundred = await lastValueFrom(client.subscribe('orders', options).pipe(toArray()));
+ * ```
+ */
 export interface SubscribeOptions {
-  /** Partition; default 0. */
+  /**
+   * Partition number.
+   * @defaultValue 0
+   */
   partition?: number;
-  /** Where to start; default NEW_ONLY. */
+  /**
+   * Where to start (see {@link StartPosition}).
+   * @defaultValue `'NEW_ONLY'`
+   */
   startPosition?: StartPosition;
-  /** With OFFSET: the first offset to read. */
+  /** With start `OFFSET` (required there, refused elsewhere): the first offset to read. */
   startOffset?: bigint | number;
-  /** With TIMESTAMP: nanoseconds since the epoch. */
+  /** With start `TIMESTAMP` (required there): nanoseconds since the epoch. */
   startTimestamp?: bigint | number;
-  /** Where to stop; default ON_CANCEL. Reaching it completes the Observable. */
+  /**
+   * Where to stop (see {@link StopPosition}); reaching it completes the Observable.
+   * @defaultValue `'ON_CANCEL'`: never
+   */
   stopPosition?: StopPosition;
-  /** With stop OFFSET: the last offset to read. */
+  /** With stop `OFFSET` (required there): the last offset to read. */
   stopOffset?: bigint | number;
-  /** With stop TIMESTAMP: nanoseconds since the epoch. */
+  /** With stop `TIMESTAMP` (required there): nanoseconds since the epoch. */
   stopTimestamp?: bigint | number;
-  /** Cursor to resume from (with RESUME). */
+  /** Cursor to resume from: required with start `RESUME`. */
   cursorId?: string;
-  /** Read from a random in-sync replica instead of the leader. */
+  /**
+   * Read from a random in-sync replica instead of the leader.
+   * @defaultValue false
+   */
   readIsrReplica?: boolean;
-  /** Resume the partition if it is paused. */
+  /**
+   * Resume the partition if it is paused (otherwise a paused partition is `PARTITION_PAUSED`).
+   * @defaultValue false
+   */
   resume?: boolean;
 }
 
@@ -88,7 +120,7 @@ export interface SubscribeContext {
   setupTimeout: number;
 }
 
-interface Plan {
+export interface Plan {
   stream: string;
   partition: number;
   request: WireSubscribe;
@@ -99,7 +131,8 @@ interface Plan {
   readIsrReplica: boolean;
 }
 
-function plan(stream: unknown, options: SubscribeOptions): Plan {
+/** Validates subscribe arguments (at the call site) into a plan; also used by the testing kit. */
+export function plan(stream: unknown, options: SubscribeOptions): Plan {
   if (options === null || typeof options !== 'object')
     throw invalidArgument('options', 'expected an object');
   const name = checkStreamName(stream, 'stream', true);

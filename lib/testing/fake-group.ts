@@ -1,0 +1,141 @@
+/**
+ * Consumer groups in the fake client: no coordinator and no rebalancing.
+ * The first live member of a group is assigned every partition of its
+ * streams (a later member of the same group gets none until it leaves);
+ * partitions start after the group's checkpoint (the same cursor id as the
+ * real client's) or at `autoOffset`, and checkpoints follow the real
+ * client's rules: every `autoCheckpoint` ms on the RxJS clock, and on
+ * unsubscribe.
+ */
+import {
+  concat,
+  defer,
+  EMPTY,
+  from,
+  interval,
+  map,
+  NEVER,
+  Observable,
+  switchMap,
+  tap,
+  throwError,
+} from 'rxjs';
+import { ErrorCode, LiftbridgeError } from '../errors.js';
+import type { Message } from '../message.js';
+import {
+  AssignedPartition,
+  type ConsumerGroupOptions,
+  type GroupMessage,
+  groupCursorId,
+} from '../observables/consumer-group.js';
+import type { SubscribeOptions } from '../observables/subscribe.js';
+import { StartPosition } from '../positions.js';
+import { checkId } from '../validate.js';
+
+/** What a fake group needs from the fake client. */
+export interface FakeGroupHost {
+  /** Partition counts of the named streams; NOT_FOUND for a missing one. */
+  partitionCounts(streams: readonly string[]): Map<string, number>;
+  subscribe(stream: string, options: SubscribeOptions): Observable<Message>;
+  cursor(stream: string, partition: number, cursorId: string): bigint;
+  storeCursor(stream: string, partition: number, cursorId: string, offset: bigint): void;
+}
+
+/** Live groups of one fake client: group id -> epoch of its current member. */
+export class FakeGroups {
+  private readonly members = new Map<string, { consumerId: string; epoch: bigint }>();
+  private epochs = 0n;
+
+  constructor(private readonly host: FakeGroupHost) {}
+
+  /** The group's current member and epoch; undefined when nobody is in it. */
+  info(groupId: string): { consumerId: string; epoch: bigint } | undefined {
+    return this.members.get(groupId);
+  }
+
+  partitions(
+    groupId: string,
+    streams: string | string[],
+    options: ConsumerGroupOptions,
+  ): Observable<AssignedPartition> {
+    const id = checkId(groupId, 'groupId');
+    const names = typeof streams === 'string' ? [streams] : [...streams];
+    const consumerId = options.consumerId ?? `fake-member-${Math.random().toString(36).slice(2)}`;
+    const every = options.autoCheckpoint ?? 5000;
+    return defer(() => {
+      const counts = this.host.partitionCounts(names);
+      if (this.members.has(id)) return NEVER;
+      this.epochs += 1n;
+      const epoch = this.epochs;
+      this.members.set(id, { consumerId, epoch });
+      const delivered = new Map<string, { stream: string; partition: number; offset: bigint }>();
+      const checkpoint = () => {
+        for (const d of delivered.values())
+          this.host.storeCursor(d.stream, d.partition, groupCursorId(id), d.offset);
+      };
+      const assigned: AssignedPartition[] = [];
+      for (const [stream, count] of counts)
+        for (let partition = 0; partition < count; partition++)
+          assigned.push(
+            new AssignedPartition(
+              stream,
+              partition,
+              this.read(id, stream, partition, options).pipe(
+                map((m): GroupMessage => ({ ...m, groupEpoch: epoch })),
+                tap((m) =>
+                  delivered.set(`${stream}/${partition}`, { stream, partition, offset: m.offset }),
+                ),
+              ),
+            ),
+          );
+      const checkpoints =
+        every > 0
+          ? interval(every).pipe(
+              tap(checkpoint),
+              switchMap(() => EMPTY),
+            )
+          : NEVER;
+      return new Observable<AssignedPartition>((subscriber) => {
+        const sub = concat(from(assigned), checkpoints).subscribe(subscriber);
+        return () => {
+          sub.unsubscribe();
+          checkpoint();
+          if (this.members.get(id)?.epoch === epoch) this.members.delete(id);
+        };
+      });
+    });
+  }
+
+  private read(
+    groupId: string,
+    stream: string,
+    partition: number,
+    options: ConsumerGroupOptions,
+  ): Observable<Message> {
+    return defer(() => {
+      const saved = this.host.cursor(stream, partition, groupCursorId(groupId));
+      if (saved >= 0n)
+        return this.host.subscribe(stream, {
+          partition,
+          startPosition: StartPosition.OFFSET,
+          startOffset: saved + 1n,
+        });
+      switch (options.autoOffset ?? 'earliest') {
+        case 'earliest':
+          return this.host.subscribe(stream, { partition, startPosition: StartPosition.EARLIEST });
+        case 'latest':
+          return this.host.subscribe(stream, { partition, startPosition: StartPosition.LATEST });
+        case 'newOnly':
+          return this.host.subscribe(stream, { partition, startPosition: StartPosition.NEW_ONLY });
+        default:
+          return throwError(
+            () =>
+              new LiftbridgeError(
+                ErrorCode.NotFound,
+                `group "${groupId}" has no checkpoint for ${stream}/${partition} and autoOffset is 'none'`,
+              ),
+          );
+      }
+    });
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The testing kit behaves like the real client: one scenario, typed against
+ * LiftbridgeClientApi, runs against a real server and against the fake
+ * (told to ack every publish, as a server does), with the same results.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ErrorCode,
+  isLiftbridgeError,
+  LiftbridgeClient,
+  type LiftbridgeClientApi,
+  StartPosition,
+  StopPosition,
+} from 'liftbridge-rx';
+import { FakeLiftbridgeClient } from 'liftbridge-rx/testing';
+import { firstValueFrom, from, lastValueFrom, map, mergeMap, toArray } from 'rxjs';
+import { uniqueName, useServer } from '../helpers/server.js';
+
+const code = async (work: Promise<unknown>): Promise<string> => {
+  try {
+    await work;
+    return 'ok';
+  } catch (err) {
+    return isLiftbridgeError(err) ? err.code : `not a LiftbridgeError: ${String(err)}`;
+  }
+};
+
+/** Everything a scenario observes, comparable across clients. */
+async function scenario(client: LiftbridgeClientApi): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const stream = uniqueName('conf');
+  await lastValueFrom(client.createStream(stream, { partitions: 2 }));
+  seen.push(await code(lastValueFrom(client.createStream(stream))));
+  const acks = await lastValueFrom(
+    from(['a', 'b', 'c']).pipe(
+      mergeMap((v) => client.publish(v, { stream, key: v }), 1),
+      map((a) => `${a.stream === stream} ${a.partition} ${a.offset}`),
+      toArray(),
+    ),
+  );
+  seen.push(acks);
+  const read = (options: Parameters<typeof client.subscribe>[1]) =>
+    lastValueFrom(
+      client.subscribe(stream, { stopPosition: StopPosition.LATEST, ...options }).pipe(
+        map(
+          (m) => `${m.offset}:${Buffer.from(m.value).toString()}:${Buffer.from(m.key).toString()}`,
+        ),
+        toArray(),
+      ),
+    );
+  seen.push(await read({ startPosition: StartPosition.EARLIEST }));
+  seen.push(await read({ startPosition: StartPosition.OFFSET, startOffset: 1 }));
+  seen.push(await read({ startPosition: StartPosition.LATEST }));
+  seen.push(String(await lastValueFrom(client.fetchCursor(stream, 0, 'c'))));
+  await lastValueFrom(client.setCursor(stream, 0, 'c', 0));
+  seen.push(String(await lastValueFrom(client.fetchCursor(stream, 0, 'c'))));
+  seen.push(await read({ startPosition: StartPosition.RESUME, cursorId: 'c' }));
+  const md = await lastValueFrom(client.fetchMetadata([stream]));
+  seen.push(md.streams.get(stream)?.partitions.size);
+  seen.push(await code(firstValueFrom(client.publish('x', { stream: uniqueName('missing') }))));
+  seen.push(await code(firstValueFrom(client.subscribe(uniqueName('missing')))));
+  seen.push(await code(Promise.resolve().then(() => client.publish('x', { stream: '' }))));
+  await lastValueFrom(client.deleteStream(stream));
+  seen.push(await code(firstValueFrom(client.subscribe(stream))));
+  await client.close();
+  seen.push(await code(firstValueFrom(client.fetchMetadata())));
+  return seen;
+}
+
+describe('testing kit - conformance with the real client', async () => {
+  const server = await useServer();
+
+  it('FakeLiftbridgeClient - the same scenario gives the same results as a real server', async () => {
+    // The package's own client, as users import it (not lib/ via the helpers).
+    const real = await scenario(new LiftbridgeClient(server.brokers));
+    const fake = new FakeLiftbridgeClient();
+    fake.whenPublish().ack();
+    const faked = await scenario(fake);
+    assert.deepEqual(real, [
+      ErrorCode.StreamExists,
+      ['true 0 0', 'true 0 1', 'true 0 2'],
+      ['0:a:a', '1:b:b', '2:c:c'],
+      ['1:b:b', '2:c:c'],
+      ['2:c:c'],
+      '-1',
+      '0',
+      ['1:b:b', '2:c:c'],
+      2,
+      ErrorCode.NotFound,
+      ErrorCode.NotFound,
+      ErrorCode.InvalidArgument,
+      ErrorCode.NotFound,
+      ErrorCode.Closed,
+    ]);
+    assert.deepEqual(faked, real);
+  });
+});
