@@ -18,8 +18,18 @@ import type { ClientOptions } from '../options.js';
  * ```
  */
 export type LiftbridgeConnection =
-  | { client: LiftbridgeClient; brokers?: never }
-  | ({ brokers: string[]; client?: never } & ClientOptions);
+  | {
+      /** A client to share; whoever made it closes it. */
+      client: LiftbridgeClient;
+      /** Not with `client`. */
+      brokers?: never;
+    }
+  | ({
+      /** Seed brokers, `host:port`: a client is made from them and closed with the transport. */
+      brokers: string[];
+      /** Not with `brokers`. */
+      client?: never;
+    } & ClientOptions);
 
 /** The client to use, and whether the caller made it (and so closes it). */
 export interface Connection {

@@ -100,7 +100,9 @@ export type LiftbridgeServerOptions = LiftbridgeConnection &
 
 /** A stored offset: a cursor, or a consumer group's checkpoint. */
 export interface LiftbridgeCommit {
+  /** Stream of the message. */
   readonly stream: string;
+  /** Partition of the message. */
   readonly partition: number;
   /** The offset of the message whose handler completed. */
   readonly offset: bigint;
