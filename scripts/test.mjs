@@ -52,6 +52,8 @@ step('lint and format (biome)', node, [
   '.',
 ]);
 step('test server install', node, ['.build/scripts/testbed/install.js', '--nats']);
+step('headless Chromium (Debian package)', node, ['.build/scripts/testbed/chromium.js']);
+step('Angular demo page build (ng build)', node, ['.build/scripts/testbed/angular.js']);
 let files = specs(join(root, '.build/spec'));
 if (filter.length > 0) files = files.filter((f) => filter.some((p) => f.includes(p)));
 const tap = join(root, '.build', 'specs.tap');
