@@ -11,13 +11,23 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { SseStreamService } from './sse-stream.service';
 import type { StreamMessage } from './stream-message';
 
-/** The stream to show: `?stream=<name>` in the page's address, default 'demo'. */
+/**
+ * The stream to show: `?stream=<name>` in the page's address, default 'demo'.
+ *
+ * @example
+ * readonly stream = inject(STREAM_NAME); // 'orders' on /?stream=orders
+ */
 export const STREAM_NAME = new InjectionToken<string>('STREAM_NAME', {
   providedIn: 'root',
   factory: () => new URLSearchParams(inject(DOCUMENT).location.search).get('stream') ?? 'demo',
 });
 
-/** Lists a stream's messages live, oldest first, with a counter. */
+/**
+ * Lists a stream's messages live, oldest first, with a counter.
+ *
+ * @example
+ * bootstrapApplication(LiveMessagesComponent, { providers: [provideZonelessChangeDetection()] });
+ */
 @Component({
   selector: 'app-live-messages',
   changeDetection: ChangeDetectionStrategy.OnPush,

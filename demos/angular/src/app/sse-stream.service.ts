@@ -2,7 +2,12 @@ import { Injectable, InjectionToken, inject } from '@angular/core';
 import { Observable } from 'rxjs';
 import type { StartAt, StreamMessage } from './stream-message';
 
-/** Origin of the SSE endpoint; default '' (the page's own server). */
+/**
+ * Origin of the SSE endpoint; default '' (the page's own server).
+ *
+ * @example
+ * providers: [{ provide: SSE_BASE_URL, useValue: 'http://127.0.0.1:3000' }]
+ */
 export const SSE_BASE_URL = new InjectionToken<string>('SSE_BASE_URL', {
   providedIn: 'root',
   factory: () => '',

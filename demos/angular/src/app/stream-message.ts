@@ -1,4 +1,9 @@
-/** One message as the Nest demo's SSE endpoint sends it (GET /sse/:stream). */
+/**
+ * One message as the Nest demo's SSE endpoint sends it (GET /sse/:stream).
+ *
+ * @example
+ * { stream: 'orders', partition: 0, offset: '4', key: null, value: 'stock check', timestamp: 1795000000000 }
+ */
 export interface StreamMessage {
   stream: string;
   partition: number;
@@ -10,5 +15,10 @@ export interface StreamMessage {
   timestamp: number;
 }
 
-/** Where a stream is read from: the first message, the newest one, or only new ones. */
+/**
+ * Where a stream is read from: the first message, the newest one, or only new ones.
+ *
+ * @example
+ * inject(SseStreamService).messages('orders', 'new');
+ */
 export type StartAt = 'earliest' | 'latest' | 'new';
