@@ -20,6 +20,7 @@ function sh(args, env = process.env) {
 if (!process.env.LIFTBRIDGE_RX_SKIP_BUILD) {
   sh(['scripts/build.mjs']);
   sh([join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  sh(['.build/scripts/testbed/angular.js']); // the page the Nest demo serves
 }
 const { startServer } = await import(join(root, '.build/scripts/testbed/server.js'));
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : DEMOS;

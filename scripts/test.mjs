@@ -55,9 +55,13 @@ step('API docs (TypeDoc, every export documented)', node, [
   join(root, 'node_modules/typedoc/bin/typedoc'),
 ]);
 step('test server install', node, ['.build/scripts/testbed/install.js', '--nats']);
+step('headless Chromium (Debian package)', node, ['.build/scripts/testbed/chromium.js']);
+step('Angular demo page build (ng build)', node, ['.build/scripts/testbed/angular.js']);
 // Specs, and the example marble specs beside the demos (demos/testing).
 let files = [...specs(join(root, '.build/spec')), ...specs(join(root, '.build/demos'))];
-if (filter.length > 0) files = files.filter((f) => filter.some((p) => f.includes(p)));
+// Filters match the path under .build/ (not the checkout's own path).
+const under = (f) => f.slice(join(root, '.build').length);
+if (filter.length > 0) files = files.filter((f) => filter.some((p) => under(f).includes(p)));
 const tap = join(root, '.build', 'specs.tap');
 const counts = () => {
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
