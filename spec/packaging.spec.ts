@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,13 +19,20 @@ function run(cmd: string, args: string[], cwd: string) {
 }
 
 /** The public entry points: package.json `exports` without ./package.json. */
-const ENTRIES = ['liftbridge-rx', 'liftbridge-rx/testing'];
+const ENTRIES = ['liftbridge-rx', 'liftbridge-rx/testing', 'liftbridge-rx/nestjs'];
 
 // What each entry must export (a few names each, checked in both formats).
 const EXPECTED: Record<string, string[]> = {
   'liftbridge-rx': ['LiftbridgeClient', 'publishBulk', 'ErrorCode', 'StartPosition'],
   'liftbridge-rx/testing': ['FakeLiftbridgeClient', 'TestPublish'],
+  'liftbridge-rx/nestjs': ['LiftbridgeModule', 'LiftbridgeServer', 'LiftbridgeClientProxy'],
 };
+
+/** The optional peers ./nestjs needs, at the versions the repo tests with. */
+const NEST = ['@nestjs/common', '@nestjs/core', '@nestjs/microservices', 'reflect-metadata'].map(
+  (name) =>
+    `${name}@${JSON.parse(readFileSync(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')).version}`,
+);
 
 describe('package', () => {
   const work = mkdtempSync(join(tmpdir(), 'lbrx-pack-'));
@@ -69,7 +76,16 @@ describe('package', () => {
     writeFileSync(join(app, 'package.json'), '{ "name": "smoke", "private": true }\n');
     const installed = run(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--silent', tarball, 'rxjs@7'],
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--silent',
+        tarball,
+        'rxjs@7',
+        ...NEST,
+      ],
       app,
     );
     assert.equal(installed.status, 0, installed.out);
