@@ -47,9 +47,13 @@ describe('restart', { timeout: 180_000 }, async () => {
       'the live subscriber saw every offset once, in order',
     );
     const mine = events.filter((e) => 'broker' in e && e.broker === node.address);
-    assert.deepEqual(
-      mine.map((e) => e.type),
-      ['connected', 'reconnecting', 'connected'],
+    // A node coming back may drop the first connection again while it
+    // starts (seen under load): connected/reconnecting alternate, at least
+    // one round, and the last word is connected.
+    const types = mine.map((e) => e.type).join(' ');
+    assert.match(
+      types,
+      /^connected( reconnecting connected)+$/,
       'status$: connected, reconnecting while down, connected again',
     );
     await client.close();
