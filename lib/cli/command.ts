@@ -21,6 +21,8 @@ export interface CliIo {
 /** What publish reads lines from. */
 export type StdinSource = AsyncIterable<Uint8Array | string> & {
   readonly isTTY?: boolean;
+  /** Releases the input (publish stops reading early on Ctrl-C). */
+  destroy?(): unknown;
   /** Input size in bytes when stdin is a regular file (for the progress bar). */
   readonly size?: number | undefined;
 };

@@ -9,7 +9,8 @@
  * `\r` before it is dropped, and a last line without `\n` counts too. Blank
  * lines are lines (empty messages). `onChunk` hears each chunk's size.
  * When `signal` aborts, it stops at once (even while waiting for input) and
- * releases the input (its iterator's `return()`, which destroys a stream).
+ * releases the input: `destroy()` when it has one (a stream: its iterator's
+ * `return()` would wait for the pending read), else the iterator's `return()`.
  *
  * @example
  * ```ts
@@ -17,7 +18,7 @@
  * ```
  */
 export async function* lines(
-  input: AsyncIterable<Uint8Array | string>,
+  input: AsyncIterable<Uint8Array | string> & { destroy?: () => unknown },
   options: { onChunk?: (bytes: number) => void; signal?: AbortSignal } = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const { signal, onChunk } = options;
@@ -57,7 +58,10 @@ export async function* lines(
     finished = !signal?.aborted;
   } finally {
     // Stopped early (aborted, or the consumer returned): release the input.
-    if (!finished) void iterator.return?.()?.catch(() => undefined);
+    if (!finished) {
+      if (typeof input.destroy === 'function') input.destroy();
+      else void iterator.return?.()?.catch(() => undefined);
+    }
   }
   if (pending && pending.byteLength > 0) yield withoutCr(pending);
 }
