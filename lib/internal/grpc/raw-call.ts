@@ -43,7 +43,11 @@ export function openSession(
         servername: isIP(host) ? '' : host,
       })
     : http2.connect(`http://${address}`, { settings });
-  session.once('connect', () => session.setLocalWindowSize(WINDOW));
+  // A session closed before it connected (a client closed right after a
+  // publish with AckPolicy NONE) is destroyed by then: nothing to size.
+  session.once('connect', () => {
+    if (!session.destroyed) session.setLocalWindowSize(WINDOW);
+  });
   // Errors reach the calls as 'close' without a status; an unhandled
   // session 'error' event must not crash the process.
   session.on('error', () => {});
