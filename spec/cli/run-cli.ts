@@ -66,6 +66,39 @@ export function cli(args: readonly string[], options: CliOptions = {}): Promise<
   return startCli(args, options).result;
 }
 
+/**
+ * Runs a bash script to the end, asynchronously (spawnSync would block this
+ * process, and with it the test server's log pipes). After `timeoutMs` the
+ * script and everything it started are killed (what they printed is kept).
+ */
+export function bash(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  cwd = projectRoot,
+  timeoutMs = 120_000,
+): Promise<CliResult> {
+  const child = spawn('bash', ['-c', script], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const timer = setTimeout(() => {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  }, timeoutMs);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 /** Resolves once `check()` holds, polling every 50 ms; rejects after `ms`. */
 export async function until(
   check: () => boolean | Promise<boolean>,

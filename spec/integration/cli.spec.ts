@@ -4,14 +4,13 @@
  * every command, its output, exit codes and messages.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { publishBulk } from '../../lib/index.js';
 import { projectRoot } from '../../scripts/testbed/paths.js';
-import { CLI, cli, startCli, until } from '../cli/run-cli.js';
+import { bash, CLI, cli, startCli, until } from '../cli/run-cli.js';
 import { readPartition, text } from '../helpers/oracle.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 
@@ -406,19 +405,11 @@ describe('cli against a real server', { timeout: 600_000 }, async () => {
     it('tail - a reader that closes the pipe (| head -1) ends it quietly with exit 0', async () => {
       const name = await stream();
       await publishValues(name, numbers(0, 20_000));
-      const res = spawnSync(
-        'bash',
-        [
-          '-c',
-          `set -o pipefail; "${process.execPath}" "${CLI}" tail ${name} --from earliest --no-follow | head -n 1`,
-        ],
-        {
-          env: { ...process.env, LIFTBRIDGE_BROKERS: brokers.join(',') },
-          encoding: 'utf8',
-          timeout: 60_000,
-        },
+      const res = await bash(
+        `set -o pipefail; "${process.execPath}" "${CLI}" tail ${name} --from earliest --no-follow | head -n 1`,
+        { ...process.env, LIFTBRIDGE_BROKERS: brokers.join(',') },
       );
-      assert.equal(res.status, 0, res.stderr);
+      assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, '0\t\t0\n');
       assert.equal(res.stderr, '', 'no stack trace, no message');
     });
