@@ -117,8 +117,8 @@ export function describeError(err: unknown, context: ErrorContext = {}): string 
       return `${message} (see: ${help})`;
     }
     case ErrorCode.Unavailable:
-      // The client's option is --timeout here.
-      return `${message.replace('connectTimeout', '--timeout')} (check --brokers or LIFTBRIDGE_BROKERS, that the server runs, or raise --timeout)`;
+      // The client's option is --timeout here; "a:1: a:1: failed" says a:1 once.
+      return `${message.replace('connectTimeout', '--timeout').replace(/(\S+): \1: /g, '$1: ')} (check --brokers or LIFTBRIDGE_BROKERS, that the server runs, or raise --timeout)`;
     case ErrorCode.Timeout:
       return `${message} (a broker answered too slowly; raise --timeout)`;
     case ErrorCode.AckTimeout:

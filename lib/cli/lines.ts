@@ -7,7 +7,7 @@
 /**
  * Splits byte chunks into lines without decoding them: `\n` ends a line, a
  * `\r` before it is dropped, and a last line without `\n` counts too. Blank
- * lines are lines (empty messages). `onChunk` hears each chunk's size.
+ * lines are lines (empty messages).
  * When `signal` aborts, it stops at once (even while waiting for input) and
  * releases the input: `destroy()` when it has one (a stream: its iterator's
  * `return()` would wait for the pending read), else the iterator's `return()`.
@@ -19,9 +19,9 @@
  */
 export async function* lines(
   input: AsyncIterable<Uint8Array | string> & { destroy?: () => unknown },
-  options: { onChunk?: (bytes: number) => void; signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal } = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const { signal, onChunk } = options;
+  const { signal } = options;
   const iterator = input[Symbol.asyncIterator]();
   const aborted = new Promise<IteratorResult<Uint8Array | string>>((resolve) => {
     const done = () => resolve({ done: true, value: undefined });
@@ -39,7 +39,6 @@ export async function* lines(
         typeof raw === 'string'
           ? Buffer.from(raw)
           : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-      onChunk?.(chunk.byteLength);
       let start = 0;
       for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
         const piece = chunk.subarray(start, nl);

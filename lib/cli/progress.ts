@@ -13,7 +13,7 @@ export interface PublishCounts {
   acked: number;
   /** Sent, not yet acknowledged. */
   inFlight: number;
-  /** Input bytes consumed. */
+  /** Input bytes taken into messages (with their newlines). */
   bytes: number;
   /** Input size when known (stdin is a file); else undefined. */
   totalBytes: number | undefined;

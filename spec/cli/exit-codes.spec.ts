@@ -56,12 +56,12 @@ describe('cli exit codes', () => {
     const unavailable = describeError(
       error(
         ErrorCode.Unavailable,
-        'no broker answered within connectTimeout (1000 ms);\n tried x:1',
+        'no broker answered within connectTimeout (1000 ms);\n tried x:1: x:1: connection failed',
       ),
     );
     assert.equal(
       unavailable,
-      'no broker answered within --timeout (1000 ms); tried x:1 (check --brokers or LIFTBRIDGE_BROKERS, that the server runs, or raise --timeout)',
+      'no broker answered within --timeout (1000 ms); tried x:1: connection failed (check --brokers or LIFTBRIDGE_BROKERS, that the server runs, or raise --timeout)',
     );
     assert.match(describeError(error(ErrorCode.Timeout, 't')), /raise --timeout\)$/);
     assert.match(describeError(error(ErrorCode.AckTimeout, 'a')), /raise --ack-timeout\)$/);

@@ -25,16 +25,6 @@ describe('cli lines', () => {
     assert.equal(line, '\u00ff\u0000');
   });
 
-  it('lines - counts bytes per chunk', async () => {
-    let bytes = 0;
-    async function* source() {
-      yield 'ab\n';
-      yield 'cde\n';
-    }
-    for await (const _ of lines(source(), { onChunk: (n) => (bytes += n) })) void _;
-    assert.equal(bytes, 7);
-  });
-
   it('lines - an abort ends it at once, even while waiting for input, and releases the input', async () => {
     const input = new PassThrough();
     const controller = new AbortController();

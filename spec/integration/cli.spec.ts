@@ -528,7 +528,7 @@ describe('cli against a real server', { timeout: 600_000 }, async () => {
       assert.equal(res.stdout, '');
       assert.match(
         res.stderr,
-        /^liftbridge-rx: no broker answered within --timeout \(1000 ms\); tried 127\.0\.0\.1:1/,
+        /^liftbridge-rx: no broker answered within --timeout \(1000 ms\); tried 127\.0\.0\.1:1: connection failed/,
       );
       assert.match(
         res.stderr,

@@ -140,17 +140,13 @@ export const publishCommand: Command = {
       if (stdin.isTTY)
         ctx.note('reading messages from the terminal, one per line; end with Ctrl-D');
       counts.totalBytes = stdin.size;
-      input = lines(stdin, {
-        signal: stop.signal,
-        onChunk: (n) => {
-          counts.bytes += n;
-        },
-      });
+      input = lines(stdin, { signal: stop.signal });
     }
     const client = ctx.client;
     async function* requests(): AsyncGenerator<PublishRequest> {
       for await (const line of input) {
         counts.read += 1;
+        counts.bytes += line.byteLength + 1;
         let options = base;
         let value = line;
         if (sep) {
