@@ -52,6 +52,9 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 // A reader that went away (EPIPE) is handled where output is written; never a stack trace.
 process.stderr.on('error', () => undefined);
+// Deprecation notices are for developers, not for the shell user (grpc-js
+// gives a TLS server name that is an IP address: DEP0123).
+process.noDeprecation = true;
 
 run(
   process.argv.slice(2),
