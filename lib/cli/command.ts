@@ -31,7 +31,6 @@ export type StdinSource = AsyncIterable<Uint8Array | string> & {
 export interface CommandContext {
   /** The client (nothing connects until a command uses it; closed after the command). */
   readonly client: LiftbridgeClient;
-  readonly brokers: readonly string[];
   readonly json: boolean;
   readonly io: CliIo;
   /** stdout, EPIPE-aware. */

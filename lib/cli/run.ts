@@ -131,7 +131,6 @@ export async function run(
     }
     const context: CommandContext = {
       client,
-      brokers,
       json: flag(values, 'json'),
       io,
       out,

@@ -282,6 +282,15 @@ describe('cli against a real server', { timeout: 600_000 }, async () => {
       assert.ok(new Set([...where.values()].map((s) => [...s][0])).size > 1, 'spread');
     });
 
+    it('publish - messages the server refuses: the summary counts them, exit code and first error', async () => {
+      const name = await stream();
+      await lastValueFrom(client.setStreamReadonly(name), { defaultValue: undefined });
+      const res = await run(['publish', name, 'a', 'b', 'c']);
+      assert.equal(res.code, 1);
+      assert.equal(res.stdout, `acked 0 of 3 messages to stream ${name} (3 failed)\n`);
+      assert.match(res.stderr, /^liftbridge-rx: READONLY: 3 message\(s\) failed; the first: .+\n$/);
+    });
+
     it('publish - Ctrl-C stops reading, reports what was acked, exits 130', async () => {
       const name = await stream();
       const running = startCli(['publish', name], { brokers, keepStdin: true });

@@ -153,6 +153,7 @@ export const tailCommand: Command = {
     ctx.interrupted.addEventListener('abort', onInterrupt, { once: true });
     let source = client.subscribe(stream, options).pipe(takeUntil(stop));
     if (count !== undefined) source = source.pipe(take(count));
+    let failure: unknown;
     try {
       await new Promise<void>((resolve, reject) => {
         source.subscribe({
@@ -168,10 +169,18 @@ export const tailCommand: Command = {
           complete: resolve,
         });
       });
+    } catch (err) {
+      failure = err;
     } finally {
       ctx.interrupted.removeEventListener('abort', onInterrupt);
     }
-    await cursor?.finish();
+    // What was printed counts as processed, also when the subscription failed.
+    try {
+      await cursor?.finish();
+    } catch (err) {
+      failure ??= err;
+    }
+    if (failure !== undefined) throw failure;
     return ExitCode.Ok;
   },
 };
