@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { from, lastValueFrom, map, toArray } from 'rxjs';
-import { publishBulk } from '../../lib/index.js';
+import { LiftbridgeClient, publishBulk } from '../../lib/index.js';
+import { LiftbridgeNode } from '../../scripts/testbed/node.js';
 import { projectRoot } from '../../scripts/testbed/paths.js';
 import { bash, CLI, cli, startCli, until } from '../cli/run-cli.js';
 import { readPartition, text } from '../helpers/oracle.js';
@@ -220,6 +221,59 @@ describe('cli against a real server', { timeout: 600_000 }, async () => {
       const stored = await readPartition(client, name, 1);
       assert.deepEqual(stored.map(text), numbers(0, 20_000));
       assert.equal((await readPartition(client, name, 0)).length, 0);
+    });
+
+    it('publish - stdin streams: while no acks come (server frozen) the tool stops reading', async () => {
+      // A node of our own to freeze when the specs run against LIFTBRIDGE_BROKERS.
+      const own = server.node === undefined;
+      const node = server.node ?? (await LiftbridgeNode.start());
+      const local = new LiftbridgeClient([node.address]);
+      try {
+        const name = uniqueName('cli');
+        await lastValueFrom(local.createStream(name));
+        const running = startCli(['publish', name, '--window', '64', '--ack-timeout', '60s'], {
+          brokers: [node.address],
+          keepStdin: true,
+        });
+        const stdin = running.child.stdin as NodeJS.WritableStream;
+        const line = (i: number) => `${i} ${'x'.repeat(1000)}\n`;
+        let sent = 0;
+        // Writes lines while the pipe takes them; false once it stays full for a second.
+        const write = async (limit: number): Promise<boolean> => {
+          while (sent < limit) {
+            if (!stdin.write(line(sent++))) {
+              const drained = await Promise.race([
+                new Promise<boolean>((r) => stdin.once('drain', () => r(true))),
+                new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
+              ]);
+              if (!drained) return false;
+            }
+          }
+          return true;
+        };
+        await write(2000);
+        await until(async () => (await readPartition(local, name)).length >= 2000, '2000 stored');
+        await node.pause();
+        const before = sent;
+        let heldBack: boolean;
+        try {
+          heldBack = !(await write(before + 100_000));
+        } finally {
+          node.resume();
+        }
+        const whileFrozen = (sent - before) * 1001;
+        assert.ok(heldBack, 'the pipe filled up');
+        assert.ok(whileFrozen < 2_000_000, `${whileFrozen} bytes taken while no acks came`);
+        await write(sent + 1000);
+        stdin.end();
+        const res = await running.result;
+        assert.equal(res.code, 0, res.stderr);
+        assert.equal(res.stdout, `acked ${sent} messages to stream ${name}\n`);
+        assert.equal((await readPartition(local, name)).length, sent);
+      } finally {
+        await local.close();
+        if (own) await node.stop();
+      }
     });
 
     it('publish - progress on stderr with --progress, never on stdout', async () => {
