@@ -128,20 +128,41 @@ export function parseCommandLine(
   }
 }
 
-/** The string value of `name`, or undefined. */
+/**
+ * The string value of `name`, or undefined.
+ *
+ * @example
+ * ```ts
+ * stringOption(values, 'from') ?? 'new';
+ * ```
+ */
 export function stringOption(values: OptionValues, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Every value of a repeatable string option (empty when absent). */
+/**
+ * Every value of a repeatable string option (empty when absent).
+ *
+ * @example
+ * ```ts
+ * listOption(values, 'header'); // ['a=1', 'b=2']
+ * ```
+ */
 export function listOption(values: OptionValues, name: string): string[] {
   const value = values[name];
   if (Array.isArray(value)) return value;
   return typeof value === 'string' ? [value] : [];
 }
 
-/** True when the boolean option `name` was given. */
+/**
+ * True when the boolean option `name` was given.
+ *
+ * @example
+ * ```ts
+ * if (flag(values, 'json')) out.write(toJson(result));
+ * ```
+ */
 export function flag(values: OptionValues, name: string): boolean {
   return values[name] === true;
 }

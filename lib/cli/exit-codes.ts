@@ -65,7 +65,14 @@ export class UsageError extends LiftbridgeError {
   }
 }
 
-/** The exit code of a failure: by its ErrorCode, 1 for anything unexpected. */
+/**
+ * The exit code of a failure: by its ErrorCode, 1 for anything unexpected.
+ *
+ * @example
+ * ```ts
+ * exitCodeOf(new LiftbridgeError(ErrorCode.StreamExists, 'taken')); // 4
+ * ```
+ */
 export function exitCodeOf(err: unknown): ExitCode {
   if (!isLiftbridgeError(err)) return ExitCode.Error;
   switch (err.code) {

@@ -51,7 +51,14 @@ export class Output {
   }
 }
 
-/** JSON.stringify with bigints as numbers while exact, else as strings. */
+/**
+ * JSON.stringify with bigints as numbers while exact, else as strings.
+ *
+ * @example
+ * ```ts
+ * toJson({ offset: 41n }); // '{"offset":41}'
+ * ```
+ */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v !== 'bigint') return v;
@@ -72,7 +79,14 @@ function text(bytes: Uint8Array): string | undefined {
   }
 }
 
-/** A nanosecond timestamp as ISO 8601 (millisecond precision). */
+/**
+ * A nanosecond timestamp as ISO 8601 (millisecond precision).
+ *
+ * @example
+ * ```ts
+ * isoTime(msg.timestamp); // '2024-05-01T12:00:00.123Z'
+ * ```
+ */
 export function isoTime(nanos: bigint): string {
   return new Date(Number(nanos / 1_000_000n)).toISOString();
 }

@@ -86,8 +86,12 @@ export const tailCommand: Command = {
     'and once more at the end: the next run with the same ID carries on after',
     'the last printed message. (A reader that quits early, like `| head`, may',
     'leave the cursor past what it read: use --count instead.)',
-    `Format placeholders: ${FORMAT_FIELDS.map((f) => `{${f}}`).join(' ')} {header:NAME};`,
-    'escapes \\t \\n \\\\.',
+    `Format placeholders: ${FORMAT_FIELDS.slice(0, 6)
+      .map((f) => `{${f}}`)
+      .join(' ')}`,
+    `${FORMAT_FIELDS.slice(6)
+      .map((f) => `{${f}}`)
+      .join(' ')} {header:NAME}; escapes \\t \\n \\\\.`,
   ],
   options: {
     partition: { type: 'string', value: 'N', help: 'partition to read (default 0)' },
