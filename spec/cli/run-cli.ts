@@ -36,6 +36,13 @@ export interface RunningCli {
   result: Promise<CliResult>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills runs still going (a failed spec must not leave a `tail` following forever). */
+export function killStrays(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /** Starts `liftbridge-rx ...args`. */
 export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
@@ -54,9 +61,13 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   child.stdin?.on('error', () => undefined);
   if (options.input !== undefined) child.stdin?.end(options.input);
   else if (!options.keepStdin) child.stdin?.end();
+  running.add(child);
   const result = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
   return { child, stdout: () => stdout, stderr: () => stderr, result };
 }

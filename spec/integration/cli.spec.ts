@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { LiftbridgeClient, publishBulk } from '../../lib/index.js';
 import { LiftbridgeNode } from '../../scripts/testbed/node.js';
 import { projectRoot } from '../../scripts/testbed/paths.js';
-import { bash, CLI, cli, startCli, until } from '../cli/run-cli.js';
+import { bash, CLI, cli, killStrays, startCli, until } from '../cli/run-cli.js';
 import { readPartition, text } from '../helpers/oracle.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 
@@ -21,6 +21,7 @@ const numbers = (from: number, count: number) =>
 
 describe('cli against a real server', { timeout: 600_000 }, async () => {
   const server = await useServer();
+  after(killStrays);
   const brokers = server.brokers;
   const client = server.client();
   const run = (args: string[], input?: string) =>
