@@ -43,8 +43,9 @@ export function openSession(
         servername: isIP(host) ? '' : host,
       })
     : http2.connect(`http://${address}`, { settings });
-  // A session destroyed before its 'connect' event ran (a call cancelled and
-  // the client closed at once) must not throw from here.
+  // A session destroyed before its 'connect' event ran (a call cancelled, or
+  // a publish with AckPolicy NONE, and the client closed at once) must not
+  // throw from here.
   session.once('connect', () => {
     if (!session.destroyed) session.setLocalWindowSize(WINDOW);
   });
