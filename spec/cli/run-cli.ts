@@ -110,15 +110,4 @@ export function bash(
   });
 }
 
-/** Resolves once `check()` holds, polling every 50 ms; rejects after `ms`. */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  ms = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { until } from '../helpers/until.js';

@@ -35,19 +35,6 @@ export async function startMicroservice(
   return { app, server };
 }
 
-/** Polls `check` every 50 ms until it holds; fails naming `what` after `ms`. */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  ms = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await firstValueFrom(timer(50));
-  }
-}
-
 /** Waits `ms` (for checks that something did NOT happen meanwhile). */
 export const pause = (ms: number) => firstValueFrom(timer(ms));
 
@@ -57,3 +44,5 @@ export const text = (m: Message) => Buffer.from(m.value).toString();
 /** The offset stored in a cursor (-1n: none). */
 export const cursorOf = (client: LiftbridgeClient, stream: string, partition: number, id: string) =>
   lastValueFrom(client.fetchCursor(stream, partition, id));
+
+export { until } from '../helpers/until.js';

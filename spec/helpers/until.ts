@@ -1,0 +1,15 @@
+/** Polling for a condition in integration specs (real servers: no virtual time). */
+import { firstValueFrom, timer } from 'rxjs';
+
+/** Polls `check` every 50 ms until it holds; fails naming `what` after `ms`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await firstValueFrom(timer(50));
+  }
+}
