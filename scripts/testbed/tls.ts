@@ -20,7 +20,27 @@ export interface TestCertificates {
   ca: Buffer;
   otherCa: Buffer;
   client(name: string): { cert: Buffer; key: Buffer };
+  /**
+   * Writes a Casbin authorization model (subject, object, action; allow if a
+   * policy line matches) and these `p, subject, object, action` lines beside
+   * the certificates; returns the paths for the server's `tls.authz`.
+   */
+  authz(policy: string[]): { model: string; policy: string };
 }
+
+/** Liftbridge's ACL model: a request (sub, obj, act) is allowed when a policy line matches it. */
+const AUTHZ_MODEL = `[request_definition]
+r = sub, obj, act
+
+[policy_definition]
+p = sub, obj, act
+
+[policy_effect]
+e = some(where (p.eft == allow))
+
+[matchers]
+m = r.sub == p.sub && r.obj == p.obj && r.act == p.act
+`;
 
 function openssl(dir: string, args: string[]): void {
   try {
@@ -101,5 +121,11 @@ export function makeCertificates(clients: string[] = ['client1']): TestCertifica
     ca: read('ca.pem'),
     otherCa: read('otherca.pem'),
     client: (name) => ({ cert: read(`${name}.pem`), key: read(`${name}.key`) }),
+    authz: (policy) => {
+      const paths = { model: join(dir, 'model.conf'), policy: join(dir, 'policy.csv') };
+      writeFileSync(paths.model, AUTHZ_MODEL);
+      writeFileSync(paths.policy, policy.join('\n'));
+      return paths;
+    },
   };
 }

@@ -5,7 +5,6 @@
  * certificate is exit code 5.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { credentials } from '@grpc/grpc-js';
@@ -14,41 +13,24 @@ import { makeCertificates } from '../../scripts/testbed/tls.js';
 import { cli } from '../cli/run-cli.js';
 import { uniqueName } from '../helpers/server.js';
 
-const MODEL = `[request_definition]
-r = sub, obj, act
-
-[policy_definition]
-p = sub, obj, act
-
-[policy_effect]
-e = some(where (p.eft == allow))
-
-[matchers]
-m = r.sub == p.sub && r.obj == p.obj && r.act == p.act
-`;
-
 describe('cli over TLS', { timeout: 180_000 }, async () => {
   const certs = makeCertificates(['writer', 'reader']);
   const stream = uniqueName('cli-tls');
-  writeFileSync(join(certs.dir, 'model.conf'), MODEL);
-  writeFileSync(
-    join(certs.dir, 'policy.csv'),
-    [
-      'p, writer, *, FetchMetadata',
-      ...['CreateStream', 'Publish', 'Subscribe', 'FetchPartitionMetadata'].map(
-        (action) => `p, writer, ${stream}, ${action}`,
-      ),
-      'p, reader, *, FetchMetadata',
-      `p, reader, ${stream}, Subscribe`,
-    ].join('\n'),
-  );
+  const authz = certs.authz([
+    'p, writer, *, FetchMetadata',
+    ...['CreateStream', 'Publish', 'Subscribe', 'FetchPartitionMetadata'].map(
+      (action) => `p, writer, ${stream}, ${action}`,
+    ),
+    'p, reader, *, FetchMetadata',
+    `p, reader, ${stream}, Subscribe`,
+  ]);
   const writer = certs.client('writer');
   const node = await LiftbridgeNode.start({
     tls: {
       cert: certs.serverCertPath,
       key: certs.serverKeyPath,
       clientCa: certs.caPath,
-      authz: { model: join(certs.dir, 'model.conf'), policy: join(certs.dir, 'policy.csv') },
+      authz,
       probeCredentials: credentials.createSsl(certs.ca, writer.key, writer.cert),
     },
   });

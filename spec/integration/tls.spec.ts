@@ -3,8 +3,6 @@
  * server TLS, mutual TLS, and authorization by client certificate name.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { credentials } from '@grpc/grpc-js';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -14,36 +12,19 @@ import { makeCertificates } from '../../scripts/testbed/tls.js';
 import { readAtLeast } from '../helpers/oracle.js';
 import { uniqueName } from '../helpers/server.js';
 
-const MODEL = `[request_definition]
-r = sub, obj, act
-
-[policy_definition]
-p = sub, obj, act
-
-[policy_effect]
-e = some(where (p.eft == allow))
-
-[matchers]
-m = r.sub == p.sub && r.obj == p.obj && r.act == p.act
-`;
-
 describe('TLS', { timeout: 120_000 }, async () => {
   const certs = makeCertificates(['writer', 'reader']);
   const writer = certs.client('writer');
   const reader = certs.client('reader');
   const allowed = uniqueName('tls');
-  writeFileSync(join(certs.dir, 'model.conf'), MODEL);
-  writeFileSync(
-    join(certs.dir, 'policy.csv'),
-    [
-      'p, writer, *, FetchMetadata',
-      ...['CreateStream', 'DeleteStream', 'Publish', 'Subscribe', 'FetchPartitionMetadata'].map(
-        (action) => `p, writer, ${allowed}, ${action}`,
-      ),
-      'p, reader, *, FetchMetadata',
-      `p, reader, ${allowed}, Subscribe`,
-    ].join('\n'),
-  );
+  const authz = certs.authz([
+    'p, writer, *, FetchMetadata',
+    ...['CreateStream', 'DeleteStream', 'Publish', 'Subscribe', 'FetchPartitionMetadata'].map(
+      (action) => `p, writer, ${allowed}, ${action}`,
+    ),
+    'p, reader, *, FetchMetadata',
+    `p, reader, ${allowed}, Subscribe`,
+  ]);
   const [tlsNode, mtlsNode] = await Promise.all([
     LiftbridgeNode.start({
       tls: {
@@ -57,7 +38,7 @@ describe('TLS', { timeout: 120_000 }, async () => {
         cert: certs.serverCertPath,
         key: certs.serverKeyPath,
         clientCa: certs.caPath,
-        authz: { model: join(certs.dir, 'model.conf'), policy: join(certs.dir, 'policy.csv') },
+        authz,
         probeCredentials: credentials.createSsl(certs.ca, writer.key, writer.cert),
       },
     }),
