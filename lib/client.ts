@@ -72,6 +72,7 @@ import {
 import type { ClientStatus } from './status.js';
 import {
   checkAckTimeout,
+  checkCursor,
   checkDuration,
   checkId,
   checkIndex,
@@ -1237,9 +1238,11 @@ export class LiftbridgeClient {
     offset: bigint | number,
   ): Observable<void> {
     return this.guard(() => {
-      const name = checkStreamName(stream);
-      const index = checkIndex(partition, 'partition');
-      const id = checkId(cursorId, 'cursorId');
+      const {
+        stream: name,
+        partition: index,
+        cursorId: id,
+      } = checkCursor(stream, partition, cursorId);
       const value = checkInt64(offset, 'offset', -1n);
       return this.cursorHome(name, index, id).pipe(
         switchMap((home) =>
@@ -1273,9 +1276,11 @@ export class LiftbridgeClient {
    */
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint> {
     return this.guard(() => {
-      const name = checkStreamName(stream);
-      const index = checkIndex(partition, 'partition');
-      const id = checkId(cursorId, 'cursorId');
+      const {
+        stream: name,
+        partition: index,
+        cursorId: id,
+      } = checkCursor(stream, partition, cursorId);
       return this.cursorHome(name, index, id).pipe(
         switchMap((home) =>
           this.cluster.leaderBound(CURSORS_STREAM, home, (conn) =>

@@ -99,6 +99,19 @@ export function checkId(value: unknown, argument: string): string {
   return value;
 }
 
+/** The arguments naming a cursor (setCursor, fetchCursor), checked. */
+export function checkCursor(
+  stream: unknown,
+  partition: unknown,
+  cursorId: unknown,
+): { stream: string; partition: number; cursorId: string } {
+  return {
+    stream: checkStreamName(stream),
+    partition: checkIndex(partition, 'partition'),
+    cursorId: checkId(cursorId, 'cursorId'),
+  };
+}
+
 const encoder = new TextEncoder();
 
 /** Message bytes: Uint8Array (Buffer included) or a string (UTF-8). */

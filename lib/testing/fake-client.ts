@@ -57,6 +57,7 @@ import {
 import type { ClientStatus } from '../status.js';
 import {
   checkAckTimeout,
+  checkCursor,
   checkId,
   checkIndex,
   checkInt,
@@ -510,11 +511,8 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     offset: bigint | number,
   ): Observable<void> {
     return this.guard(() => {
-      const key = cursorKey(
-        checkStreamName(stream),
-        checkIndex(partition, 'partition'),
-        checkId(cursorId, 'cursorId'),
-      );
+      const c = checkCursor(stream, partition, cursorId);
+      const key = cursorKey(c.stream, c.partition, c.cursorId);
       const value = checkInt64(offset, 'offset', -1n);
       return defer(() => {
         this.cursors.set(key, value);
@@ -526,11 +524,8 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   /** A cursor's offset, -1n when there is none. */
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint> {
     return this.guard(() => {
-      const key = cursorKey(
-        checkStreamName(stream),
-        checkIndex(partition, 'partition'),
-        checkId(cursorId, 'cursorId'),
-      );
+      const c = checkCursor(stream, partition, cursorId);
+      const key = cursorKey(c.stream, c.partition, c.cursorId);
       return defer(() => of(this.cursors.get(key) ?? -1n));
     });
   }
