@@ -12,14 +12,16 @@ const stack = await startNestDemo({ brokers: BROKERS });
 const orders = ['order #1', 'order #2', 'order #3'];
 
 // The event handler and the transport report what they do.
+// A commit may come before the last POST returns: remember every one.
+const committed = new Set<bigint>();
 let lastOffset = -1n;
-const allCommitted = new Promise<void>((resolve) => {
-  stack.server.on('commit', (commit) => {
-    console.log(
-      `committed ${commit.stream}/${commit.partition} offset ${commit.offset} (cursor ${commit.cursorId})`,
-    );
-    if (commit.offset === lastOffset) resolve();
-  });
+let onCommit = () => {};
+stack.server.on('commit', (commit) => {
+  console.log(
+    `committed ${commit.stream}/${commit.partition} offset ${commit.offset} (cursor ${commit.cursorId})`,
+  );
+  committed.add(commit.offset);
+  onCommit();
 });
 stack.app.get(OrdersLog).handled$.subscribe((order) => {
   console.log(`handler: ${order.value} at offset ${order.offset}`);
@@ -38,7 +40,10 @@ for (const value of orders) {
   offsets.push(BigInt(ack.offset));
 }
 lastOffset = offsets[offsets.length - 1] ?? -1n;
-await allCommitted;
+await new Promise<void>((resolve) => {
+  onCommit = () => committed.has(lastOffset) && resolve();
+  onCommit();
+});
 
 // Read them back over Server-Sent Events.
 const abort = new AbortController();

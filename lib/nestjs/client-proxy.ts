@@ -22,7 +22,13 @@ import type { Ack, Message } from '../message.js';
 import { StartPosition } from '../positions.js';
 import type { PublishOptions } from '../publish-request.js';
 import { checkStreamName } from '../validate.js';
-import { encodeData, headerText, REPLY_TO_HEADER, REQUEST_ID_HEADER } from './codec.js';
+import {
+  decodeMessage,
+  encodeData,
+  headerText,
+  REPLY_TO_HEADER,
+  REQUEST_ID_HEADER,
+} from './codec.js';
 import { type Connection, connect, type LiftbridgeConnection } from './connection.js';
 import { LiftbridgeRecord } from './record.js';
 
@@ -38,8 +44,6 @@ export type LiftbridgeClientProxyOptions = LiftbridgeConnection & {
    */
   replyStream?: string;
 };
-
-const utf8 = new TextDecoder();
 
 /**
  * Nest's `ClientProxy` for Liftbridge: `emit(stream, data)` publishes (bytes
@@ -188,7 +192,8 @@ export class LiftbridgeClientProxy extends ClientProxy {
    * sent after this resolves is read, with no handshake race.
    */
   private startReplies(stream: string): Promise<void> {
-    this.replies ??= (async () => {
+    if (this.replies) return this.replies;
+    const starting = (async () => {
       const client = this.connection.client;
       await lastValueFrom(
         client
@@ -214,10 +219,12 @@ export class LiftbridgeClientProxy extends ClientProxy {
           error: (err: unknown) => this.stopReplies(err),
         });
     })();
-    this.replies.catch(() => {
-      this.replies = undefined;
+    this.replies = starting;
+    // A failed start is forgotten (the next send tries again), unless a newer one replaced it.
+    starting.catch(() => {
+      if (this.replies === starting) this.replies = undefined;
     });
-    return this.replies;
+    return starting;
   }
 
   /** Ends the reply subscription and fails every request still waiting for replies. */
@@ -238,7 +245,7 @@ export class LiftbridgeClientProxy extends ClientProxy {
     if (id === undefined || callback === undefined) return;
     let packet: WritePacket;
     try {
-      packet = JSON.parse(utf8.decode(message.value)) as WritePacket;
+      packet = decodeMessage(message) as WritePacket;
     } catch (err) {
       packet = { err, isDisposed: true };
     }

@@ -21,12 +21,14 @@ export interface EncodedData {
   headers: Record<string, string>;
 }
 
+/** A JSON.stringify replacer: bigints (offsets, timestamps) as decimal strings. */
+export const bigintSafe = (_key: string, v: unknown): unknown =>
+  typeof v === 'bigint' ? v.toString() : v;
+
 /** Bytes and strings go as they are; anything else as JSON, marked by a header. */
 export function encodeData(data: unknown): EncodedData {
   if (data instanceof Uint8Array || typeof data === 'string') return { value: data, headers: {} };
-  const json = JSON.stringify(data, (_key, v: unknown) =>
-    typeof v === 'bigint' ? v.toString() : v,
-  );
+  const json = JSON.stringify(data, bigintSafe);
   return {
     value: json ?? 'null',
     headers: { [CONTENT_TYPE_HEADER]: JSON_CONTENT_TYPE },

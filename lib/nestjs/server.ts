@@ -14,6 +14,7 @@ import {
   concatWith,
   defer,
   EMPTY,
+  ignoreElements,
   lastValueFrom,
   map,
   mergeMap,
@@ -31,10 +32,10 @@ import type { SubscribeOptions } from '../observables/subscribe.js';
 import { StartPosition } from '../positions.js';
 import { checkDuration, checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
 import {
-  CONTENT_TYPE_HEADER,
+  bigintSafe,
   decodeMessage,
+  encodeData,
   headerText,
-  JSON_CONTENT_TYPE,
   REPLY_TO_HEADER,
   REQUEST_ID_HEADER,
 } from './codec.js';
@@ -172,8 +173,6 @@ class Stopped extends Error {
 
 const pick = <T>(own: T | undefined, fallback: T | undefined): T | undefined =>
   own === undefined ? fallback : own;
-
-const bigintSafe = (_key: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 /** An error as JSON can carry it (Error instances stringify to `{}`). */
 function wireError(err: unknown): unknown {
@@ -471,8 +470,9 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
     const result$ = defer(async () => plan.handler(this.decode(message), ctx)).pipe(
       mergeMap((result) => this.transformToObservable(result)),
     );
+    // Events never reply: their headers are not even decoded.
     const replyTo = plan.isEvent ? undefined : headerText(message, REPLY_TO_HEADER);
-    const requestId = headerText(message, REQUEST_ID_HEADER);
+    const requestId = replyTo === undefined ? undefined : headerText(message, REQUEST_ID_HEADER);
     if (replyTo === undefined || requestId === undefined) {
       await lastValueFrom(result$, { defaultValue: undefined });
       return;
@@ -486,12 +486,13 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
     const client = this.connection.client;
     await lastValueFrom(
       packets$.pipe(
-        concatMap((packet) =>
-          client.publish(JSON.stringify(packet, bigintSafe), {
+        concatMap((packet) => {
+          const { value, headers } = encodeData(packet);
+          return client.publish(value, {
             stream: replyTo,
-            headers: { [REQUEST_ID_HEADER]: requestId, [CONTENT_TYPE_HEADER]: JSON_CONTENT_TYPE },
-          }),
-        ),
+            headers: { ...headers, [REQUEST_ID_HEADER]: requestId },
+          });
+        }),
       ),
       { defaultValue: undefined },
     );
@@ -511,7 +512,7 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
         this.report(err, message, `commit of ${stream}/${partition} offset ${offset} failed`);
         return EMPTY;
       }),
-      mergeMap(() => EMPTY),
+      ignoreElements(),
     );
   }
 
