@@ -78,8 +78,8 @@ function deadline(timeoutMs: number | undefined): grpc.CallOptions {
 export class BrokerConnection {
   private readonly client: grpc.Client;
   /** The HTTP/2 connection Subscribe calls share (transport 'http2'), referenced while calls run. */
-  private session: http2.ClientHttp2Session | undefined;
-  private sessionCalls = 0;
+  /** The shared Subscribe session, with the number of calls running on it. */
+  private session: { http2: http2.ClientHttp2Session; calls: number } | undefined;
 
   constructor(
     readonly address: string,
@@ -230,12 +230,15 @@ export class BrokerConnection {
     const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
     const { deserialize } = codec<never, ApiMethods['Subscribe']['response']>(def.responseType);
     return new Observable<ApiMethods['Subscribe']['response']>((subscriber) => {
-      const session = this.sharedSession();
-      this.sessionCalls += 1;
+      // Counted per session: calls still running on a replaced session must
+      // not touch the new one's count.
+      const shared = this.sharedSession();
+      const session = shared.http2;
+      shared.calls += 1;
       session.ref();
       const call = new RawCall(session, def.path, () => {
-        this.sessionCalls -= 1;
-        if (this.sessionCalls === 0 && !session.destroyed) session.unref();
+        shared.calls -= 1;
+        if (shared.calls === 0 && !session.destroyed) session.unref();
       });
       // A copy per message: the decoded value and key are views into it, and
       // must not keep the whole network chunk alive while a user holds them.
@@ -250,21 +253,21 @@ export class BrokerConnection {
     });
   }
 
-  private sharedSession(): http2.ClientHttp2Session {
+  private sharedSession(): { http2: http2.ClientHttp2Session; calls: number } {
     const current = this.session;
-    if (current && !current.closed && !current.destroyed) return current;
+    if (current && !current.http2.closed && !current.http2.destroyed) return current;
     const session = openSession(this.address, this.settings.http2Tls);
     session.unref();
+    const shared = { http2: session, calls: 0 };
     session.on('close', () => {
-      if (this.session === session) this.session = undefined;
+      if (this.session === shared) this.session = undefined;
     });
-    this.session = session;
-    this.sessionCalls = 0;
-    return session;
+    this.session = shared;
+    return shared;
   }
 
   close(): void {
     this.client.close();
-    this.session?.destroy();
+    this.session?.http2.destroy();
   }
 }
