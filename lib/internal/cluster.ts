@@ -91,7 +91,7 @@ export class Cluster {
   }
 
   /** A broker answered: reported once per transition. */
-  markUp(address: string): void {
+  private markUp(address: string): void {
     this.down.delete(address);
     if (this.up.has(address) || this.closed) return;
     this.up.add(address);

@@ -156,7 +156,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
         return counts;
       },
       subscribe: (stream, opts) => this.subscribe(stream, opts),
-      cursor: (s, p, c) => this.cursors.get(cursorKey(s, p, c)) ?? -1n,
+      cursor: (s, p, c) => this.cursor(s, p, c),
       storeCursor: (s, p, c, o) => void this.cursors.set(cursorKey(s, p, c), o),
     });
   }
@@ -179,14 +179,14 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
 
   /** Every pending publish that matches (possibly none), marked expected. */
   matchPublishes(matcher?: PublishMatcher): TestPublish[] {
-    const found = this.publishes.filter((p) => p.state === 'pending' && p.matches(matcher));
+    const found = this.pending(matcher);
     for (const p of found) p.expected = true;
     return found;
   }
 
   /** @throws Error when a pending publish matches. */
   expectNoPublish(matcher?: PublishMatcher): void {
-    const found = this.publishes.filter((p) => p.state === 'pending' && p.matches(matcher));
+    const found = this.pending(matcher);
     if (found.length > 0)
       throw new Error(
         `expected no pending publish${describeMatcher(matcher)}, found ${found.length}.\n${this.describePending()}`,
@@ -278,7 +278,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
 
   /** Publishes waiting for an answer. */
   get publishesInFlight(): number {
-    return this.publishes.filter((p) => p.state === 'pending').length;
+    return this.pending().length;
   }
 
   /** The metadata snapshot (streams named must exist in it to be listed). */
@@ -725,8 +725,13 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     };
   }
 
+  /** Publishes still waiting for an answer (that match). */
+  private pending(matcher?: PublishMatcher): TestPublish[] {
+    return this.publishes.filter((p) => p.state === 'pending' && p.matches(matcher));
+  }
+
   private describePending(): string {
-    const pending = this.publishes.filter((p) => p.state === 'pending');
+    const pending = this.pending();
     return pending.length === 0
       ? 'no publish is pending'
       : `pending:\n${pending.map((p) => `  ${p.describe()}`).join('\n')}`;

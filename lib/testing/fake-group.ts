@@ -33,7 +33,7 @@ import { StartPosition } from '../positions.js';
 import { checkId } from '../validate.js';
 
 /** What a fake group needs from the fake client. */
-export interface FakeGroupHost {
+interface FakeGroupHost {
   /** Partition counts of the named streams; NOT_FOUND for a missing one. */
   partitionCounts(streams: readonly string[]): Map<string, number>;
   subscribe(stream: string, options: SubscribeOptions): Observable<Message>;

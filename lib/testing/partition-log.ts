@@ -23,7 +23,7 @@ export interface MessageInit {
 }
 
 /** Where a reader starts and stops, resolved (cursor already looked up). */
-export interface ReadPlan {
+interface ReadPlan {
   start: StartPosition;
   startOffset: bigint;
   startTimestamp: bigint;

@@ -27,7 +27,7 @@ export type PublishMatcher =
 export type TestPublishState = 'pending' | 'acked' | 'failed' | 'cancelled';
 
 /** How the fake settles one publish (set by the fake client). */
-export interface PublishSettler {
+interface PublishSettler {
   ack(publish: TestPublish, fields: Partial<Ack>): Ack;
   fail(publish: TestPublish, error: LiftbridgeError): void;
 }
