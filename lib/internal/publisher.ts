@@ -157,7 +157,7 @@ export class Publisher {
     this.stream = stream;
     this.streamAddress = address;
     this.lastResponseAt = Date.now();
-    stream.on('data', (res: DecodedPublishResponse) => {
+    stream.onResponse((res: DecodedPublishResponse) => {
       this.lastResponseAt = Date.now();
       this.onResponse(res);
     });

@@ -38,12 +38,13 @@ export interface ConnectionSettings {
   http2Tls: SessionTls | undefined;
 }
 
-/** What the publisher needs of a PublishAsync call (the grpc-js duplex has it too). */
+/** What the publisher needs of a PublishAsync call. */
 export interface PublishDuplex {
   /** Writes one encoded request; false when the caller should wait for 'drain'. */
   write(encoded: Buffer): boolean;
   cancel(): void;
-  on(event: 'data', listener: (res: DecodedPublishResponse) => void): this;
+  /** Where decoded responses go (one listener, called synchronously per response). */
+  onResponse(listener: (res: DecodedPublishResponse) => void): void;
   on(event: 'drain' | 'end', listener: () => void): this;
   on(event: 'error', listener: (err: unknown) => void): this;
 }
@@ -56,14 +57,48 @@ class Http2Publish extends EventEmitter implements PublishDuplex {
     super();
     const session = openSession(address, tls);
     this.call = new RawCall(session, apiMethods.PublishAsync.path, () => session.destroy());
-    this.call.on('message', (m: Buffer) => this.emit('data', decodePublishResponse(m)));
     this.call.on('drain', () => this.emit('drain'));
     this.call.on('end', () => this.emit('end'));
     this.call.on('error', (err: unknown) => this.emit('error', err));
   }
 
+  onResponse(listener: (res: DecodedPublishResponse) => void): void {
+    this.call.onMessage = (buf, start, end) => listener(decodePublishResponse(buf, start, end));
+  }
+
   write(framed: Buffer): boolean {
     return this.call.write(framed);
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
+}
+
+/** PublishAsync as a grpc-js duplex call (transport 'grpc-js'), requests and responses through the publish codec. */
+class GrpcJsPublish extends EventEmitter implements PublishDuplex {
+  private readonly call: grpc.ClientDuplexStream<Buffer, DecodedPublishResponse>;
+
+  constructor(client: grpc.Client) {
+    super();
+    this.call = client.makeBidiStreamRequest(
+      apiMethods.PublishAsync.path,
+      (encoded: Buffer) => encoded,
+      (buf: Buffer) => decodePublishResponse(buf),
+      new grpc.Metadata(),
+      {},
+    );
+    this.call.on('drain', () => this.emit('drain'));
+    this.call.on('end', () => this.emit('end'));
+    this.call.on('error', (err: unknown) => this.emit('error', err));
+  }
+
+  onResponse(listener: (res: DecodedPublishResponse) => void): void {
+    this.call.on('data', listener);
+  }
+
+  write(encoded: Buffer): boolean {
+    return this.call.write(encoded);
   }
 
   cancel(): void {
@@ -213,13 +248,7 @@ export class BrokerConnection {
   publishAsync(): PublishDuplex {
     if (this.settings.transport === 'http2')
       return new Http2Publish(this.address, this.settings.http2Tls);
-    return this.client.makeBidiStreamRequest(
-      apiMethods.PublishAsync.path,
-      (encoded: Buffer) => encoded,
-      decodePublishResponse,
-      new grpc.Metadata(),
-      {},
-    );
+    return new GrpcJsPublish(this.client);
   }
 
   private subscribeHttp2(

@@ -94,25 +94,48 @@ const tag = (field: number, wire: number) => (field << 3) | wire;
 /** A length-delimited field's size: tag + length + payload. */
 const lenField = (payload: number) => 1 + varintSize(payload) + payload;
 
+/** UTF-8 length of `s`: its length when it is ASCII (checked here, no call into the runtime). */
+function utf8Length(s: string): number {
+  const n = s.length;
+  if (n > 64) return Buffer.byteLength(s);
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
+  return n;
+}
+
+function writeBytes(buf: Buffer, pos: number, field: number, b: Uint8Array): number {
+  buf[pos++] = tag(field, LEN);
+  pos = writeVarint(buf, pos, b.byteLength);
+  buf.set(b, pos);
+  return pos + b.byteLength;
+}
+
+/** A string field whose UTF-8 length is `length`. */
+function writeString(buf: Buffer, pos: number, field: number, s: string, length: number): number {
+  buf[pos++] = tag(field, LEN);
+  pos = writeVarint(buf, pos, length);
+  if (length === s.length && length <= 64) {
+    for (let i = 0; i < length; i++) buf[pos + i] = s.charCodeAt(i);
+    return pos + length;
+  }
+  return pos + buf.write(s, pos, 'utf8');
+}
+
 /**
  * Encodes a PublishRequest (proto3: default values are left out); `framed`
  * puts the 5-byte gRPC message prefix in front (for the HTTP/2 transport).
  */
 export function encodePublishRequest(r: WirePublish, framed = false): Buffer {
-  const streamBytes = Buffer.byteLength(r.stream);
-  const idBytes = Buffer.byteLength(r.correlationId);
+  const streamBytes = utf8Length(r.stream);
+  const idBytes = utf8Length(r.correlationId);
+  const headers = r.headers !== undefined && r.headers.size > 0 ? r.headers : undefined;
   let size = 0;
   if (r.key.byteLength > 0) size += lenField(r.key.byteLength);
   if (r.value.byteLength > 0) size += lenField(r.value.byteLength);
   if (streamBytes > 0) size += lenField(streamBytes);
   if (r.partition !== 0) size += 1 + varintSize(r.partition);
-  let headerSizes: number[] | undefined;
-  if (r.headers && r.headers.size > 0) {
-    headerSizes = [];
-    for (const [name, value] of r.headers) {
-      const entry = lenField(Buffer.byteLength(name)) + lenField(value.byteLength);
-      headerSizes.push(entry);
-      size += lenField(entry);
+  if (headers) {
+    for (const [name, value] of headers) {
+      size += lenField(lenField(utf8Length(name)) + lenField(value.byteLength));
     }
   }
   if (idBytes > 0) size += lenField(idBytes);
@@ -126,34 +149,23 @@ export function encodePublishRequest(r: WirePublish, framed = false): Buffer {
     buf.writeUInt32BE(size, 1);
     pos = 5;
   }
-  const bytesField = (field: number, b: Uint8Array) => {
-    buf[pos++] = tag(field, LEN);
-    pos = writeVarint(buf, pos, b.byteLength);
-    buf.set(b, pos);
-    pos += b.byteLength;
-  };
-  const stringField = (field: number, s: string, length: number) => {
-    buf[pos++] = tag(field, LEN);
-    pos = writeVarint(buf, pos, length);
-    pos += buf.write(s, pos, 'utf8');
-  };
-  if (r.key.byteLength > 0) bytesField(1, r.key);
-  if (r.value.byteLength > 0) bytesField(2, r.value);
-  if (streamBytes > 0) stringField(3, r.stream, streamBytes);
+  if (r.key.byteLength > 0) pos = writeBytes(buf, pos, 1, r.key);
+  if (r.value.byteLength > 0) pos = writeBytes(buf, pos, 2, r.value);
+  if (streamBytes > 0) pos = writeString(buf, pos, 3, r.stream, streamBytes);
   if (r.partition !== 0) {
     buf[pos++] = tag(4, VARINT);
     pos = writeVarint(buf, pos, r.partition);
   }
-  if (headerSizes && r.headers) {
-    let i = 0;
-    for (const [name, value] of r.headers) {
+  if (headers) {
+    for (const [name, value] of headers) {
+      const nameBytes = utf8Length(name);
       buf[pos++] = tag(5, LEN);
-      pos = writeVarint(buf, pos, headerSizes[i++] as number);
-      stringField(1, name, Buffer.byteLength(name));
-      bytesField(2, value);
+      pos = writeVarint(buf, pos, lenField(nameBytes) + lenField(value.byteLength));
+      pos = writeString(buf, pos, 1, name, nameBytes);
+      pos = writeBytes(buf, pos, 2, value);
     }
   }
-  if (idBytes > 0) stringField(7, r.correlationId, idBytes);
+  if (idBytes > 0) pos = writeString(buf, pos, 7, r.correlationId, idBytes);
   if (r.ackPolicy !== 0) {
     buf[pos++] = tag(8, VARINT);
     pos = writeVarint(buf, pos, r.ackPolicy);
@@ -164,6 +176,46 @@ export function encodePublishRequest(r: WirePublish, framed = false): Buffer {
   }
   return buf;
 }
+
+/** One 64-bit slot: a varint's two 32-bit halves written in, one bigint read out. */
+const int64Slot = new BigInt64Array(1);
+const int64Halves = new Uint32Array(int64Slot.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LO = littleEndian ? 0 : 1;
+const HI = littleEndian ? 1 : 0;
+
+/**
+ * Strings that repeat from ack to ack (stream, subjects, ack inbox): the
+ * last one seen per field, with its bytes, handed out again while the bytes
+ * match, so most acks decode them without allocating.
+ */
+class Interned {
+  private bytes: Buffer = Buffer.alloc(0);
+  private text = '';
+
+  get(buf: Buffer, start: number, end: number): string {
+    const length = end - start;
+    const known = this.bytes;
+    if (known.length === length) {
+      let i = 0;
+      while (i < length && known[i] === buf[start + i]) i++;
+      if (i === length) return this.text;
+    }
+    const text = buf.toString('utf8', start, end);
+    if (length <= 256) {
+      this.bytes = Buffer.from(buf.subarray(start, end));
+      this.text = text;
+    }
+    return text;
+  }
+}
+
+const interned = {
+  stream: new Interned(),
+  partitionSubject: new Interned(),
+  msgSubject: new Interned(),
+  ackInbox: new Interned(),
+};
 
 /** A cursor over protobuf bytes. */
 class Reader {
@@ -188,35 +240,37 @@ class Reader {
   }
 
   int64(): bigint {
-    // Up to 7 bytes (49 bits) fit a double exactly; up to 9 (63 bits, a
-    // nanosecond timestamp) as two doubles joined once; longer (negative)
-    // ones go through bigint.
-    const start = this.pos;
+    // Up to 7 bytes (49 bits) fit a double exactly: one BigInt(). Longer
+    // ones (nanosecond timestamps, negatives) are split into two 32-bit
+    // halves and read back through a BigInt64Array: one bigint either way.
+    const buf = this.buf;
     let small = 0;
     let scale = 1;
+    const start = this.pos;
     for (let i = 0; i < 7; i++) {
-      const b = this.buf[this.pos++] as number;
+      const b = buf[this.pos++] as number;
       small += (b & 0x7f) * scale;
       if (b < 0x80) return BigInt(small);
       scale *= 128;
     }
-    let high = 0;
-    scale = 1;
-    for (let i = 0; i < 2; i++) {
-      const b = this.buf[this.pos++] as number;
-      high += (b & 0x7f) * scale;
-      if (b < 0x80) return (BigInt(high) << 49n) | BigInt(small);
-      scale *= 128;
-    }
     this.pos = start;
-    let big = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = this.buf[this.pos++] as number;
-      big |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return BigInt.asIntN(64, big);
-      shift += 7n;
+    let lo = 0;
+    let hi = 0;
+    let b = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      b = buf[this.pos++] as number;
+      lo |= (b & 0x7f) << shift;
     }
+    b = buf[this.pos++] as number;
+    lo |= (b & 0x0f) << 28;
+    hi = (b & 0x7f) >> 4;
+    for (let shift = 3; b >= 0x80 && shift < 32; shift += 7) {
+      b = buf[this.pos++] as number;
+      hi |= (b & 0x7f) << shift;
+    }
+    int64Halves[LO] = lo;
+    int64Halves[HI] = hi;
+    return int64Slot[0] as bigint;
   }
 
   string(): string {
@@ -224,8 +278,8 @@ class Reader {
     const start = this.pos;
     const end = start + length;
     this.pos = end;
-    // Short ASCII (names, subjects, ids) is cheaper decoded here than by a
-    // call into the runtime's UTF-8 decoder.
+    // Short ASCII (ids) is cheaper decoded here than by a call into the
+    // runtime's UTF-8 decoder.
     if (length <= 32) {
       const buf = this.buf;
       let s = '';
@@ -237,6 +291,14 @@ class Reader {
       return s;
     }
     return this.buf.toString('utf8', start, end);
+  }
+
+  /** A string field that usually repeats the last one seen. */
+  repeated(cache: Interned): string {
+    const length = this.varint();
+    const start = this.pos;
+    this.pos = start + length;
+    return cache.get(this.buf, start, this.pos);
   }
 
   /** Skips a field of the given wire type. */
@@ -266,19 +328,19 @@ function decodeAck(r: Reader, end: number): DecodedAck {
     const key = r.varint();
     switch (key) {
       case tag(1, LEN):
-        ack.stream = r.string();
+        ack.stream = r.repeated(interned.stream);
         break;
       case tag(2, LEN):
-        ack.partitionSubject = r.string();
+        ack.partitionSubject = r.repeated(interned.partitionSubject);
         break;
       case tag(3, LEN):
-        ack.msgSubject = r.string();
+        ack.msgSubject = r.repeated(interned.msgSubject);
         break;
       case tag(4, VARINT):
         ack.offset = r.int64();
         break;
       case tag(5, LEN):
-        ack.ackInbox = r.string();
+        ack.ackInbox = r.repeated(interned.ackInbox);
         break;
       case tag(6, LEN):
         ack.correlationId = r.string();
@@ -302,9 +364,13 @@ function decodeAck(r: Reader, end: number): DecodedAck {
   return ack;
 }
 
-/** Decodes a PublishResponse. */
-export function decodePublishResponse(buf: Buffer): DecodedPublishResponse {
-  const r = new Reader(buf, 0, buf.length);
+/** Decodes a PublishResponse (the bytes from `start` to `end` of `buf`). */
+export function decodePublishResponse(
+  buf: Buffer,
+  start = 0,
+  end = buf.length,
+): DecodedPublishResponse {
+  const r = new Reader(buf, start, end);
   const res: DecodedPublishResponse = { ack: undefined, asyncError: undefined, correlationId: '' };
   while (r.pos < r.end) {
     const key = r.varint();

@@ -63,6 +63,11 @@ export class RawCall extends EventEmitter {
   private readonly request: http2.ClientHttp2Stream;
   private pending: Buffer | undefined;
   private ended = false;
+  /**
+   * Set: each message goes here, as its place in a chunk (valid during the
+   * call only), instead of as a 'message' event (the publish hot path).
+   */
+  onMessage: ((buf: Buffer, start: number, end: number) => void) | undefined;
 
   /** `release` runs once the call is over (closes a session it owns, or unrefs a shared one). */
   constructor(
@@ -137,10 +142,11 @@ export class RawCall extends EventEmitter {
     while (buf.length - at >= 5) {
       const length = buf.readUInt32BE(at + 1);
       if (buf.length - at - 5 < length) break;
-      const message = buf.subarray(at + 5, at + 5 + length);
-      at += 5 + length;
+      const start = at + 5;
+      at = start + length;
       if (this.ended) return;
-      this.emit('message', message);
+      if (this.onMessage) this.onMessage(buf, start, at);
+      else this.emit('message', buf.subarray(start, at));
     }
     buf = buf.subarray(at);
     this.pending = buf.length > 0 ? Buffer.from(buf) : undefined;
