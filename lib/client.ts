@@ -20,6 +20,7 @@ import {
   switchMap,
   takeUntil,
   throwError,
+  type Unsubscribable,
 } from 'rxjs';
 import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from './activity.js';
 import { CURSORS_STREAM, cursorPartition } from './cursors.js';
@@ -833,10 +834,14 @@ export class LiftbridgeClient {
    * partitioner (waiting for the stream's metadata when the client has none
    * yet; requests that wait for the same stream keep their order).
    */
-  private sendRouted(request: PublishRequest, ackTimeout: number, sink: PublishSink): () => void {
+  private sendRouted(
+    request: PublishRequest,
+    ackTimeout: number,
+    sink: PublishSink,
+  ): Unsubscribable {
     const partitioner = request.partitioner;
     if (!partitioner) return this.publisher.send(request, ackTimeout, sink);
-    let cancel: (() => void) | undefined;
+    let sent: Unsubscribable | undefined;
     const send = (md: ClusterMetadata) => {
       let placed: PublishRequest;
       try {
@@ -847,20 +852,22 @@ export class LiftbridgeClient {
         failSink(sink, err);
         return;
       }
-      cancel = this.publisher.send(placed, ackTimeout, sink);
+      sent = this.publisher.send(placed, ackTimeout, sink);
     };
     const known = this.cluster.metadata;
     if (known?.streams.has(request.stream)) {
       send(known);
-      return () => cancel?.();
+      return { unsubscribe: () => sent?.unsubscribe() };
     }
     const waiting = this.streamMetadata(request.stream).subscribe({
       next: send,
       error: (err: unknown) => failSink(sink, err),
     });
-    return () => {
-      waiting.unsubscribe();
-      cancel?.();
+    return {
+      unsubscribe: () => {
+        waiting.unsubscribe();
+        sent?.unsubscribe();
+      },
     };
   }
 
@@ -972,15 +979,15 @@ export class LiftbridgeClient {
   }
 
   /**
-   * The callback path publishBulk uses: sends now, reports through `sink`,
-   * returns a cancel function.
+   * The callback path publishBulk uses: sends now, reports through `sink`;
+   * unsubscribing the result cancels the request.
    * @internal
    */
   sendRequest(
     request: PublishRequest,
     ackTimeout: number | undefined,
     sink: PublishSink,
-  ): () => void {
+  ): Unsubscribable {
     return this.sendRouted(request, ackTimeout ?? this.options.ackTimeout, sink);
   }
 

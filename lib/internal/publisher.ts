@@ -26,7 +26,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { Subscription } from 'rxjs';
+import type { Subscription, Unsubscribable } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
 import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
 import { ACK_POLICY_WIRE, type Ack, AckPolicy, toAck } from '../message.js';
@@ -52,22 +52,41 @@ export interface PublishSink {
   settled(ack: Ack | undefined, err: LiftbridgeError | undefined): void;
 }
 
-interface Entry {
-  readonly id: string;
-  readonly request: PublishRequest;
-  readonly sink: PublishSink;
+/** One request, from send() until it is settled; unsubscribe() cancels it. */
+class Entry implements Unsubscribable {
   /** Encoded request; undefined while compressing, and once written. */
-  wire: Buffer | undefined;
-  writeOver: boolean;
-  done: boolean;
-  /** The stream it was written to, and when (ms since the epoch). */
-  writtenTo: Duplex | undefined;
-  writtenAt: number;
+  wire: Buffer | undefined = undefined;
+  writeOver = false;
+  done = false;
+  /** The stream it was written to, and how many responses that stream had given by then. */
+  writtenTo: Duplex | undefined = undefined;
+  responsesBefore = 0;
+
+  constructor(
+    private readonly publisher: Publisher,
+    readonly id: string,
+    readonly request: PublishRequest,
+    readonly sink: PublishSink,
+  ) {}
+
+  /** Afterwards the sink hears nothing more, the request is not written if it was not yet, and a late ack is ignored. */
+  unsubscribe(): void {
+    if (this.done) return;
+    this.done = true;
+    this.publisher.forget(this);
+  }
 }
 
 type Duplex = PublishDuplex;
 
-const noop = () => {};
+const NOTHING: Unsubscribable = { unsubscribe: () => {} };
+
+/** A request that failed before it could be sent. */
+function failed(sink: PublishSink, err: LiftbridgeError): Unsubscribable {
+  sink.written?.();
+  sink.settled(undefined, err);
+  return NOTHING;
+}
 
 /** A request whose wait ended before any broker took the publish stream: never sent. */
 function notSentError(why: string): LiftbridgeError {
@@ -80,7 +99,8 @@ function notSentError(why: string): LiftbridgeError {
 export class Publisher {
   private stream: Duplex | undefined;
   private streamAddress = '';
-  private lastResponseAt = 0;
+  /** Responses the current stream has given (a stream silent since a write counts as broken). */
+  private responses = 0;
   /** Connecting to a broker for a new stream, or waiting to try again. */
   private connecting: Subscription | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -156,9 +176,9 @@ export class Publisher {
   private attach(stream: Duplex, address: string): void {
     this.stream = stream;
     this.streamAddress = address;
-    this.lastResponseAt = Date.now();
+    this.responses = 0;
     stream.onResponse((res: DecodedPublishResponse) => {
-      this.lastResponseAt = Date.now();
+      if (this.stream === stream) this.responses += 1;
       this.onResponse(res);
     });
     stream.on('drain', () => {
@@ -201,7 +221,7 @@ export class Publisher {
       return;
     }
     this.finish(entry, undefined, ackTimeoutError(ms, entry.request));
-    if (stream === this.stream && this.lastResponseAt < entry.writtenAt) {
+    if (stream === this.stream && this.responses === entry.responsesBefore) {
       const silent = new LiftbridgeError(
         ErrorCode.Timeout,
         `PublishAsync at ${this.streamAddress}: no response for ${ms} ms`,
@@ -269,7 +289,6 @@ export class Publisher {
 
   /** Writes queued requests, in order, while the head is ready and the stream has room. */
   private flush(): void {
-    let now = 0;
     while (this.queue.length > 0 && !this.needDrain && !this.closed) {
       const entry = this.queue.peek();
       if (entry.done) {
@@ -284,9 +303,8 @@ export class Publisher {
         continue;
       }
       this.queue.shift();
-      if (now === 0) now = Date.now();
       entry.writtenTo = stream;
-      entry.writtenAt = now;
+      entry.responsesBefore = this.responses;
       if (!stream.write(entry.wire)) this.needDrain = true;
       this.endWrite(entry);
       if (entry.request.ackPolicy === AckPolicy.NONE) this.finish(entry, undefined, undefined);
@@ -318,19 +336,15 @@ export class Publisher {
 
   /**
    * Sends one request; the sink hears when it is written and how it ends.
-   * Returns a cancel function: afterwards the sink hears nothing more, an
-   * unwritten request is not written, and a late ack is ignored.
+   * Unsubscribing the result cancels it: afterwards the sink hears nothing
+   * more, an unwritten request is not written, and a late ack is ignored.
    */
-  send(request: PublishRequest, ackTimeout: number, sink: PublishSink): () => void {
-    const fail = (err: LiftbridgeError) => {
-      sink.written?.();
-      sink.settled(undefined, err);
-      return noop;
-    };
-    if (this.closed || this.cluster.closed) return fail(closedError());
+  send(request: PublishRequest, ackTimeout: number, sink: PublishSink): Unsubscribable {
+    if (this.closed || this.cluster.closed) return failed(sink, closedError());
     const size = approximateSize(request);
     if (size > this.options.maxMessageBytes) {
-      return fail(
+      return failed(
+        sink,
         new LiftbridgeError(
           ErrorCode.MessageTooLarge,
           `message of ~${size} bytes exceeds maxMessageBytes (${this.options.maxMessageBytes})`,
@@ -339,18 +353,9 @@ export class Publisher {
     }
     const id = request.correlationId ?? this.nextId();
     if (this.pending.has(id)) {
-      return fail(invalidArgument('correlationId', `"${id}" is already in flight`));
+      return failed(sink, invalidArgument('correlationId', `"${id}" is already in flight`));
     }
-    const entry: Entry = {
-      id,
-      request,
-      sink,
-      wire: undefined,
-      writeOver: false,
-      done: false,
-      writtenTo: undefined,
-      writtenAt: 0,
-    };
+    const entry = new Entry(this, id, request, sink);
     this.pending.set(id, entry);
     if (request.ackPolicy !== AckPolicy.NONE) this.deadlines.add(entry, ackTimeout);
     const method = this.options.compression;
@@ -381,11 +386,12 @@ export class Publisher {
     }
     this.queue.push(entry);
     this.flush();
-    return () => {
-      if (entry.done) return;
-      entry.done = true;
-      if (this.pending.get(id) === entry) this.pending.delete(id);
-    };
+    return entry;
+  }
+
+  /** A cancelled entry: no longer awaited (it leaves the write queue when it reaches the head). */
+  forget(entry: Entry): void {
+    if (this.pending.get(entry.id) === entry) this.pending.delete(entry.id);
   }
 
   /** Fails what is in flight with a closed-client error and cancels the stream. */

@@ -10,15 +10,11 @@
  * 100K requests quadratic). See bench/ for the figures.
  */
 import {
-  concatWith,
   defer,
-  EMPTY,
-  filter,
-  map,
   Observable,
   type OperatorFunction,
-  tap,
-  throwError,
+  type Subscriber,
+  type Unsubscribable,
 } from 'rxjs';
 import { ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
 import { Fifo } from '../internal/fifo.js';
@@ -33,12 +29,12 @@ import { checkAckTimeout } from '../validate.js';
  * Not exported: pass a LiftbridgeClient.
  */
 export interface RequestSender {
-  /** Sends now, reports through `sink`, returns a cancel function. */
+  /** Sends now, reports through `sink`; unsubscribing the result cancels the request. */
   sendRequest(
     request: PublishRequest,
     ackTimeout: number | undefined,
     sink: PublishSink,
-  ): () => void;
+  ): Unsubscribable;
 }
 
 /**
@@ -238,16 +234,85 @@ interface Feed {
   }): () => void;
 }
 
+/**
+ * What a window emits: one outcome per request (publishBulkSettled), or the
+ * Acks with the failures gathered into a PublishBulkError at the end (or
+ * the first failure at once, with failFast).
+ */
+interface Report<T> {
+  settled(
+    subscriber: Subscriber<T>,
+    request: PublishRequest,
+    ack: Ack | undefined,
+    err: LiftbridgeError | undefined,
+  ): void;
+  /** Everything is settled (or written, with wait: false). */
+  done(subscriber: Subscriber<T>): void;
+}
+
+const outcomes: Report<PublishOutcome> = {
+  settled: (subscriber, request, ack, err) =>
+    subscriber.next(
+      err
+        ? { type: 'error', request, error: err }
+        : ack
+          ? { type: 'ack', request, ack }
+          : { type: 'sent', request },
+    ),
+  done: (subscriber) => subscriber.complete(),
+};
+
+function acksOrBulkError(failFast: boolean): Report<Ack> {
+  const failures: PublishFailure[] = [];
+  return {
+    settled: (subscriber, request, ack, err) => {
+      if (err) {
+        if (failFast) subscriber.error(err);
+        else failures.push({ request, error: err });
+      } else if (ack) subscriber.next(ack);
+    },
+    done: (subscriber) => {
+      if (failures.length > 0) subscriber.error(new PublishBulkError(failures));
+      else subscriber.complete();
+    },
+  };
+}
+
+/** One request of a window, from sendRequest until settled: its sink and its cancel handle. */
+class Sent implements PublishSink {
+  handle: Unsubscribable | undefined = undefined;
+  over = false;
+
+  constructor(
+    readonly request: PublishRequest,
+    private readonly window: {
+      written(): void;
+      settled(sent: Sent, ack: Ack | undefined, err: LiftbridgeError | undefined): void;
+    },
+  ) {}
+
+  written(): void {
+    this.window.written();
+  }
+
+  settled(ack: Ack | undefined, err: LiftbridgeError | undefined): void {
+    this.over = true;
+    this.window.settled(this, ack, err);
+  }
+}
+
 /** The window itself: at most `concurrency` requests in flight, the rest wait in order. */
-function windowed(
+function windowed<T>(
   client: RequestSender,
   options: PublishBulkOptions,
   feed: Feed,
-): Observable<PublishOutcome> {
+  makeReport: () => Report<T>,
+): Observable<T> {
   const { concurrency, ackTimeout, wait } = resolveBulkOptions(options);
-  return new Observable<PublishOutcome>((subscriber) => {
+  return new Observable<T>((subscriber) => {
+    const report = makeReport();
     const waiting = new Fifo<PublishRequest>();
-    const cancels = new Set<() => void>();
+    const inFlight = new Set<Sent>();
     let active = 0;
     let received = 0;
     let written = 0;
@@ -259,45 +324,42 @@ function windowed(
       if (!sourceDone || waiting.length > 0) return;
       // wait: false ends once everything is written; the teardown then
       // forgets the requests still awaiting acks.
-      if (active === 0 || (!wait && written === received)) subscriber.complete();
+      if (active === 0 || (!wait && written === received)) report.done(subscriber);
+    };
+
+    const window = {
+      written: () => {
+        written += 1;
+        if (!wait) maybeComplete();
+      },
+      settled: (sent: Sent, ack: Ack | undefined, err: LiftbridgeError | undefined) => {
+        active -= 1;
+        if (sent.handle) inFlight.delete(sent);
+        report.settled(subscriber, sent.request, ack, err);
+        drain();
+        roomCallback?.();
+      },
     };
 
     const start = (request: PublishRequest) => {
       if (!isPublishRequest(request)) {
         written += 1;
-        subscriber.next({ type: 'error', request, error: notARequest() });
+        report.settled(subscriber, request, undefined, notARequest());
         return;
       }
       active += 1;
-      let cancel: (() => void) | undefined;
-      let settled = false;
-      const sink: PublishSink = {
-        written: () => {
-          written += 1;
-          if (!wait) maybeComplete();
-        },
-        settled: (ack, err) => {
-          settled = true;
-          active -= 1;
-          if (cancel) cancels.delete(cancel);
-          subscriber.next(
-            err
-              ? { type: 'error', request, error: err }
-              : ack
-                ? { type: 'ack', request, ack }
-                : { type: 'sent', request },
-          );
-          drain();
-          roomCallback?.();
-        },
-      };
+      const sent = new Sent(request, window);
+      let handle: Unsubscribable;
       try {
-        cancel = client.sendRequest(request, ackTimeout, sink);
+        handle = client.sendRequest(request, ackTimeout, sent);
       } catch (err: unknown) {
-        if (!settled) sink.settled(undefined, asLiftbridgeError(err));
+        if (!sent.over) sent.settled(undefined, asLiftbridgeError(err));
         return;
       }
-      if (!settled) cancels.add(cancel);
+      if (!sent.over) {
+        sent.handle = handle;
+        inFlight.add(sent);
+      }
     };
 
     // Starts waiting requests while the window has room; re-entrant calls
@@ -334,8 +396,8 @@ function windowed(
     return () => {
       detach();
       waiting.clear();
-      for (const cancel of cancels) cancel();
-      cancels.clear();
+      for (const sent of inFlight) sent.handle?.unsubscribe();
+      inFlight.clear();
     };
   });
 }
@@ -370,17 +432,21 @@ export function publishBulkSettled(
   options: PublishBulkOptions = {},
 ): OperatorFunction<PublishRequest, PublishOutcome> {
   resolveBulkOptions(options); // bad options throw here, at the call site
-  return (requests) =>
-    windowed(client, options, {
-      attach: (window) => {
-        const source = requests.subscribe({
-          next: (request) => window.offer(request),
-          error: (err: unknown) => window.fail(err),
-          complete: () => window.end(),
-        });
-        return () => source.unsubscribe();
-      },
-    });
+  return (requests) => windowed(client, options, subscribing(requests), () => outcomes);
+}
+
+/** Feeds the window from an Observable (which cannot be held back). */
+function subscribing(requests: Observable<PublishRequest>): Feed {
+  return {
+    attach: (window) => {
+      const source = requests.subscribe({
+        next: (request) => window.offer(request),
+        error: (err: unknown) => window.fail(err),
+        complete: () => window.end(),
+      });
+      return () => source.unsubscribe();
+    },
+  };
 }
 
 /** Pulls from a (possibly async) iterator only while the window has room. */
@@ -447,30 +513,6 @@ function pulling(requests: Iterable<PublishRequest> | AsyncIterable<PublishReque
   };
 }
 
-/** Acks of the outcomes; failures end it with a PublishBulkError (or at the first, with failFast). */
-function acksOrBulkError(failFast: boolean): OperatorFunction<PublishOutcome, Ack> {
-  return (outcomes) =>
-    defer(() => {
-      const failures: PublishFailure[] = [];
-      return outcomes.pipe(
-        tap((outcome) => {
-          if (outcome.type !== 'error') return;
-          if (failFast) throw outcome.error;
-          failures.push({ request: outcome.request, error: outcome.error });
-        }),
-        filter(
-          (outcome): outcome is Extract<PublishOutcome, { type: 'ack' }> => outcome.type === 'ack',
-        ),
-        map((outcome) => outcome.ack),
-        concatWith(
-          defer(() =>
-            failures.length > 0 ? throwError(() => new PublishBulkError(failures)) : EMPTY,
-          ),
-        ),
-      );
-    });
-}
-
 /**
  * publishBulk for sources larger than memory: pulls the next request from
  * an iterable or async iterable (a generator, a readline interface, a
@@ -512,9 +554,8 @@ export function publishBulkFrom(
   ) {
     throw invalidArgument('requests', 'expected an iterable or async iterable of requests');
   }
-  return defer(() => windowed(client, options, pulling(requests))).pipe(
-    acksOrBulkError(Boolean(options.failFast)),
-  );
+  const failFast = Boolean(options.failFast);
+  return defer(() => windowed(client, options, pulling(requests), () => acksOrBulkError(failFast)));
 }
 
 /**
@@ -546,7 +587,8 @@ export function publishBulk(
   client: RequestSender,
   options: PublishBulkErrorOptions = {},
 ): OperatorFunction<PublishRequest, Ack> {
-  const settled = publishBulkSettled(client, options);
-  const acks = acksOrBulkError(Boolean(options.failFast));
-  return (requests) => requests.pipe(settled, acks);
+  resolveBulkOptions(options); // bad options throw here, at the call site
+  const failFast = Boolean(options.failFast);
+  return (requests) =>
+    windowed(client, options, subscribing(requests), () => acksOrBulkError(failFast));
 }

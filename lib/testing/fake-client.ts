@@ -19,6 +19,7 @@ import {
   takeUntil,
   throwError,
   timer,
+  type Unsubscribable,
 } from 'rxjs';
 import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from '../activity.js';
 import type {
@@ -411,7 +412,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     request: PublishRequest,
     ackTimeout: number | undefined,
     sink: PublishSink,
-  ): () => void {
+  ): Unsubscribable {
     let done = false;
     sink.written?.();
     const sub = this.publishRequest(request, ackTimeout).subscribe({
@@ -427,7 +428,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
         if (!done) sink.settled(undefined, undefined);
       },
     });
-    return () => sub.unsubscribe();
+    return sub;
   }
 
   /** Reads a partition from memory: replays from the start position, then follows. */

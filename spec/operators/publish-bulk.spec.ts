@@ -54,9 +54,11 @@ function fakeSender(replies: Record<string, Cold>, ackTimeoutMs?: number) {
         },
       });
       if (ackTimeoutMs !== undefined && !state.done) deadlines.add(state, ackTimeoutMs);
-      return () => {
-        state.done = true;
-        sub.unsubscribe();
+      return {
+        unsubscribe: () => {
+          state.done = true;
+          sub.unsubscribe();
+        },
       };
     },
   };
