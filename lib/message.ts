@@ -8,7 +8,6 @@ import type {
   AckPolicy as WireAckPolicy,
 } from './internal/grpc/api-types.generated.js';
 import { fromInt64 } from './internal/grpc/codec.js';
-import type { DecodedAck } from './internal/grpc/publish-codec.js';
 
 /**
  * How the server acknowledges a publish (the `ackPolicy` option of
@@ -154,8 +153,21 @@ export function toMessage(
   };
 }
 
-/** Wire ack -> public Ack; `partition` comes from the request. */
-export function toAck(raw: DecodedAck, partition: number, correlationId: string): Ack {
+/** An ack as decoded by protobufjs, its int64 fields made bigint. */
+interface RawAck {
+  stream: string;
+  partitionSubject: string;
+  msgSubject: string;
+  offset: bigint;
+  ackInbox: string;
+  correlationId: string;
+  ackPolicy: number;
+  receptionTimestamp: bigint;
+  commitTimestamp: bigint;
+}
+
+/** Wire ack (PublishToSubject's) -> public Ack; `partition` comes from the stream's subject. */
+export function toAck(raw: RawAck, partition: number, correlationId: string): Ack {
   return {
     stream: raw.stream,
     partition,

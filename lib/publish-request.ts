@@ -131,6 +131,9 @@ const POLICIES = new Set<string>(Object.values(AckPolicy));
 const NO_KEY = new Uint8Array(0);
 const NO_HEADERS: ReadonlyMap<string, Uint8Array> = new Map();
 
+/** The last stream name that passed checkStreamName (bulk requests repeat it). */
+let lastStream: string | undefined;
+
 function toHeaderMap(headers: unknown): ReadonlyMap<string, Uint8Array> {
   if (headers === undefined) return NO_HEADERS;
   const map = new Map<string, Uint8Array>();
@@ -165,7 +168,10 @@ export function buildPublishRequest(
   if (!POLICIES.has(ackPolicy))
     throw invalidArgument('ackPolicy', `expected LEADER, ALL or NONE, got ${String(ackPolicy)}`);
   return {
-    stream: checkStreamName(options.stream),
+    stream:
+      lastStream !== undefined && options.stream === lastStream
+        ? lastStream
+        : (lastStream = checkStreamName(options.stream)),
     partition: options.partition === undefined ? 0 : checkIndex(options.partition, 'partition'),
     partitioner: partitioner ?? (options.partition === undefined ? defaultPartitioner : undefined),
     key: options.key === undefined ? NO_KEY : toBytes(options.key, 'key'),

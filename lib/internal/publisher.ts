@@ -29,7 +29,7 @@ import { randomBytes } from 'node:crypto';
 import type { Subscription, Unsubscribable } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
 import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
-import { ACK_POLICY_WIRE, type Ack, AckPolicy, toAck } from '../message.js';
+import { ACK_POLICY_WIRE, type Ack, AckPolicy } from '../message.js';
 import type { ResolvedClientOptions } from '../options.js';
 import { approximateSize, type PublishRequest } from '../publish-request.js';
 import { ackTimeoutError } from './ack-deadline.js';
@@ -109,6 +109,7 @@ export class Publisher {
   private readonly pending = new Map<string, Entry>();
   /** Streams that acked a publish of this client (see loading()). */
   private readonly ackedStreams = new Set<string>();
+  private lastAckedStream = '';
   private readonly queue = new Fifo<Entry>();
   private readonly deadlines = new Deadlines<Entry>((entry, ms) => this.expired(entry, ms));
   private needDrain = false;
@@ -243,11 +244,18 @@ export class Publisher {
         this.loading(fromAsyncError(code, message, `publish ${id}`), entry),
       );
     } else if (res.ack) {
-      if (res.ack.ackError !== 0)
-        this.finish(entry, undefined, fromAckError(res.ack.ackError, `publish ${id}`));
+      if (res.ackError !== 0)
+        this.finish(entry, undefined, fromAckError(res.ackError, `publish ${id}`));
       else {
-        this.ackedStreams.add(entry.request.stream);
-        this.finish(entry, toAck(res.ack, entry.request.partition, id), undefined);
+        const { stream, partition } = entry.request;
+        if (stream !== this.lastAckedStream) {
+          this.ackedStreams.add(stream);
+          this.lastAckedStream = stream;
+        }
+        const ack = res.ack;
+        ack.partition = partition;
+        if (ack.correlationId === '') ack.correlationId = id;
+        this.finish(entry, ack, undefined);
       }
     }
   }

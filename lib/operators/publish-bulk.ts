@@ -3,39 +3,22 @@
  * Requests are written to the client's shared PublishAsync stream as they
  * arrive, at most `concurrency` unacknowledged at a time, and acks are
  * matched by correlation id, so they can arrive in any order.
- *
- * The window has mergeMap(…, concurrency)'s semantics (requests beyond it
- * wait, in arrival order) without its costs: no Observable or timer per
- * request, and an O(1) queue (mergeMap's Array#shift made a fast source of
- * 100K requests quadratic). See bench/ for the figures.
+ * The window itself is bulk-window.ts.
  */
-import {
-  defer,
-  Observable,
-  type OperatorFunction,
-  type Subscriber,
-  type Unsubscribable,
-} from 'rxjs';
-import { ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
-import { Fifo } from '../internal/fifo.js';
-import type { PublishSink } from '../internal/publisher.js';
+import type { Observable, OperatorFunction } from 'rxjs';
+import { invalidArgument, LiftbridgeError } from '../errors.js';
 import type { Ack } from '../message.js';
 import { DEFAULT_BULK_CONCURRENCY } from '../options.js';
-import { isPublishRequest, type PublishRequest } from '../publish-request.js';
+import type { PublishRequest } from '../publish-request.js';
 import { checkAckTimeout } from '../validate.js';
-
-/**
- * What publishBulk needs of a client: a {@link LiftbridgeClient}, or a test double.
- * Not exported: pass a LiftbridgeClient.
- */
-export interface RequestSender {
-  /** Sends now, reports through `sink`; unsubscribing the result cancels the request. */
-  sendRequest(
-    request: PublishRequest,
-    ackTimeout: number | undefined,
-    sink: PublishSink,
-  ): Unsubscribable;
-}
+import {
+  pulling,
+  type Report,
+  type RequestSender,
+  subscribing,
+  type WindowSettings,
+  windowed,
+} from './bulk-window.js';
 
 /**
  * Options of {@link publishBulkSettled} (and, with `failFast`, of
@@ -200,7 +183,7 @@ export class PublishBulkError extends LiftbridgeError {
   }
 }
 
-function resolveBulkOptions(options: PublishBulkOptions) {
+function resolveBulkOptions(options: PublishBulkOptions): WindowSettings {
   if (options === null || typeof options !== 'object')
     throw invalidArgument('options', 'expected an object');
   const concurrency = options.concurrency ?? DEFAULT_BULK_CONCURRENCY;
@@ -209,45 +192,6 @@ function resolveBulkOptions(options: PublishBulkOptions) {
   }
   const ackTimeout = checkAckTimeout(options.ackTimeout);
   return { concurrency, ackTimeout, wait: options.wait ?? true };
-}
-
-function asLiftbridgeError(err: unknown): LiftbridgeError {
-  return err instanceof LiftbridgeError
-    ? err
-    : new LiftbridgeError(ErrorCode.Unknown, String(err), { cause: err });
-}
-
-const notARequest = () =>
-  invalidArgument('request', 'expected a request built by client.getPublishRequest()');
-
-/** How a source feeds the window: pushes requests, and hears when there is room. */
-interface Feed {
-  /** Called once; pushes requests with `offer`; returns its teardown. */
-  attach(window: {
-    offer(request: PublishRequest): void;
-    end(): void;
-    fail(err: unknown): void;
-    /** True while fewer than `concurrency` requests are in flight or waiting. */
-    hasRoom(): boolean;
-    /** Registers the callback run whenever a request settles. */
-    onRoom(callback: () => void): void;
-  }): () => void;
-}
-
-/**
- * What a window emits: one outcome per request (publishBulkSettled), or the
- * Acks with the failures gathered into a PublishBulkError at the end (or
- * the first failure at once, with failFast).
- */
-interface Report<T> {
-  settled(
-    subscriber: Subscriber<T>,
-    request: PublishRequest,
-    ack: Ack | undefined,
-    err: LiftbridgeError | undefined,
-  ): void;
-  /** Everything is settled (or written, with wait: false). */
-  done(subscriber: Subscriber<T>): void;
 }
 
 const outcomes: Report<PublishOutcome> = {
@@ -276,130 +220,6 @@ function acksOrBulkError(failFast: boolean): Report<Ack> {
       else subscriber.complete();
     },
   };
-}
-
-/** One request of a window, from sendRequest until settled: its sink and its cancel handle. */
-class Sent implements PublishSink {
-  handle: Unsubscribable | undefined = undefined;
-  over = false;
-
-  constructor(
-    readonly request: PublishRequest,
-    private readonly window: {
-      written(): void;
-      settled(sent: Sent, ack: Ack | undefined, err: LiftbridgeError | undefined): void;
-    },
-  ) {}
-
-  written(): void {
-    this.window.written();
-  }
-
-  settled(ack: Ack | undefined, err: LiftbridgeError | undefined): void {
-    this.over = true;
-    this.window.settled(this, ack, err);
-  }
-}
-
-/** The window itself: at most `concurrency` requests in flight, the rest wait in order. */
-function windowed<T>(
-  client: RequestSender,
-  options: PublishBulkOptions,
-  feed: Feed,
-  makeReport: () => Report<T>,
-): Observable<T> {
-  const { concurrency, ackTimeout, wait } = resolveBulkOptions(options);
-  return new Observable<T>((subscriber) => {
-    const report = makeReport();
-    const waiting = new Fifo<PublishRequest>();
-    const inFlight = new Set<Sent>();
-    let active = 0;
-    let received = 0;
-    let written = 0;
-    let sourceDone = false;
-    let draining = false;
-    let roomCallback: (() => void) | undefined;
-
-    const maybeComplete = () => {
-      if (!sourceDone || waiting.length > 0) return;
-      // wait: false ends once everything is written; the teardown then
-      // forgets the requests still awaiting acks.
-      if (active === 0 || (!wait && written === received)) report.done(subscriber);
-    };
-
-    const window = {
-      written: () => {
-        written += 1;
-        if (!wait) maybeComplete();
-      },
-      settled: (sent: Sent, ack: Ack | undefined, err: LiftbridgeError | undefined) => {
-        active -= 1;
-        if (sent.handle) inFlight.delete(sent);
-        report.settled(subscriber, sent.request, ack, err);
-        drain();
-        roomCallback?.();
-      },
-    };
-
-    const start = (request: PublishRequest) => {
-      if (!isPublishRequest(request)) {
-        written += 1;
-        report.settled(subscriber, request, undefined, notARequest());
-        return;
-      }
-      active += 1;
-      const sent = new Sent(request, window);
-      let handle: Unsubscribable;
-      try {
-        handle = client.sendRequest(request, ackTimeout, sent);
-      } catch (err: unknown) {
-        if (!sent.over) sent.settled(undefined, asLiftbridgeError(err));
-        return;
-      }
-      if (!sent.over) {
-        sent.handle = handle;
-        inFlight.add(sent);
-      }
-    };
-
-    // Starts waiting requests while the window has room; re-entrant calls
-    // (a request settled synchronously) leave the work to the outer loop.
-    const drain = () => {
-      if (draining) return;
-      draining = true;
-      try {
-        while (active < concurrency && waiting.length > 0 && !subscriber.closed) {
-          start(waiting.shift());
-        }
-      } finally {
-        draining = false;
-      }
-      if (!subscriber.closed) maybeComplete();
-    };
-
-    const detach = feed.attach({
-      offer: (request) => {
-        received += 1;
-        waiting.push(request);
-        drain();
-      },
-      end: () => {
-        sourceDone = true;
-        drain();
-      },
-      fail: (err) => subscriber.error(err),
-      hasRoom: () => !subscriber.closed && active + waiting.length < concurrency,
-      onRoom: (callback) => {
-        roomCallback = callback;
-      },
-    });
-    return () => {
-      detach();
-      waiting.clear();
-      for (const sent of inFlight) sent.handle?.unsubscribe();
-      inFlight.clear();
-    };
-  });
 }
 
 /**
@@ -431,86 +251,8 @@ export function publishBulkSettled(
   client: RequestSender,
   options: PublishBulkOptions = {},
 ): OperatorFunction<PublishRequest, PublishOutcome> {
-  resolveBulkOptions(options); // bad options throw here, at the call site
-  return (requests) => windowed(client, options, subscribing(requests), () => outcomes);
-}
-
-/** Feeds the window from an Observable (which cannot be held back). */
-function subscribing(requests: Observable<PublishRequest>): Feed {
-  return {
-    attach: (window) => {
-      const source = requests.subscribe({
-        next: (request) => window.offer(request),
-        error: (err: unknown) => window.fail(err),
-        complete: () => window.end(),
-      });
-      return () => source.unsubscribe();
-    },
-  };
-}
-
-/** Pulls from a (possibly async) iterator only while the window has room. */
-function pulling(requests: Iterable<PublishRequest> | AsyncIterable<PublishRequest>): Feed {
-  return {
-    attach: (window) => {
-      let stopped = false;
-      let busy = false;
-      const asyncIt =
-        Symbol.asyncIterator in requests
-          ? (requests as AsyncIterable<PublishRequest>)[Symbol.asyncIterator]()
-          : undefined;
-      const syncIt = asyncIt
-        ? undefined
-        : (requests as Iterable<PublishRequest>)[Symbol.iterator]();
-      const pump = () => {
-        if (busy || stopped) return;
-        busy = true;
-        try {
-          if (syncIt) {
-            while (!stopped && window.hasRoom()) {
-              const next = syncIt.next();
-              if (next.done) {
-                stopped = true;
-                window.end();
-              } else window.offer(next.value);
-            }
-            busy = false;
-          } else if (asyncIt && window.hasRoom()) {
-            asyncIt.next().then(
-              (next) => {
-                busy = false;
-                if (stopped) return;
-                if (next.done) {
-                  stopped = true;
-                  window.end();
-                  return;
-                }
-                window.offer(next.value);
-                pump();
-              },
-              (err: unknown) => {
-                stopped = true;
-                window.fail(err);
-              },
-            );
-          } else busy = false;
-        } catch (err: unknown) {
-          busy = false;
-          stopped = true;
-          window.fail(err);
-        }
-      };
-      window.onRoom(pump);
-      pump();
-      return () => {
-        if (stopped) return;
-        stopped = true;
-        // Let the source release what it holds (files, cursors).
-        if (syncIt?.return) syncIt.return();
-        if (asyncIt?.return) void asyncIt.return().catch(() => undefined);
-      };
-    },
-  };
+  const settings = resolveBulkOptions(options); // bad options throw here, at the call site
+  return (requests) => windowed(client, settings, subscribing(requests), () => outcomes);
 }
 
 /**
@@ -546,7 +288,7 @@ export function publishBulkFrom(
   requests: Iterable<PublishRequest> | AsyncIterable<PublishRequest>,
   options: PublishBulkErrorOptions = {},
 ): Observable<Ack> {
-  resolveBulkOptions(options);
+  const settings = resolveBulkOptions(options);
   if (
     requests === null ||
     typeof requests !== 'object' ||
@@ -555,7 +297,7 @@ export function publishBulkFrom(
     throw invalidArgument('requests', 'expected an iterable or async iterable of requests');
   }
   const failFast = Boolean(options.failFast);
-  return defer(() => windowed(client, options, pulling(requests), () => acksOrBulkError(failFast)));
+  return windowed(client, settings, pulling(requests), () => acksOrBulkError(failFast));
 }
 
 /**
@@ -587,8 +329,8 @@ export function publishBulk(
   client: RequestSender,
   options: PublishBulkErrorOptions = {},
 ): OperatorFunction<PublishRequest, Ack> {
-  resolveBulkOptions(options); // bad options throw here, at the call site
+  const settings = resolveBulkOptions(options); // bad options throw here, at the call site
   const failFast = Boolean(options.failFast);
   return (requests) =>
-    windowed(client, options, subscribing(requests), () => acksOrBulkError(failFast));
+    windowed(client, settings, subscribing(requests), () => acksOrBulkError(failFast));
 }

@@ -92,8 +92,8 @@ describe('publish codec', () => {
     assert.equal(res.ack?.receptionTimestamp, big);
     assert.equal(res.ack?.commitTimestamp, big + 1n);
     assert.equal(res.ack?.partitionSubject, 's.1');
-    assert.equal(res.ack?.ackPolicy, 1);
-    assert.equal(res.ack?.ackError, 3);
+    assert.equal(res.ack?.ackPolicy, 'ALL');
+    assert.equal(res.ackError, 3);
     const failed = decodePublishResponse(
       protoResponse.serialize({
         asyncError: { code: 2, message: 'no such stream' },
@@ -135,6 +135,42 @@ describe('publish codec', () => {
         expectedOffset: value,
       });
       assert.equal(fromInt64(sent.expectedOffset), value, `encode ${value}`);
+    }
+  });
+
+  it('publish codec - the response id reuses the ack id only when the bytes are the same', () => {
+    const cases: [string, string][] = [
+      ['same-1', 'same-1'],
+      ['ack-1', 'top-1'],
+      ['Ã©', 'é'], // same length in chars and bytes, different text
+      ['', 'top'],
+      ['ack', ''],
+    ];
+    for (const [ackId, topId] of cases) {
+      const res = decodePublishResponse(
+        protoResponse.serialize({ ack: { correlationId: ackId }, correlationId: topId }),
+      );
+      assert.equal(res.ack?.correlationId, ackId);
+      assert.equal(res.correlationId, topId);
+    }
+  });
+
+  it('publish codec - repeated ack strings follow changes in their bytes', () => {
+    for (const stream of ['s-a', 's-a', 's-b', 'é-b', 's-a']) {
+      const res = decodePublishResponse(
+        protoResponse.serialize({
+          ack: {
+            stream,
+            partitionSubject: `${stream}.1`,
+            msgSubject: stream,
+            ackInbox: `i.${stream}`,
+          },
+        }),
+      );
+      assert.deepEqual(
+        [res.ack?.stream, res.ack?.partitionSubject, res.ack?.msgSubject, res.ack?.ackInbox],
+        [stream, `${stream}.1`, stream, `i.${stream}`],
+      );
     }
   });
 

@@ -7,6 +7,8 @@
  * checks both directions against protobufjs).
  */
 
+import { type Ack, ackPolicyName } from '../../message.js';
+
 /** What goes on the wire for one request. */
 export interface WirePublish {
   key: Uint8Array;
@@ -20,21 +22,16 @@ export interface WirePublish {
   expectedOffset: bigint;
 }
 
-export interface DecodedAck {
-  stream: string;
-  partitionSubject: string;
-  msgSubject: string;
-  offset: bigint;
-  ackInbox: string;
-  correlationId: string;
-  ackPolicy: number;
-  receptionTimestamp: bigint;
-  commitTimestamp: bigint;
-  ackError: number;
-}
+/**
+ * An ack decoded straight into the public Ack's shape; the publisher fills
+ * in `partition` (the request's) and, when the server left it out, `correlationId`.
+ */
+export type DecodedAck = { -readonly [K in keyof Ack]: Ack[K] };
 
 export interface DecodedPublishResponse {
   ack: DecodedAck | undefined;
+  /** The ack's AckError enum value (0: none). */
+  ackError: number;
   asyncError: { code: number; message: string } | undefined;
   correlationId: string;
 }
@@ -293,6 +290,27 @@ class Reader {
     return this.buf.toString('utf8', start, end);
   }
 
+  /** A string field: `known` when its bytes are those of ASCII `known`, else decoded. */
+  stringOr(known: string): string {
+    const start = this.pos;
+    const length = this.varint();
+    const at = this.pos;
+    if (length === known.length && length > 0) {
+      const buf = this.buf;
+      let i = 0;
+      for (; i < length; i++) {
+        const c = known.charCodeAt(i);
+        if (c > 0x7f || buf[at + i] !== c) break;
+      }
+      if (i === length) {
+        this.pos = at + length;
+        return known;
+      }
+    }
+    this.pos = start;
+    return this.string();
+  }
+
   /** A string field that usually repeats the last one seen. */
   repeated(cache: Interned): string {
     const length = this.varint();
@@ -311,19 +329,21 @@ class Reader {
   }
 }
 
-function decodeAck(r: Reader, end: number): DecodedAck {
+/** Decodes an Ack into `res.ack` (and its error into `res.ackError`). */
+function decodeAck(r: Reader, end: number, res: DecodedPublishResponse): void {
   const ack: DecodedAck = {
     stream: '',
+    partition: 0,
+    offset: 0n,
+    correlationId: '',
     partitionSubject: '',
     msgSubject: '',
-    offset: 0n,
     ackInbox: '',
-    correlationId: '',
-    ackPolicy: 0,
+    ackPolicy: 'LEADER',
     receptionTimestamp: 0n,
     commitTimestamp: 0n,
-    ackError: 0,
   };
+  res.ack = ack;
   while (r.pos < end) {
     const key = r.varint();
     switch (key) {
@@ -346,7 +366,7 @@ function decodeAck(r: Reader, end: number): DecodedAck {
         ack.correlationId = r.string();
         break;
       case tag(7, VARINT):
-        ack.ackPolicy = r.varint();
+        ack.ackPolicy = ackPolicyName(r.varint());
         break;
       case tag(8, VARINT):
         ack.receptionTimestamp = r.int64();
@@ -355,13 +375,12 @@ function decodeAck(r: Reader, end: number): DecodedAck {
         ack.commitTimestamp = r.int64();
         break;
       case tag(10, VARINT):
-        ack.ackError = r.varint();
+        res.ackError = r.varint();
         break;
       default:
         r.skip(key & 7);
     }
   }
-  return ack;
 }
 
 /** Decodes a PublishResponse (the bytes from `start` to `end` of `buf`). */
@@ -371,12 +390,17 @@ export function decodePublishResponse(
   end = buf.length,
 ): DecodedPublishResponse {
   const r = new Reader(buf, start, end);
-  const res: DecodedPublishResponse = { ack: undefined, asyncError: undefined, correlationId: '' };
+  const res: DecodedPublishResponse = {
+    ack: undefined,
+    ackError: 0,
+    asyncError: undefined,
+    correlationId: '',
+  };
   while (r.pos < r.end) {
     const key = r.varint();
     if (key === tag(1, LEN)) {
       const end = r.varint() + r.pos;
-      res.ack = decodeAck(r, end);
+      decodeAck(r, end, res);
       r.pos = end;
     } else if (key === tag(2, LEN)) {
       const end = r.varint() + r.pos;
@@ -389,7 +413,8 @@ export function decodePublishResponse(
       }
       res.asyncError = err;
     } else if (key === tag(3, LEN)) {
-      res.correlationId = r.string();
+      // Usually the ack's id again: reused when the bytes match.
+      res.correlationId = r.stringOr(res.ack?.correlationId ?? '');
     } else {
       r.skip(key & 7);
     }
