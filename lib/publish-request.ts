@@ -134,6 +134,11 @@ const NO_HEADERS: ReadonlyMap<string, Uint8Array> = new Map();
 /** The last stream name that passed checkStreamName (bulk requests repeat it). */
 let lastStream: string | undefined;
 
+function streamName(name: unknown): string {
+  if (lastStream === undefined || name !== lastStream) lastStream = checkStreamName(name);
+  return lastStream;
+}
+
 function toHeaderMap(headers: unknown): ReadonlyMap<string, Uint8Array> {
   if (headers === undefined) return NO_HEADERS;
   const map = new Map<string, Uint8Array>();
@@ -168,10 +173,7 @@ export function buildPublishRequest(
   if (!POLICIES.has(ackPolicy))
     throw invalidArgument('ackPolicy', `expected LEADER, ALL or NONE, got ${String(ackPolicy)}`);
   return {
-    stream:
-      lastStream !== undefined && options.stream === lastStream
-        ? lastStream
-        : (lastStream = checkStreamName(options.stream)),
+    stream: streamName(options.stream),
     partition: options.partition === undefined ? 0 : checkIndex(options.partition, 'partition'),
     partitioner: partitioner ?? (options.partition === undefined ? defaultPartitioner : undefined),
     key: options.key === undefined ? NO_KEY : toBytes(options.key, 'key'),

@@ -56,6 +56,8 @@ export interface PublishSink {
 class Entry implements Unsubscribable {
   /** Encoded request; undefined while compressing, and once written. */
   wire: Buffer | undefined = undefined;
+  /** A large value, written as it is right after `wire` (which ends with its tag and length). */
+  valueApart: Uint8Array | undefined = undefined;
   writeOver = false;
   done = false;
   /** The stream it was written to, and how many responses that stream had given by then. */
@@ -78,6 +80,13 @@ class Entry implements Unsubscribable {
 }
 
 type Duplex = PublishDuplex;
+
+/**
+ * Values from this size up are written as they are, after the rest of the
+ * encoded request, instead of being copied into it (a copy and a fresh
+ * backing store per message made large messages pay for memcpy and major GCs).
+ */
+const VALUE_APART_BYTES = 2048;
 
 const NOTHING: Unsubscribable = { unsubscribe: () => {} };
 
@@ -284,6 +293,7 @@ export class Publisher {
     if (entry.writeOver) return;
     entry.writeOver = true;
     entry.wire = undefined;
+    entry.valueApart = undefined;
     entry.sink.written?.();
   }
 
@@ -313,21 +323,27 @@ export class Publisher {
       this.queue.shift();
       entry.writtenTo = stream;
       entry.responsesBefore = this.responses;
-      if (!stream.write(entry.wire)) this.needDrain = true;
+      let room = stream.write(entry.wire);
+      if (entry.valueApart) room = stream.write(entry.valueApart);
+      if (!room) this.needDrain = true;
       this.endWrite(entry);
       if (entry.request.ackPolicy === AckPolicy.NONE) this.finish(entry, undefined, undefined);
     }
   }
 
-  private encode(entry: Entry, value: Uint8Array, encoded: boolean): Buffer {
+  /** Encodes the request into entry.wire (and entry.valueApart). */
+  private encode(entry: Entry, value: Uint8Array, encoded: boolean): void {
     const { request } = entry;
+    const framed = this.options.transport === 'http2';
+    const apart = framed && value.byteLength >= VALUE_APART_BYTES;
     let headers = request.headers;
     if (encoded && this.options.compression) {
       const withEncoding = new Map(headers);
       withEncoding.set(this.options.encodingHeader, Buffer.from(this.options.compression));
       headers = withEncoding;
     }
-    return encodePublishRequest(
+    entry.valueApart = apart ? value : undefined;
+    entry.wire = encodePublishRequest(
       {
         key: request.key,
         value,
@@ -338,7 +354,8 @@ export class Publisher {
         ackPolicy: ACK_POLICY_WIRE[request.ackPolicy],
         expectedOffset: request.expectedOffset,
       },
-      this.options.transport === 'http2',
+      framed,
+      apart,
     );
   }
 
@@ -372,14 +389,14 @@ export class Publisher {
       method !== undefined &&
       request.value.byteLength >= this.options.compressionThreshold;
     if (!compressIt || !method) {
-      entry.wire = this.encode(entry, request.value, false);
+      this.encode(entry, request.value, false);
     } else if (isSynchronous(method)) {
-      entry.wire = this.encode(entry, compressSync(request.value), true);
+      this.encode(entry, compressSync(request.value), true);
     } else {
       compress(request.value, method).then(
         (value) => {
           if (entry.done) return;
-          entry.wire = this.encode(entry, value, true);
+          this.encode(entry, value, true);
           this.flush();
         },
         (err: unknown) => {

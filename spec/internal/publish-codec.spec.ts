@@ -53,6 +53,33 @@ describe('publish codec', () => {
     assert.equal(fromInt64(got.expectedOffset), 1234567890123n);
   });
 
+  it('publish codec - a value written apart (after the rest) makes the same request', () => {
+    const value = Buffer.alloc(70_000, 7);
+    const request: WirePublish = {
+      key: Buffer.from('k'),
+      value,
+      stream: 'orders',
+      partition: 2,
+      headers: new Map([['h', Buffer.from('1')]]),
+      correlationId: 'id-9',
+      ackPolicy: 1,
+      expectedOffset: -1n,
+    };
+    const whole = encodePublishRequest(request, true);
+    const head = encodePublishRequest(request, true, true);
+    assert.equal(head.length + value.length, whole.length);
+    const wire = Buffer.concat([head, value]);
+    assert.equal(wire.readUInt32BE(1), wire.length - 5, 'the gRPC prefix counts the value');
+    const got = protoRequest.deserialize(wire.subarray(5));
+    assert.deepEqual(Buffer.from(got.value), value);
+    assert.equal(Buffer.from(got.key).toString(), 'k');
+    assert.equal(got.stream, 'orders');
+    assert.equal(got.partition, 2);
+    assert.equal(got.correlationId, 'id-9');
+    assert.equal(got.ackPolicy, 1);
+    assert.equal(Buffer.from(got.headers['h'] ?? []).toString(), '1');
+  });
+
   it('publish codec - expectedOffset -1 goes on the wire; defaults are left out', () => {
     const minimal: WirePublish = {
       key: new Uint8Array(0),

@@ -40,8 +40,8 @@ export interface ConnectionSettings {
 
 /** What the publisher needs of a PublishAsync call. */
 export interface PublishDuplex {
-  /** Writes one encoded request; false when the caller should wait for 'drain'. */
-  write(encoded: Buffer): boolean;
+  /** Writes one encoded request, or a part of one; false when the caller should wait for 'drain'. */
+  write(encoded: Uint8Array): boolean;
   cancel(): void;
   /** Where decoded responses go (one listener, called synchronously per response). */
   onResponse(listener: (res: DecodedPublishResponse) => void): void;
@@ -66,7 +66,7 @@ class Http2Publish extends EventEmitter implements PublishDuplex {
     this.call.onMessage = (buf, start, end) => listener(decodePublishResponse(buf, start, end));
   }
 
-  write(framed: Buffer): boolean {
+  write(framed: Uint8Array): boolean {
     return this.call.write(framed);
   }
 
@@ -97,8 +97,11 @@ class GrpcJsPublish extends EventEmitter implements PublishDuplex {
     this.call.on('data', listener);
   }
 
-  write(encoded: Buffer): boolean {
-    return this.call.write(encoded);
+  write(encoded: Uint8Array): boolean {
+    const buf = Buffer.isBuffer(encoded)
+      ? encoded
+      : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    return this.call.write(buf);
   }
 
   cancel(): void {

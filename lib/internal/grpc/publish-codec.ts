@@ -120,8 +120,11 @@ function writeString(buf: Buffer, pos: number, field: number, s: string, length:
 /**
  * Encodes a PublishRequest (proto3: default values are left out); `framed`
  * puts the 5-byte gRPC message prefix in front (for the HTTP/2 transport).
+ * `valueApart`: the value field comes last and its bytes are left out (the
+ * buffer ends with its tag and length): the caller writes `r.value` right
+ * after it, so a large value is never copied (field order is free in protobuf).
  */
-export function encodePublishRequest(r: WirePublish, framed = false): Buffer {
+export function encodePublishRequest(r: WirePublish, framed = false, valueApart = false): Buffer {
   const streamBytes = utf8Length(r.stream);
   const idBytes = utf8Length(r.correlationId);
   const headers = r.headers !== undefined && r.headers.size > 0 ? r.headers : undefined;
@@ -139,7 +142,8 @@ export function encodePublishRequest(r: WirePublish, framed = false): Buffer {
   if (r.ackPolicy !== 0) size += 1 + varintSize(r.ackPolicy);
   if (r.expectedOffset !== 0n) size += 1 + int64Size(r.expectedOffset);
 
-  const buf = Buffer.allocUnsafe(framed ? size + 5 : size);
+  const apart = valueApart && r.value.byteLength > 0 ? r.value.byteLength : 0;
+  const buf = Buffer.allocUnsafe((framed ? size + 5 : size) - apart);
   let pos = 0;
   if (framed) {
     buf[0] = 0;
@@ -147,7 +151,7 @@ export function encodePublishRequest(r: WirePublish, framed = false): Buffer {
     pos = 5;
   }
   if (r.key.byteLength > 0) pos = writeBytes(buf, pos, 1, r.key);
-  if (r.value.byteLength > 0) pos = writeBytes(buf, pos, 2, r.value);
+  if (r.value.byteLength > 0 && apart === 0) pos = writeBytes(buf, pos, 2, r.value);
   if (streamBytes > 0) pos = writeString(buf, pos, 3, r.stream, streamBytes);
   if (r.partition !== 0) {
     buf[pos++] = tag(4, VARINT);
@@ -170,6 +174,10 @@ export function encodePublishRequest(r: WirePublish, framed = false): Buffer {
   if (r.expectedOffset !== 0n) {
     buf[pos++] = tag(9, VARINT);
     pos = writeInt64(buf, pos, r.expectedOffset);
+  }
+  if (apart > 0) {
+    buf[pos++] = tag(2, LEN);
+    writeVarint(buf, pos, apart);
   }
   return buf;
 }

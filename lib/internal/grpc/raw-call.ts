@@ -21,6 +21,9 @@ export interface SessionTls {
 /** Receive window per stream and per connection (as grpc-node.flow_control_window). */
 const WINDOW = 1024 * 1024;
 
+/** Bytes a call buffers before its writer is told to wait for 'drain'. */
+const WRITE_BUFFER = 1024 * 1024;
+
 /** A gRPC status as grpc-js reports it (what fromGrpcError reads). */
 function grpcError(code: number, details: string): Error & { code: number; details: string } {
   return Object.assign(new Error(`${code} ${status[code] ?? ''}: ${details}`), { code, details });
@@ -99,10 +102,17 @@ export class RawCall extends EventEmitter {
     );
   }
 
-  /** Writes one message already carrying its 5-byte prefix; false: wait for 'drain'. */
-  write(framed: Buffer): boolean {
+  /**
+   * Writes a message carrying its 5-byte prefix (or the rest of one);
+   * false: wait for 'drain'. The stream's own high-water mark (16 KiB) would
+   * say "wait" after every large message, costing an event-loop turn each,
+   * so writes go on until WRITE_BUFFER bytes wait (the data only references
+   * the caller's buffers); 'drain' comes once they are all handed to HTTP/2.
+   */
+  write(framed: Uint8Array): boolean {
     if (this.ended) return true;
-    return this.request.write(framed);
+    this.request.write(framed);
+    return this.request.writableLength < WRITE_BUFFER;
   }
 
   /** Half-closes: no more messages from this side. */
