@@ -743,7 +743,8 @@ export class LiftbridgeClient {
    * or {@link publishRequest}. The client's `partitioner` option applies when
    * the options name neither a partition nor a partitioner.
    *
-   * @param value - the message value; a string is sent as UTF-8.
+   * @param value - the message value; a string is sent as UTF-8. Bytes are
+   *   sent without a copy: do not change them until the publish settles.
    * @param options - see {@link PublishOptions}; `stream` is required.
    * @returns the request (read-only; it may be sent more than once, but not
    *   twice at the same time when it has a `correlationId`).
@@ -769,7 +770,8 @@ export class LiftbridgeClient {
    * completes without an Ack once the message is written. The client never
    * re-sends a message (a re-send could store it twice).
    *
-   * @param value - the message value; a string is sent as UTF-8.
+   * @param value - the message value; a string is sent as UTF-8. Bytes are
+   *   sent without a copy: do not change them until the publish settles.
    * @param options - see {@link SinglePublishOptions}; `stream` is required.
    * @returns a cold Observable of one Ack (none with `NONE`). Errors with
    *   `ACK_TIMEOUT` when no ack comes within `ackTimeout`, and with a
@@ -891,7 +893,8 @@ export class LiftbridgeClient {
    * consumes `<subject>.N`).
    *
    * @param subject - a NATS subject: no wildcards, whitespace or empty tokens.
-   * @param value - the message value; a string is sent as UTF-8.
+   * @param value - the message value; a string is sent as UTF-8. Bytes are
+   *   sent without a copy: do not change them until the publish settles.
    * @param options - see {@link PublishToSubjectOptions}.
    * @returns a cold Observable of one Ack (none with AckPolicy `NONE`).
    *   Errors with `ACK_TIMEOUT` when no ack comes within `ackTimeout`, as

@@ -111,7 +111,7 @@ export interface PublishRequest {
   readonly partitioner: Partitioner | undefined;
   /** Message key (empty when none). */
   readonly key: Uint8Array;
-  /** Message value (not yet compressed). */
+  /** Message value (not yet compressed); sent without a copy, so leave it unchanged until the request settles. */
   readonly value: Uint8Array;
   /** Message headers. */
   readonly headers: ReadonlyMap<string, Uint8Array>;
