@@ -3,11 +3,7 @@
  * ({@link Ack}), converted from the wire: int64 as bigint, bytes as
  * Uint8Array, headers as a Map.
  */
-import type {
-  Message__Decoded,
-  AckPolicy as WireAckPolicy,
-} from './internal/grpc/api-types.generated.js';
-import { fromInt64 } from './internal/grpc/codec.js';
+import type { AckPolicy as WireAckPolicy } from './internal/grpc/api-types.generated.js';
 
 /**
  * How the server acknowledges a publish (the `ackPolicy` option of
@@ -129,28 +125,6 @@ export function toHeaders(
   const headers = new Map<string, Uint8Array>();
   if (raw) for (const key of Object.keys(raw)) headers.set(key, bytes(raw[key]));
   return headers;
-}
-
-/** Wire message -> public Message (value as given: decompression happens in subscribe). */
-export function toMessage(
-  raw: Message__Decoded,
-  value: Uint8Array,
-  headers: Map<string, Uint8Array>,
-): Message {
-  return {
-    stream: raw.stream,
-    partition: raw.partition,
-    offset: fromInt64(raw.offset),
-    timestamp: fromInt64(raw.timestamp),
-    key: bytes(raw.key),
-    value: bytes(value),
-    subject: raw.subject,
-    replySubject: raw.replySubject,
-    headers,
-    correlationId: raw.correlationId,
-    ackInbox: raw.ackInbox,
-    ackPolicy: ackPolicyName(raw.ackPolicy),
-  };
 }
 
 /** An ack as decoded by protobufjs, its int64 fields made bigint. */

@@ -23,14 +23,12 @@ import {
 } from 'rxjs';
 import { decompress, decompressSync, isCompressionMethod, isSynchronous } from '../compression.js';
 import { ErrorCode, invalidArgument, isLiftbridgeError, LiftbridgeError } from '../errors.js';
-import type {
-  Message__Decoded,
-  SubscribeRequest as WireSubscribe,
-} from '../internal/grpc/api-types.generated.js';
-import { fromInt64, toInt64 } from '../internal/grpc/codec.js';
+import type { SubscribeRequest as WireSubscribe } from '../internal/grpc/api-types.generated.js';
+import { toInt64 } from '../internal/grpc/codec.js';
+import type { DecodedMessage } from '../internal/grpc/message-codec.js';
 import type { CallPhase } from '../internal/grpc/status.js';
 import { resolveInOrder } from '../internal/resolve-in-order.js';
-import { type Message, toHeaders, toMessage } from '../message.js';
+import type { Message } from '../message.js';
 import { type ClusterMetadata, leaderAddress } from '../metadata/metadata.js';
 import { START_WIRE, STOP_WIRE, StartPosition, StopPosition } from '../positions.js';
 import { checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
@@ -95,7 +93,7 @@ export interface SubscribeOptions {
 export interface SubscribeTransport {
   /** `host:port` of the broker. */
   readonly address: string;
-  subscribe(request: WireSubscribe, phase: () => CallPhase): Observable<Message__Decoded>;
+  subscribe(request: WireSubscribe, phase: () => CallPhase): Observable<DecodedMessage>;
 }
 
 /** Leader routing (Cluster, or a fake in marble specs). */
@@ -255,25 +253,24 @@ export function subscribeMessages(
     // Compressed values are decompressed (zlib synchronously, lzma
     // asynchronously, order kept). An undecodable value is delivered as
     // stored, with its encoding header left in place.
-    const decode = (raw: Message__Decoded): Message | Promise<Message> => {
-      const headers = toHeaders(raw.headers);
-      const encoding = headers.get(ctx.encodingHeader);
-      if (!encoding || encoding.byteLength === 0) return toMessage(raw, raw.value, headers);
+    const decode = (m: DecodedMessage): Message | Promise<Message> => {
+      const encoding = m.headers.get(ctx.encodingHeader);
+      if (!encoding || encoding.byteLength === 0) return m;
       const method = Buffer.from(encoding).toString();
-      if (!isCompressionMethod(method)) return toMessage(raw, raw.value, headers);
+      if (!isCompressionMethod(method)) return m;
       const decoded = (value: Uint8Array) => {
-        headers.delete(ctx.encodingHeader);
-        return toMessage(raw, value, headers);
+        m.headers.delete(ctx.encodingHeader);
+        m.value = value;
+        return m;
       };
-      const asStored = () => toMessage(raw, raw.value, headers);
       if (isSynchronous(method)) {
         try {
-          return decoded(decompressSync(raw.value));
+          return decoded(decompressSync(m.value));
         } catch {
-          return asStored();
+          return m;
         }
       }
-      return decompress(raw.value, method).then(decoded, asStored);
+      return decompress(m.value, method).then(decoded, () => m);
     };
     const startRequest: Observable<WireSubscribe> = p.resumeFromCursor
       ? ctx.fetchCursor(p.stream, p.partition, p.cursorId as string).pipe(
@@ -373,7 +370,7 @@ export function subscribeMessages(
       // is still behind starts lower and sends messages again: each offset
       // is delivered once, in order.
       filter((raw) => {
-        const offset = fromInt64(raw.offset);
+        const offset = raw.offset;
         if (last !== undefined && offset <= last) return false;
         last = offset;
         progressed = true;

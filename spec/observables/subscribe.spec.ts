@@ -5,39 +5,37 @@ import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { catchError, defer, NEVER, type Observable, throwError } from 'rxjs';
 import { type ClusterMetadata, ErrorCode, LiftbridgeError, type Message } from '../../lib/index.js';
 import { retryWithBackoff } from '../../lib/internal/backoff.js';
-import type {
-  Message__Decoded,
-  SubscribeRequest,
-} from '../../lib/internal/grpc/api-types.generated.js';
+import type { SubscribeRequest } from '../../lib/internal/grpc/api-types.generated.js';
 import { fromInt64 } from '../../lib/internal/grpc/codec.js';
+import type { DecodedMessage } from '../../lib/internal/grpc/message-codec.js';
 import { fromGrpcError } from '../../lib/internal/grpc/status.js';
 import { type SubscribeTransport, subscribeMessages } from '../../lib/observables/subscribe.js';
 import { testScheduler } from '../helpers/marbles.js';
 import { clusterMetadata } from '../helpers/metadata.js';
 
-function raw(offset: number): Message__Decoded {
+function raw(offset: number): DecodedMessage {
   return {
-    offset: offset as unknown as Message__Decoded['offset'],
+    offset: BigInt(offset),
     key: new Uint8Array(0),
     value: Buffer.from(`v${offset}`),
-    timestamp: 0 as unknown as Message__Decoded['timestamp'],
+    timestamp: 0n,
     stream: 's',
     partition: 0,
     subject: 's',
     replySubject: '',
-    headers: { reply: new Uint8Array(0) },
+    headers: new Map([['reply', new Uint8Array(0)]]),
     ackInbox: '',
     correlationId: '',
-    ackPolicy: 0,
+    ackPolicy: 'LEADER',
   };
 }
-const HANDSHAKE = { ...raw(0), value: new Uint8Array(0), headers: {} };
+const HANDSHAKE = { ...raw(0), value: new Uint8Array(0), headers: new Map() };
 
 function grpcError(code: status, details: string): ServiceError {
   return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
 }
 
-type Cold = Observable<Message__Decoded>;
+type Cold = Observable<DecodedMessage>;
 
 /** Metadata whose only partition, s/0, is led by broker b at `address`. */
 const ledBy = (address: string) => clusterMetadata({ s: { leaders: ['b'] } }, { b: address });

@@ -13,6 +13,7 @@ import { Observable } from 'rxjs';
 import { ErrorCode, LiftbridgeError } from '../../errors.js';
 import { type ApiMethods, apiMethods } from './api-types.generated.js';
 import { codec } from './codec.js';
+import { type DecodedMessage, MessageDecoder } from './message-codec.js';
 import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
 import { frame, openSession, RawCall, type SessionTls } from './raw-call.js';
 import { type CallPhase, fromGrpcError } from './status.js';
@@ -213,22 +214,22 @@ export class BrokerConnection {
   subscribe(
     request: ApiMethods['Subscribe']['request'],
     phase: () => CallPhase,
-  ): Observable<ApiMethods['Subscribe']['response']> {
+  ): Observable<DecodedMessage> {
     if (this.settings.transport === 'http2') return this.subscribeHttp2(request, phase);
     const def = apiMethods.Subscribe;
     const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
-    const { deserialize } = codec<never, ApiMethods['Subscribe']['response']>(def.responseType);
-    return new Observable<ApiMethods['Subscribe']['response']>((subscriber) => {
+    return new Observable<DecodedMessage>((subscriber) => {
+      const decoder = new MessageDecoder();
       const call = this.client.makeServerStreamRequest(
         def.path,
         serialize,
-        deserialize,
+        (buf: Buffer) => decoder.decode(buf),
         request,
         new grpc.Metadata(),
         {},
       );
       let done = false;
-      call.on('data', (msg: ApiMethods['Subscribe']['response']) => subscriber.next(msg));
+      call.on('data', (msg: DecodedMessage) => subscriber.next(msg));
       call.on('error', (err: unknown) => {
         done = true;
         subscriber.error(fromGrpcError(err, phase(), `Subscribe at ${this.address}`));
@@ -257,11 +258,11 @@ export class BrokerConnection {
   private subscribeHttp2(
     request: ApiMethods['Subscribe']['request'],
     phase: () => CallPhase,
-  ): Observable<ApiMethods['Subscribe']['response']> {
+  ): Observable<DecodedMessage> {
     const def = apiMethods.Subscribe;
     const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
-    const { deserialize } = codec<never, ApiMethods['Subscribe']['response']>(def.responseType);
-    return new Observable<ApiMethods['Subscribe']['response']>((subscriber) => {
+    return new Observable<DecodedMessage>((subscriber) => {
+      const decoder = new MessageDecoder();
       // Counted per session: calls still running on a replaced session must
       // not touch the new one's count.
       const shared = this.sharedSession();
@@ -272,9 +273,8 @@ export class BrokerConnection {
         shared.calls -= 1;
         if (shared.calls === 0 && !session.destroyed) session.unref();
       });
-      // A copy per message: the decoded value and key are views into it, and
-      // must not keep the whole network chunk alive while a user holds them.
-      call.on('message', (m: Buffer) => subscriber.next(deserialize(Buffer.from(m))));
+      // Decoded in place from the network chunk (key and value are copied out).
+      call.onMessage = (buf, start, end) => subscriber.next(decoder.decode(buf, start, end));
       call.on('end', () => subscriber.complete());
       call.on('error', (err: unknown) =>
         subscriber.error(fromGrpcError(err, phase(), `Subscribe at ${this.address}`)),
