@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: one single-node server (RF 1), the same workloads with
- * liftbridge-rx, go-liftbridge and gufo-liftbridge one after another, the
- * median of RUNS runs each, written to bench/results/.
+ * liftbridge-rx, go-liftbridge and gufo-liftbridge in turn (round by round),
+ * the median of RUNS runs each, written to bench/results/.
  *
  *   npm run bench                 # everything (~15 min on 2 cores)
  *   npm run bench -- --quick      # small counts, one run: a smoke test
@@ -105,7 +105,9 @@ const workloads: Workload[] = [
           count: count(c, s.count),
           size: s.size,
           inflight: 256,
-          warmup: Math.max(10, Math.round(count(c, s.count) / 20)),
+          // As long a warm-up as pub-bulk's (5000) where 64 MiB allows:
+          // a JIT client compiles in the background, on the clock, until warm.
+          warmup: count(c, Math.max(s.count / 20, Math.min(5_000, Math.floor(2 ** 26 / s.size)))),
         }),
     }),
   ),
@@ -143,18 +145,24 @@ async function main() {
     for (const w of chosen) {
       const shared = w.shared ? await fresh(w.name) : undefined;
       if (shared && w.shared) await w.shared(brokers, shared);
-      for (const c of w.clients.filter((x) => clients.includes(x))) {
-        const results: Result[] = [];
-        for (let i = 0; i < RUNS; i++) {
+      // Round by round (rx, go, gufo, then again): the machine's speed
+      // drifts over minutes, and interleaving spreads the drift over all
+      // clients instead of handing each client its own stretch of time.
+      const runners = w.clients.filter((x) => clients.includes(x));
+      const results = new Map<ClientName, Result[]>(runners.map((c) => [c, []]));
+      for (let i = 0; i < RUNS; i++) {
+        for (const c of runners) {
           const stream = shared ?? (await fresh(w.name));
           const result = await w.run(c, brokers, stream);
-          results.push(result);
+          results.get(c)?.push(result);
           if (!shared) await lastValueFrom(admin.deleteStream(stream), { defaultValue: undefined });
           console.error(
             `${w.name} ${c} run ${i + 1}: ${result.msgsPerSec} msgs/s, ${result.cpuSeconds} CPU s`,
           );
         }
-        const row = summarize(w.name, c, results);
+      }
+      for (const c of runners) {
+        const row = summarize(w.name, c, results.get(c) ?? []);
         rows.push(row);
         console.log(JSON.stringify(row));
       }
