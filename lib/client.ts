@@ -42,7 +42,7 @@ import type {
   NullableInt64,
 } from './internal/grpc/api-types.generated.js';
 import { fromInt64, toInt64 } from './internal/grpc/codec.js';
-import { Publisher, type PublishSink } from './internal/publisher.js';
+import { failSink, Publisher, type PublishSink } from './internal/publisher.js';
 import { ACK_POLICY_WIRE, type Ack, type AckPolicy, type Message, toAck } from './message.js';
 import {
   type ClusterMetadata,
@@ -1358,13 +1358,4 @@ export class LiftbridgeClient {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-/** Reports a failure that happened before the request could be sent. */
-function failSink(sink: PublishSink, err: unknown): void {
-  const error = isLiftbridgeError(err)
-    ? err
-    : new LiftbridgeError(ErrorCode.Unknown, String(err), { cause: err });
-  sink.written?.();
-  sink.settled(undefined, error);
 }

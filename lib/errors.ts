@@ -168,6 +168,13 @@ export function invalidArgument(argument: string, problem: string): LiftbridgeEr
   return new LiftbridgeError(ErrorCode.InvalidArgument, `${argument}: ${problem}`);
 }
 
+/** `err` as it is when it is a LiftbridgeError, else wrapped as `UNKNOWN` (with it as the cause). */
+export function asLiftbridgeError(err: unknown): LiftbridgeError {
+  return err instanceof LiftbridgeError
+    ? err
+    : new LiftbridgeError(ErrorCode.Unknown, String(err), { cause: err });
+}
+
 /** The error every operation of a closed client fails with. */
 export function closedError(): LiftbridgeError {
   return new LiftbridgeError(ErrorCode.Closed, 'the client is closed');

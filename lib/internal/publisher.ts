@@ -28,7 +28,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Subscription, Unsubscribable } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
-import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
+import {
+  asLiftbridgeError,
+  closedError,
+  ErrorCode,
+  invalidArgument,
+  LiftbridgeError,
+} from '../errors.js';
 import { ACK_POLICY_WIRE, type Ack, AckPolicy } from '../message.js';
 import type { ResolvedClientOptions } from '../options.js';
 import { approximateSize, type PublishRequest } from '../publish-request.js';
@@ -90,10 +96,10 @@ const VALUE_APART_BYTES = 2048;
 
 const NOTHING: Unsubscribable = { unsubscribe: () => {} };
 
-/** A request that failed before it could be sent. */
-function failed(sink: PublishSink, err: LiftbridgeError): Unsubscribable {
+/** Reports a request that failed before it could be sent (any error is made a LiftbridgeError). */
+export function failSink(sink: PublishSink, err: unknown): Unsubscribable {
   sink.written?.();
-  sink.settled(undefined, err);
+  sink.settled(undefined, asLiftbridgeError(err));
   return NOTHING;
 }
 
@@ -365,10 +371,10 @@ export class Publisher {
    * more, an unwritten request is not written, and a late ack is ignored.
    */
   send(request: PublishRequest, ackTimeout: number, sink: PublishSink): Unsubscribable {
-    if (this.closed || this.cluster.closed) return failed(sink, closedError());
+    if (this.closed || this.cluster.closed) return failSink(sink, closedError());
     const size = approximateSize(request);
     if (size > this.options.maxMessageBytes) {
-      return failed(
+      return failSink(
         sink,
         new LiftbridgeError(
           ErrorCode.MessageTooLarge,
@@ -378,7 +384,7 @@ export class Publisher {
     }
     const id = request.correlationId ?? this.nextId();
     if (this.pending.has(id)) {
-      return failed(sink, invalidArgument('correlationId', `"${id}" is already in flight`));
+      return failSink(sink, invalidArgument('correlationId', `"${id}" is already in flight`));
     }
     const entry = new Entry(this, id, request, sink);
     this.pending.set(id, entry);
@@ -400,11 +406,7 @@ export class Publisher {
           this.flush();
         },
         (err: unknown) => {
-          const failed =
-            err instanceof LiftbridgeError
-              ? err
-              : new LiftbridgeError(ErrorCode.Unknown, String(err), { cause: err });
-          this.finish(entry, undefined, failed);
+          this.finish(entry, undefined, asLiftbridgeError(err));
           this.flush();
         },
       );

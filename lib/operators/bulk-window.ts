@@ -11,7 +11,7 @@
  * each one). See bench/ for the figures.
  */
 import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
-import { ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
+import { asLiftbridgeError, invalidArgument, type LiftbridgeError } from '../errors.js';
 import { Fifo } from '../internal/fifo.js';
 import type { PublishSink } from '../internal/publisher.js';
 import type { Ack } from '../message.js';
@@ -125,12 +125,6 @@ class SentList {
       sent = next;
     }
   }
-}
-
-function asLiftbridgeError(err: unknown): LiftbridgeError {
-  return err instanceof LiftbridgeError
-    ? err
-    : new LiftbridgeError(ErrorCode.Unknown, String(err), { cause: err });
 }
 
 const notARequest = () =>

@@ -6,7 +6,6 @@
  * PublishAsync duplex is handed out raw to the publisher, which owns its
  * lifecycle.
  */
-import { EventEmitter } from 'node:events';
 import type http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
@@ -51,16 +50,18 @@ export interface PublishDuplex {
 }
 
 /** PublishAsync on a connection of its own (closed with the call: never keeps the process alive). */
-class Http2Publish extends EventEmitter implements PublishDuplex {
+class Http2Publish implements PublishDuplex {
   private readonly call: RawCall;
 
   constructor(address: string, tls: SessionTls | undefined) {
-    super();
     const session = openSession(address, tls);
     this.call = new RawCall(session, apiMethods.PublishAsync.path, () => session.destroy());
-    this.call.on('drain', () => this.emit('drain'));
-    this.call.on('end', () => this.emit('end'));
-    this.call.on('error', (err: unknown) => this.emit('error', err));
+  }
+
+  /** 'drain', 'end' and 'error' are the call's own events. */
+  on(event: 'drain' | 'end' | 'error', listener: (err: unknown) => void): this {
+    this.call.on(event, listener);
+    return this;
   }
 
   onResponse(listener: (res: DecodedPublishResponse) => void): void {
@@ -77,11 +78,10 @@ class Http2Publish extends EventEmitter implements PublishDuplex {
 }
 
 /** PublishAsync as a grpc-js duplex call (transport 'grpc-js'), requests and responses through the publish codec. */
-class GrpcJsPublish extends EventEmitter implements PublishDuplex {
+class GrpcJsPublish implements PublishDuplex {
   private readonly call: grpc.ClientDuplexStream<Buffer, DecodedPublishResponse>;
 
   constructor(client: grpc.Client) {
-    super();
     this.call = client.makeBidiStreamRequest(
       apiMethods.PublishAsync.path,
       (encoded: Buffer) => encoded,
@@ -89,9 +89,12 @@ class GrpcJsPublish extends EventEmitter implements PublishDuplex {
       new grpc.Metadata(),
       {},
     );
-    this.call.on('drain', () => this.emit('drain'));
-    this.call.on('end', () => this.emit('end'));
-    this.call.on('error', (err: unknown) => this.emit('error', err));
+  }
+
+  /** 'drain', 'end' and 'error' are the call's own events. */
+  on(event: 'drain' | 'end' | 'error', listener: (err: unknown) => void): this {
+    this.call.on(event, listener);
+    return this;
   }
 
   onResponse(listener: (res: DecodedPublishResponse) => void): void {

@@ -18,9 +18,9 @@ const LO = littleEndian ? 0 : 1;
 const HI = littleEndian ? 1 : 0;
 
 /**
- * Strings that repeat from ack to ack (stream, subjects, ack inbox): the
- * last one seen per field, with its bytes, handed out again while the bytes
- * match, so most acks decode them without allocating.
+ * A string field that repeats from one message to the next (a stream name,
+ * a subject, an ack inbox): the last one seen, with its bytes, handed out
+ * again while the bytes match, so most messages decode it without allocating.
  */
 export class Interned {
   private bytes: Buffer = Buffer.alloc(0);
