@@ -9,8 +9,11 @@ import type { Result } from './peers/rx/measure.js';
 export type ClientName = 'rx' | 'go' | 'gufo';
 export const CLIENTS: readonly ClientName[] = ['rx', 'go', 'gufo'];
 
-function runRxPeer(args: string[]): Promise<string> {
-  const script = join(projectRoot, '.build/bench/peers/rx/rx-peer.js');
+/** The rx peer of this checkout (or of another one's build: see bench/ab.ts). */
+export const RX_PEER = '.build/bench/peers/rx/rx-peer.js';
+
+function runRxPeer(args: string[], root = projectRoot): Promise<string> {
+  const script = join(root, RX_PEER);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -27,16 +30,18 @@ function runRxPeer(args: string[]): Promise<string> {
 
 /**
  * `command` (bench-pub, bench-sync, bench-sub, bench-mem; Gufo's bulk
- * command is bench-bulk) with its flags, for one client.
+ * command is bench-bulk) with its flags, for one client; `rxRoot` runs the
+ * rx peer built in another checkout.
  */
 export async function runPeer(
   client: ClientName,
   command: string,
   flags: Record<string, string | number>,
+  rxRoot?: string,
 ): Promise<Result> {
   const args = Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]);
   let out: string;
-  if (client === 'rx') out = await runRxPeer([command, ...args]);
+  if (client === 'rx') out = await runRxPeer([command, ...args], rxRoot);
   else if (client === 'go') out = await runGoPeer([command, ...args]);
   else {
     const gufoCommand = command === 'bench-pub' ? 'bench-bulk' : command;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench: build, compile, install the server, then bench/run.ts.
+// npm run bench: build, compile, install the server, then bench/run.ts (or, with `ab` first, bench/ab.ts).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -11,4 +11,5 @@ const run = (args) => {
 run(['scripts/build.mjs']);
 run([join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 run(['.build/scripts/testbed/install.js']);
-run(['.build/bench/run.js', ...process.argv.slice(2)]);
+const args = process.argv.slice(2);
+run([args[0] === 'ab' ? '.build/bench/ab.js' : '.build/bench/run.js', ...args]);
