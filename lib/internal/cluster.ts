@@ -35,7 +35,7 @@ import { type ClientStatus, leaderChanges } from '../status.js';
 import { exponentialDelay, retryWithBackoff } from './backoff.js';
 import { orderBrokers } from './broker-selection.js';
 import type { FetchMetadataResponse__Decoded } from './grpc/api-types.generated.js';
-import { BrokerConnection, type ConnectionSettings } from './grpc/connection.js';
+import { BrokerConnection, type ConnectionSettings, receiveLimit } from './grpc/connection.js';
 
 function retriable(err: unknown): boolean {
   return isLiftbridgeError(err) && err.retriable;
@@ -71,8 +71,9 @@ export class Cluster {
       credentials: options.credentials,
       transport: options.transport,
       http2Tls: options.http2Tls,
+      maxReceiveBytes: receiveLimit(options.maxMessageBytes),
       channelOptions: {
-        'grpc.max_receive_message_length': options.maxMessageBytes,
+        'grpc.max_receive_message_length': receiveLimit(options.maxMessageBytes),
         'grpc.max_send_message_length': options.maxMessageBytes,
         // Subscribe throughput is bound by HTTP/2 flow control before CPU.
         'grpc-node.flow_control_window': 1024 * 1024,

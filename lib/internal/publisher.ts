@@ -45,7 +45,7 @@ import { Deadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
 import type { PublishDuplex } from './grpc/connection.js';
 import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
-import { fromAckError, fromAsyncError, fromGrpcError } from './grpc/status.js';
+import { fromAckError, fromAsyncError, fromGrpcError, fromMalformedAck } from './grpc/status.js';
 
 /** How the sender of one request hears about it. */
 export interface PublishSink {
@@ -195,7 +195,8 @@ export class Publisher {
     this.responses = 0;
     stream.onResponse((res: DecodedPublishResponse) => {
       if (this.stream === stream) this.responses += 1;
-      this.onResponse(res);
+      if (res.malformed === undefined) this.onResponse(res);
+      else this.onMalformed(stream, res, res.malformed);
     });
     stream.on('drain', () => {
       this.needDrain = false;
@@ -273,6 +274,26 @@ export class Publisher {
         this.finish(entry, ack, undefined);
       }
     }
+  }
+
+  /**
+   * A response that was not a PublishResponse: the request it names fails
+   * alone; when it names none, the stream is no longer trusted (every
+   * request written to it fails, as when it breaks).
+   */
+  private onMalformed(stream: Duplex, res: DecodedPublishResponse, why: string): void {
+    const id = res.correlationId || res.ack?.correlationId || '';
+    const entry = this.pending.get(id);
+    if (entry) {
+      this.finish(
+        entry,
+        undefined,
+        fromMalformedAck(why, `publish ${id} at ${this.streamAddress}`),
+      );
+      return;
+    }
+    this.broken(stream, fromMalformedAck(why, `PublishAsync at ${this.streamAddress}`));
+    stream.cancel();
   }
 
   /**

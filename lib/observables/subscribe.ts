@@ -381,7 +381,14 @@ export function subscribeMessages(
       catchError((err: unknown) => {
         // ResourceExhausted: the stop position was reached (or nothing to read
         // before STOP_LATEST): a normal end when a stop was asked for.
-        if (p.stops && grpcCode(err) === grpcStatus.RESOURCE_EXHAUSTED) return EMPTY;
+        // (A message over the receive limit is RESOURCE_EXHAUSTED too: an error.)
+        if (
+          p.stops &&
+          grpcCode(err) === grpcStatus.RESOURCE_EXHAUSTED &&
+          !isLiftbridgeError(err, ErrorCode.MessageTooLarge)
+        ) {
+          return EMPTY;
+        }
         // The stop lies before the start (e.g. RESUME after everything up to
         // LATEST was processed): the range is empty.
         if (

@@ -12,9 +12,10 @@ import { Observable } from 'rxjs';
 import { ErrorCode, LiftbridgeError } from '../../errors.js';
 import { type ApiMethods, apiMethods } from './api-types.generated.js';
 import { codec } from './codec.js';
+import { frame } from './framing.js';
 import { type DecodedMessage, MessageDecoder } from './message-codec.js';
 import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
-import { frame, openSession, RawCall, type SessionTls } from './raw-call.js';
+import { openSession, RawCall, type SessionTls } from './raw-call.js';
 import { type CallPhase, fromGrpcError } from './status.js';
 
 type UnaryName = {
@@ -36,6 +37,8 @@ export interface ConnectionSettings {
   /** 'http2': PublishAsync and Subscribe over node:http2 (see raw-call.ts), with TLS when given. */
   transport: 'http2' | 'grpc-js';
   http2Tls: SessionTls | undefined;
+  /** The largest message a streaming call on 'http2' accepts (after inflating). */
+  maxReceiveBytes: number;
 }
 
 /** What the publisher needs of a PublishAsync call. */
@@ -53,9 +56,11 @@ export interface PublishDuplex {
 class Http2Publish implements PublishDuplex {
   private readonly call: RawCall;
 
-  constructor(address: string, tls: SessionTls | undefined) {
+  constructor(address: string, tls: SessionTls | undefined, maxReceiveBytes: number) {
     const session = openSession(address, tls);
-    this.call = new RawCall(session, apiMethods.PublishAsync.path, () => session.destroy());
+    this.call = new RawCall(session, apiMethods.PublishAsync.path, maxReceiveBytes, () =>
+      session.destroy(),
+    );
   }
 
   /** 'drain', 'end' and 'error' are the call's own events. */
@@ -111,6 +116,15 @@ class GrpcJsPublish implements PublishDuplex {
   cancel(): void {
     this.call.cancel();
   }
+}
+
+/**
+ * The largest message a call accepts: the send limit plus room for what the
+ * server adds to a stored message (offset, timestamps, stream, subject), so
+ * whatever this client may publish it may also read back.
+ */
+export function receiveLimit(maxMessageBytes: number): number {
+  return maxMessageBytes + 64 * 1024;
 }
 
 function deadline(timeoutMs: number | undefined): grpc.CallOptions {
@@ -254,7 +268,7 @@ export class BrokerConnection {
    */
   publishAsync(): PublishDuplex {
     if (this.settings.transport === 'http2')
-      return new Http2Publish(this.address, this.settings.http2Tls);
+      return new Http2Publish(this.address, this.settings.http2Tls, this.settings.maxReceiveBytes);
     return new GrpcJsPublish(this.client);
   }
 
@@ -272,11 +286,12 @@ export class BrokerConnection {
       const session = shared.http2;
       shared.calls += 1;
       session.ref();
-      const call = new RawCall(session, def.path, () => {
+      const call = new RawCall(session, def.path, this.settings.maxReceiveBytes, () => {
         shared.calls -= 1;
         if (shared.calls === 0 && !session.destroyed) session.unref();
       });
-      // Decoded in place from the network chunk (key and value are copied out).
+      // Decoded in place from the network chunk (key and value are copied out);
+      // a WireFormatError thrown here ends the call (RawCall catches it).
       call.onMessage = (buf, start, end) => subscriber.next(decoder.decode(buf, start, end));
       call.on('end', () => subscriber.complete());
       call.on('error', (err: unknown) =>

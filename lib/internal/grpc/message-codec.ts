@@ -3,7 +3,9 @@
  * bytes into the public Message's shape (int64 as bigint, headers as a Map),
  * with no protobufjs walk, Long objects or second object per message.
  * Field numbers are those of proto/api.proto (spec/internal/message-codec
- * checks it against protobufjs).
+ * checks it against protobufjs, and codec-fuzz with generated and broken
+ * input). Malformed bytes throw a WireFormatError (proto-reader.ts); fields
+ * it does not know, of any wire type, are skipped.
  */
 import { type AckPolicy, ackPolicyName, type Message } from '../../message.js';
 import { Interned, LEN, Reader, tag, VARINT } from './proto-reader.js';
@@ -65,7 +67,7 @@ export class MessageDecoder {
           m.stream = r.repeated(this.stream);
           break;
         case tag(6, VARINT):
-          m.partition = r.varint();
+          m.partition = r.int32();
           break;
         case tag(7, LEN):
           m.subject = r.repeated(this.subject);
@@ -83,10 +85,10 @@ export class MessageDecoder {
           m.correlationId = r.string();
           break;
         case tag(12, VARINT):
-          m.ackPolicy = ackPolicyName(r.varint());
+          m.ackPolicy = ackPolicyName(r.int32());
           break;
         default:
-          r.skip(key & 7);
+          r.skip(key);
       }
     }
     return m;
@@ -94,16 +96,16 @@ export class MessageDecoder {
 
   /** One map entry (key 1: name, value 2: bytes); a later entry of the same name wins. */
   private header(r: Reader, headers: Map<string, Uint8Array>, index: number): void {
-    const end = r.varint() + r.pos;
+    const outer = r.enter();
     let name = '';
     let value = EMPTY;
-    while (r.pos < end) {
+    while (r.pos < r.end) {
       const key = r.varint();
       if (key === tag(1, LEN)) name = index < 8 ? r.repeated(this.names(index)) : r.string();
       else if (key === tag(2, LEN)) value = bytes(r);
-      else r.skip(key & 7);
+      else r.skip(key);
     }
-    r.pos = end;
+    r.leave(outer);
     headers.set(name, value);
   }
 
@@ -119,10 +121,9 @@ export class MessageDecoder {
 
 /** A bytes field, copied into a Buffer of its own (the shared empty array when empty). */
 function bytes(r: Reader): Uint8Array {
-  const length = r.varint();
+  const start = r.bytes();
+  const length = r.pos - start;
   if (length === 0) return EMPTY;
-  const start = r.pos;
-  r.pos += length;
   const own = Buffer.allocUnsafe(length);
   r.buf.copy(own, 0, start, r.pos);
   return own;

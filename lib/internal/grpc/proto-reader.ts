@@ -2,13 +2,44 @@
  * Reading protobuf bytes by hand, for the codecs of the streaming calls'
  * hot paths (publish-codec, message-codec): varints, int64 as bigint,
  * strings (short ASCII decoded in JS, repeated ones interned).
+ *
+ * Every read is checked against the end of the message being read (or of
+ * the nested message entered), varints are at most 10 bytes, and fields a
+ * decoder does not know are skipped whatever their wire type (groups
+ * included, nested at most {@link MAX_DEPTH} deep), as protobufjs and
+ * grpc-go skip them: a newer server's fields are ignored. Bytes that are not
+ * protobuf throw a {@link WireFormatError}, never anything else, and a read
+ * never loops: each step consumes at least one byte of a bounded buffer.
  */
 
-export const LEN = 2;
 export const VARINT = 0;
+export const FIXED64 = 1;
+export const LEN = 2;
+export const START_GROUP = 3;
+export const END_GROUP = 4;
+export const FIXED32 = 5;
+
+/** How deep groups may nest (protobuf's own recursion limit). */
+export const MAX_DEPTH = 100;
 
 /** A field's key: its number and wire type. */
 export const tag = (field: number, wire: number) => (field << 3) | wire;
+
+/**
+ * Bytes that are not the protobuf message a decoder expects (cut off,
+ * out of bounds, a wire type that does not exist). The transport ends the
+ * call that carried them with a typed error (see grpc/status.ts).
+ */
+export class WireFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WireFormatError';
+  }
+}
+
+function malformed(what: string, at: number): never {
+  throw new WireFormatError(`malformed protobuf: ${what} at byte ${at}`);
+}
 
 /** One 64-bit slot: a varint's two 32-bit halves written in, one bigint read out. */
 const int64Slot = new BigInt64Array(1);
@@ -43,70 +74,144 @@ export class Interned {
   }
 }
 
-/** A cursor over protobuf bytes. */
+/** A cursor over the protobuf bytes of `buf` from `start` to `end`. */
 export class Reader {
   pos: number;
+  /** Where the message (or the nested message entered) ends. */
+  end: number;
+
   constructor(
     readonly buf: Buffer,
     start: number,
-    readonly end: number,
+    end: number,
   ) {
+    if (!(start >= 0 && start <= end && end <= buf.length)) {
+      throw new WireFormatError(`bad bounds ${start}..${end} of a ${buf.length}-byte buffer`);
+    }
     this.pos = start;
+    this.end = end;
   }
 
+  /**
+   * An unsigned varint as a number (exact up to 2^53: lengths, tags,
+   * counts). At most 10 bytes, all before `end`.
+   */
   varint(): number {
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
     let result = 0;
     let scale = 1;
-    for (;;) {
-      const b = this.buf[this.pos++] as number;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= end) malformed('varint cut off by the end of the message', pos);
+      const b = buf[pos++] as number;
       result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result;
+      }
       scale *= 128;
     }
+    return malformed('varint longer than 10 bytes', this.pos);
   }
 
+  /** An int32 or enum field: the varint's low 32 bits, signed (as protobufjs reads them). */
+  int32(): number {
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
+    let result = 0;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= end) malformed('varint cut off by the end of the message', pos);
+      const b = buf[pos++] as number;
+      if (i < 5) result |= (b & 0x7f) << (7 * i);
+      if (b < 0x80) {
+        this.pos = pos;
+        return result;
+      }
+    }
+    return malformed('varint longer than 10 bytes', this.pos);
+  }
+
+  /** An int64 field as a bigint (two's complement, as protobufjs and Go read it). */
   int64(): bigint {
     // Up to 7 bytes (49 bits) fit a double exactly: one BigInt(). Longer
     // ones (nanosecond timestamps, negatives) are split into two 32-bit
     // halves and read back through a BigInt64Array: one bigint either way.
     const buf = this.buf;
+    const end = this.end;
+    const start = this.pos;
+    let pos = start;
     let small = 0;
     let scale = 1;
-    const start = this.pos;
     for (let i = 0; i < 7; i++) {
-      const b = buf[this.pos++] as number;
+      if (pos >= end) malformed('varint cut off by the end of the message', pos);
+      const b = buf[pos++] as number;
       small += (b & 0x7f) * scale;
-      if (b < 0x80) return BigInt(small);
+      if (b < 0x80) {
+        this.pos = pos;
+        return BigInt(small);
+      }
       scale *= 128;
     }
-    this.pos = start;
+    // The first 7 bytes are in bounds (read above).
+    pos = start;
     let lo = 0;
-    let hi = 0;
     let b = 0;
     for (let shift = 0; shift < 28; shift += 7) {
-      b = buf[this.pos++] as number;
+      b = buf[pos++] as number;
       lo |= (b & 0x7f) << shift;
     }
-    b = buf[this.pos++] as number;
+    b = buf[pos++] as number;
     lo |= (b & 0x0f) << 28;
-    hi = (b & 0x7f) >> 4;
-    for (let shift = 3; b >= 0x80 && shift < 32; shift += 7) {
-      b = buf[this.pos++] as number;
+    let hi = (b & 0x7f) >> 4;
+    for (let shift = 3; b >= 0x80; shift += 7) {
+      if (shift > 31) malformed('varint longer than 10 bytes', start);
+      if (pos >= end) malformed('varint cut off by the end of the message', pos);
+      b = buf[pos++] as number;
       hi |= (b & 0x7f) << shift;
     }
+    this.pos = pos;
     int64Halves[LO] = lo;
     int64Halves[HI] = hi;
     return int64Slot[0] as bigint;
   }
 
-  string(): string {
+  /** A length-delimited field: returns where its bytes start and leaves `pos` at their end. */
+  delimited(): number {
     const length = this.varint();
     const start = this.pos;
-    const end = start + length;
-    this.pos = end;
+    if (length > this.end - start) {
+      malformed(`field of ${length} bytes where ${this.end - start} are left`, start);
+    }
+    this.pos = start + length;
+    return start;
+  }
+
+  /**
+   * Enters a nested message (a length-delimited field): reads stop at its
+   * end until {@link leave}. Returns the outer end, for leave().
+   */
+  enter(): number {
+    const start = this.delimited();
+    const outer = this.end;
+    this.end = this.pos;
+    this.pos = start;
+    return outer;
+  }
+
+  /** Leaves a nested message entered with {@link enter}: `pos` at its end. */
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
+  string(): string {
+    const start = this.delimited();
+    const end = this.pos;
     // Short ASCII (ids) is cheaper decoded here than by a call into the
     // runtime's UTF-8 decoder.
-    if (length <= 32) {
+    if (end - start <= 32) {
       const buf = this.buf;
       let s = '';
       for (let i = start; i < end; i++) {
@@ -121,41 +226,68 @@ export class Reader {
 
   /** A string field: `known` when its bytes are those of ASCII `known`, else decoded. */
   stringOr(known: string): string {
-    const start = this.pos;
-    const length = this.varint();
-    const at = this.pos;
+    const from = this.pos;
+    const start = this.delimited();
+    const length = this.pos - start;
     if (length === known.length && length > 0) {
       const buf = this.buf;
       let i = 0;
       for (; i < length; i++) {
         const c = known.charCodeAt(i);
-        if (c > 0x7f || buf[at + i] !== c) break;
+        if (c > 0x7f || buf[start + i] !== c) break;
       }
-      if (i === length) {
-        this.pos = at + length;
-        return known;
-      }
+      if (i === length) return known;
     }
-    this.pos = start;
+    this.pos = from;
     return this.string();
   }
 
   /** A string field that usually repeats the last one seen. */
   repeated(cache: Interned): string {
-    const length = this.varint();
-    const start = this.pos;
-    this.pos = start + length;
+    const start = this.delimited();
     return cache.get(this.buf, start, this.pos);
   }
 
-  /** Skips a field of the given wire type. */
-  skip(wire: number): void {
-    if (wire === 0) this.varint();
-    else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.pos += this.varint();
-    else if (wire === 5) this.pos += 4;
-    else throw new Error(`unsupported protobuf wire type ${wire}`);
+  /** A bytes field: where its bytes start (`pos` is left at their end). */
+  bytes(): number {
+    return this.delimited();
+  }
+
+  /** Skips the value of a field whose key (number and wire type) was just read. */
+  skip(key: number, depth = 0): void {
+    const wire = key & 7;
+    const at = this.pos;
+    switch (wire) {
+      case VARINT:
+        this.varint();
+        return;
+      case FIXED64:
+        if (this.end - at < 8) malformed('fixed64 cut off by the end of the message', at);
+        this.pos = at + 8;
+        return;
+      case LEN:
+        this.delimited();
+        return;
+      case FIXED32:
+        if (this.end - at < 4) malformed('fixed32 cut off by the end of the message', at);
+        this.pos = at + 4;
+        return;
+      case START_GROUP: {
+        if (depth >= MAX_DEPTH) malformed(`groups nested over ${MAX_DEPTH} deep`, at);
+        const field = Math.floor(key / 8);
+        for (;;) {
+          if (this.pos >= this.end) malformed('group not ended before the end of the message', at);
+          const inner = this.varint();
+          if ((inner & 7) === END_GROUP) {
+            if (Math.floor(inner / 8) !== field)
+              malformed('group ended by another field', this.pos);
+            return;
+          }
+          this.skip(inner, depth + 1);
+        }
+      }
+      default:
+        malformed(wire === END_GROUP ? 'end of a group never started' : `wire type ${wire}`, at);
+    }
   }
 }
-
-/** Decodes an Ack into `res.ack` (and its error into `res.ackError`). */

@@ -8,7 +8,8 @@
  */
 
 import { type Ack, ackPolicyName } from '../../message.js';
-import { Interned, LEN, Reader, tag, VARINT } from './proto-reader.js';
+import { PREFIX_BYTES, writePrefix } from './framing.js';
+import { Interned, LEN, Reader, tag, VARINT, WireFormatError } from './proto-reader.js';
 
 /** What goes on the wire for one request. */
 export interface WirePublish {
@@ -35,6 +36,8 @@ export interface DecodedPublishResponse {
   ackError: number;
   asyncError: { code: number; message: string } | undefined;
   correlationId: string;
+  /** Set when the bytes were not a PublishResponse: what was wrong. */
+  malformed: string | undefined;
 }
 
 function varintSize(n: number): number {
@@ -139,12 +142,11 @@ export function encodePublishRequest(r: WirePublish, framed = false, valueApart 
   if (r.expectedOffset !== 0n) size += 1 + int64Size(r.expectedOffset);
 
   const apart = valueApart && r.value.byteLength > 0 ? r.value.byteLength : 0;
-  const buf = Buffer.allocUnsafe((framed ? size + 5 : size) - apart);
+  const buf = Buffer.allocUnsafe((framed ? size + PREFIX_BYTES : size) - apart);
   let pos = 0;
   if (framed) {
-    buf[0] = 0;
-    buf.writeUInt32BE(size, 1);
-    pos = 5;
+    writePrefix(buf, 0, size);
+    pos = PREFIX_BYTES;
   }
   if (r.key.byteLength > 0) pos = writeBytes(buf, pos, 1, r.key);
   if (r.value.byteLength > 0 && apart === 0) pos = writeBytes(buf, pos, 2, r.value);
@@ -185,7 +187,7 @@ const interned = {
   ackInbox: new Interned(),
 };
 
-function decodeAck(r: Reader, end: number, res: DecodedPublishResponse): void {
+function decodeAck(r: Reader, res: DecodedPublishResponse): void {
   const ack: DecodedAck = {
     stream: '',
     partition: 0,
@@ -199,7 +201,7 @@ function decodeAck(r: Reader, end: number, res: DecodedPublishResponse): void {
     commitTimestamp: 0n,
   };
   res.ack = ack;
-  while (r.pos < end) {
+  while (r.pos < r.end) {
     const key = r.varint();
     switch (key) {
       case tag(1, LEN):
@@ -221,7 +223,7 @@ function decodeAck(r: Reader, end: number, res: DecodedPublishResponse): void {
         ack.correlationId = r.string();
         break;
       case tag(7, VARINT):
-        ack.ackPolicy = ackPolicyName(r.varint());
+        ack.ackPolicy = ackPolicyName(r.int32());
         break;
       case tag(8, VARINT):
         ack.receptionTimestamp = r.int64();
@@ -230,49 +232,64 @@ function decodeAck(r: Reader, end: number, res: DecodedPublishResponse): void {
         ack.commitTimestamp = r.int64();
         break;
       case tag(10, VARINT):
-        res.ackError = r.varint();
+        res.ackError = r.int32();
         break;
       default:
-        r.skip(key & 7);
+        r.skip(key);
     }
   }
 }
 
-/** Decodes a PublishResponse (the bytes from `start` to `end` of `buf`). */
+/**
+ * Decodes a PublishResponse (the bytes from `start` to `end` of `buf`).
+ * Never throws: bytes that are not a PublishResponse set `malformed`, and
+ * whatever was read before (a correlation id, most usefully) stays in `res`
+ * so the publisher can fail the one request it belongs to.
+ */
 export function decodePublishResponse(
   buf: Buffer,
   start = 0,
   end = buf.length,
 ): DecodedPublishResponse {
-  const r = new Reader(buf, start, end);
   const res: DecodedPublishResponse = {
     ack: undefined,
     ackError: 0,
     asyncError: undefined,
     correlationId: '',
+    malformed: undefined,
   };
+  try {
+    readPublishResponse(new Reader(buf, start, end), res);
+  } catch (err) {
+    if (!(err instanceof WireFormatError)) throw err;
+    res.malformed = err.message;
+  }
+  return res;
+}
+
+function readPublishResponse(r: Reader, res: DecodedPublishResponse): void {
   while (r.pos < r.end) {
     const key = r.varint();
     if (key === tag(1, LEN)) {
-      const end = r.varint() + r.pos;
-      decodeAck(r, end, res);
-      r.pos = end;
+      const outer = r.enter();
+      decodeAck(r, res);
+      r.leave(outer);
     } else if (key === tag(2, LEN)) {
-      const end = r.varint() + r.pos;
+      const outer = r.enter();
       const err = { code: 0, message: '' };
-      while (r.pos < end) {
+      while (r.pos < r.end) {
         const k = r.varint();
-        if (k === tag(1, VARINT)) err.code = r.varint();
+        if (k === tag(1, VARINT)) err.code = r.int32();
         else if (k === tag(2, LEN)) err.message = r.string();
-        else r.skip(k & 7);
+        else r.skip(k);
       }
+      r.leave(outer);
       res.asyncError = err;
     } else if (key === tag(3, LEN)) {
       // Usually the ack's id again: reused when the bytes match.
       res.correlationId = r.stringOr(res.ack?.correlationId ?? '');
     } else {
-      r.skip(key & 7);
+      r.skip(key);
     }
   }
-  return res;
 }

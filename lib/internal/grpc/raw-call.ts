@@ -10,6 +10,8 @@ import { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
 import { isIP } from 'node:net';
 import { status } from '@grpc/grpc-js';
+import { Deframer, decodeGrpcMessage, FramingError } from './framing.js';
+import { WireFormatError } from './proto-reader.js';
 
 /** PEM contents for a TLS session. */
 export interface SessionTls {
@@ -25,8 +27,34 @@ const WINDOW = 1024 * 1024;
 const WRITE_BUFFER = 1024 * 1024;
 
 /** A gRPC status as grpc-js reports it (what fromGrpcError reads). */
-function grpcError(code: number, details: string): Error & { code: number; details: string } {
-  return Object.assign(new Error(`${code} ${status[code] ?? ''}: ${details}`), { code, details });
+function grpcError(
+  code: number,
+  details: string,
+  cause?: unknown,
+): Error & { code: number; details: string } {
+  const err = new Error(`${code} ${status[code] ?? ''}: ${details}`, { cause });
+  return Object.assign(err, { code, details });
+}
+
+/** A grpc-status header's value as a status code (UNKNOWN when it is not one). */
+function statusCode(value: string | string[] | undefined): number {
+  const text = Array.isArray(value) ? value[0] : value;
+  const code = Number(text);
+  return text !== undefined && /^\d{1,2}$/.test(text) && code <= 16 ? code : status.UNKNOWN;
+}
+
+/**
+ * What a failure while reading a message ends the call with: the framing's
+ * own status, INTERNAL "malformed" for bytes that are not the expected
+ * protobuf (grpc/status.ts classifies both), INTERNAL for anything else.
+ */
+function readError(path: string, err: unknown): Error {
+  if (err instanceof FramingError) return grpcError(err.code, `${path}: ${err.message}`, err);
+  if (err instanceof WireFormatError) {
+    return grpcError(status.INTERNAL, `${path}: malformed message: ${err.message}`, err);
+  }
+  const why = err instanceof Error ? err.message : String(err);
+  return grpcError(status.INTERNAL, `${path}: failed to handle a message: ${why}`, err);
 }
 
 /** Opens an HTTP/2 session to `address` (`host:port`), TLS when `tls` is given. */
@@ -64,21 +92,33 @@ export function openSession(
  */
 export class RawCall extends EventEmitter {
   private readonly request: http2.ClientHttp2Stream;
-  private pending: Buffer | undefined;
+  private readonly deframer: Deframer;
   private ended = false;
   /**
    * Set: each message goes here, as its place in a chunk (valid during the
    * call only), instead of as a 'message' event (the publish hot path).
+   * Whatever it throws (a WireFormatError from a decoder) ends the call
+   * with an error; it never reaches the event loop.
    */
   onMessage: ((buf: Buffer, start: number, end: number) => void) | undefined;
 
-  /** `release` runs once the call is over (closes a session it owns, or unrefs a shared one). */
+  /**
+   * `release` runs once the call is over (closes a session it owns, or
+   * unrefs a shared one); a received message over `maxReceiveBytes` ends
+   * the call with RESOURCE_EXHAUSTED.
+   */
   constructor(
     session: http2.ClientHttp2Session,
-    path: string,
+    private readonly path: string,
+    maxReceiveBytes: number,
     private readonly release: () => void = () => {},
   ) {
     super();
+    this.deframer = new Deframer(maxReceiveBytes, (buf, start, end) => {
+      if (this.ended) return;
+      if (this.onMessage) this.onMessage(buf, start, end);
+      else this.emit('message', buf.subarray(start, end));
+    });
     this.request = session.request(
       {
         ':method': 'POST',
@@ -131,35 +171,44 @@ export class RawCall extends EventEmitter {
     this.release();
   }
 
-  /** Response headers or trailers: a grpc-status there ends the call. */
+  /**
+   * Response headers or trailers: a grpc-status there ends the call (an OK
+   * one with part of a message still held is an error: the message is lost).
+   */
   private onHeaders(headers: http2.IncomingHttpHeaders): void {
+    if (this.ended) return;
     const httpStatus = headers[':status'];
     if (httpStatus !== undefined && Number(httpStatus) !== 200) {
-      this.finish(grpcError(status.UNAVAILABLE, `HTTP status ${httpStatus}`));
+      this.finish(grpcError(status.UNAVAILABLE, `${this.path}: HTTP status ${httpStatus}`));
       return;
     }
-    const code = headers['grpc-status'];
-    if (code === undefined) return;
+    const encoding = headers['grpc-encoding'];
+    if (typeof encoding === 'string') this.deframer.encoding = encoding.trim().toLowerCase();
+    if (headers['grpc-status'] === undefined) return;
+    const code = statusCode(headers['grpc-status']);
     const message = headers['grpc-message'];
-    const details = typeof message === 'string' ? decodeURIComponent(message) : '';
-    this.finish(Number(code) === status.OK ? undefined : grpcError(Number(code), details));
+    const details = typeof message === 'string' ? decodeGrpcMessage(message) : '';
+    const held = this.deframer.pending;
+    if (code === status.OK && held > 0) {
+      this.finish(
+        grpcError(
+          status.INTERNAL,
+          `${this.path}: call ended inside a message (${held} bytes held)`,
+        ),
+      );
+      return;
+    }
+    this.finish(code === status.OK ? undefined : grpcError(code, details));
   }
 
   /** Splits DATA into messages (a chunk may hold several, or part of one). */
   private onData(chunk: Buffer): void {
-    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    let at = 0;
-    while (buf.length - at >= 5) {
-      const length = buf.readUInt32BE(at + 1);
-      if (buf.length - at - 5 < length) break;
-      const start = at + 5;
-      at = start + length;
-      if (this.ended) return;
-      if (this.onMessage) this.onMessage(buf, start, at);
-      else this.emit('message', buf.subarray(start, at));
+    if (this.ended) return;
+    try {
+      this.deframer.push(chunk);
+    } catch (err) {
+      this.finish(readError(this.path, err));
     }
-    buf = buf.subarray(at);
-    this.pending = buf.length > 0 ? Buffer.from(buf) : undefined;
   }
 
   private finish(err: Error | undefined): void {
@@ -169,13 +218,4 @@ export class RawCall extends EventEmitter {
     else this.emit('end');
     this.close();
   }
-}
-
-/** Prefixes an encoded message for the wire. */
-export function frame(message: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(message.byteLength + 5);
-  out[0] = 0;
-  out.writeUInt32BE(message.byteLength, 1);
-  out.set(message, 5);
-  return out;
 }

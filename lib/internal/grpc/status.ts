@@ -62,6 +62,22 @@ function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode
   }
 }
 
+/**
+ * Bytes that were not the protobuf message expected (our http2 transport
+ * says "malformed message", grpc-js "Response message parsing error"). On a
+ * subscription they are retried: the call starts again after the last
+ * message delivered, so nothing is skipped or repeated.
+ */
+const MALFORMED = /malformed message|message parsing error|call ended inside a message/i;
+
+/** Whether a failure of a call in `phase` is worth another try by the client itself. */
+function isRetriable(code: ErrorCode, phase: CallPhase, details: string): boolean {
+  if (code === ErrorCode.Unavailable || code === ErrorCode.NotLeader || code === ErrorCode.Timeout)
+    return true;
+  if (code === ErrorCode.Internal && phase !== 'unary' && MALFORMED.test(details)) return true;
+  return /no known metadata leader|not the leader|no leader/i.test(details);
+}
+
 /** Maps a gRPC error of a call in `phase` to a typed error; `context` names the call. */
 export function fromGrpcError(err: unknown, phase: CallPhase, context: string): LiftbridgeError {
   if (err instanceof LiftbridgeError) return err;
@@ -70,11 +86,7 @@ export function fromGrpcError(err: unknown, phase: CallPhase, context: string): 
   }
   const details = err.details || err.message;
   const code = codeFor(err.code, phase, details);
-  const retriable =
-    code === ErrorCode.Unavailable ||
-    code === ErrorCode.NotLeader ||
-    code === ErrorCode.Timeout ||
-    /no known metadata leader|not the leader|no leader/i.test(details);
+  const retriable = isRetriable(code, phase, details);
   return new LiftbridgeError(code, `${context}: ${details}`, { cause: err, retriable });
 }
 
@@ -102,6 +114,18 @@ const ACK_CODES: Record<number, ErrorCode> = {
   [Ack_Error.TOO_LARGE]: ErrorCode.MessageTooLarge,
   [Ack_Error.ENCRYPTION]: ErrorCode.EncryptionFailed,
 };
+
+/**
+ * A PublishResponse whose bytes were not one: its request fails alone
+ * (not retried: the message may have been stored).
+ */
+export function fromMalformedAck(why: string, context: string): LiftbridgeError {
+  return new LiftbridgeError(
+    ErrorCode.Internal,
+    `${context}: malformed response (${why}); the message may or may not be stored`,
+    { retriable: false },
+  );
+}
 
 /** An Ack whose `ackError` is set -> typed error. */
 export function fromAckError(code: number, context: string): LiftbridgeError {
