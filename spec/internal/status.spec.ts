@@ -8,6 +8,7 @@ import {
   fromAckError,
   fromAsyncError,
   fromGrpcError,
+  fromMalformedAck,
 } from '../../lib/internal/grpc/status.js';
 
 function grpcError(code: status, details: string) {
@@ -68,6 +69,43 @@ describe('status mapping', () => {
     [status.PERMISSION_DENIED, 'unary', 'denied', ErrorCode.PermissionDenied, false],
     [status.INTERNAL, 'unary', 'no known metadata leader', ErrorCode.Unavailable, true],
     [status.INTERNAL, 'unary', 'boom', ErrorCode.Internal, false],
+    // Bytes that were not the message expected: a subscription starts again
+    // after its last message; anything else fails.
+    [
+      status.INTERNAL,
+      'subscribe-stream',
+      '/proto.API/Subscribe: malformed message: malformed protobuf: varint cut off',
+      ErrorCode.Internal,
+      true,
+    ],
+    [
+      status.INTERNAL,
+      'subscribe-stream',
+      'Response message parsing error: invalid wire type 7',
+      ErrorCode.Internal,
+      true,
+    ],
+    [
+      status.INTERNAL,
+      'subscribe-stream',
+      '/proto.API/Subscribe: call ended inside a message (3 bytes held)',
+      ErrorCode.Internal,
+      true,
+    ],
+    [
+      status.INTERNAL,
+      'unary',
+      'Response message parsing error: invalid wire type 7',
+      ErrorCode.Internal,
+      false,
+    ],
+    [
+      status.RESOURCE_EXHAUSTED,
+      'subscribe-stream',
+      'Received message larger than max (2147483648 vs. 4259840 bytes); raise maxMessageBytes to accept it',
+      ErrorCode.MessageTooLarge,
+      false,
+    ],
   ];
   for (const [code, phase, details, expected, retriable] of cases) {
     it(`status - ${status[code]} ${phase} "${details}" -> ${expected}`, () => {
@@ -89,5 +127,15 @@ describe('status mapping', () => {
     );
     assert.equal(fromAsyncError(7, 'denied', 'p').code, ErrorCode.PermissionDenied);
     assert.equal(fromAckError(3, 'p').code, ErrorCode.MessageTooLarge);
+  });
+
+  it('status - a malformed ack fails its request, INTERNAL and not retried (it may be stored)', () => {
+    const err = fromMalformedAck('varint cut off at byte 9', 'publish id-1');
+    assert.equal(err.code, ErrorCode.Internal);
+    assert.equal(err.retriable, false);
+    assert.match(
+      err.message,
+      /publish id-1: malformed response \(varint cut off at byte 9\); the message may or may not be stored/,
+    );
   });
 });

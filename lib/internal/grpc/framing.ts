@@ -155,15 +155,19 @@ export function decodeGrpcMessage(raw: string): string {
     return decodeURIComponent(raw);
   } catch {
     const bytes: number[] = [];
-    for (let i = 0; i < raw.length; i++) {
-      const c = raw.charCodeAt(i);
-      const hex = c === 0x25 ? raw.slice(i + 1, i + 3) : '';
+    let i = 0;
+    while (i < raw.length) {
+      const hex = raw.charCodeAt(i) === 0x25 ? raw.slice(i + 1, i + 3) : '';
       if (hex.length === 2 && /^[0-9a-fA-F]{2}$/.test(hex)) {
         bytes.push(Number.parseInt(hex, 16));
-        i += 2;
-      } else {
-        for (const b of Buffer.from(raw[i] as string)) bytes.push(b);
+        i += 3;
+        continue;
       }
+      // One code point (a surrogate pair stays whole).
+      const point = raw.codePointAt(i) as number;
+      const ch = String.fromCodePoint(point);
+      for (const b of Buffer.from(ch)) bytes.push(b);
+      i += ch.length;
     }
     return Buffer.from(bytes).toString('utf8');
   }

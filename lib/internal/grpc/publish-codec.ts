@@ -131,7 +131,8 @@ export function encodePublishRequest(r: WirePublish, framed = false, valueApart 
   if (r.key.byteLength > 0) size += lenField(r.key.byteLength);
   if (r.value.byteLength > 0) size += lenField(r.value.byteLength);
   if (streamBytes > 0) size += lenField(streamBytes);
-  if (r.partition !== 0) size += 1 + varintSize(r.partition);
+  // int32: a negative one is sign-extended to ten bytes, as protobuf writes it.
+  if (r.partition !== 0) size += 1 + (r.partition < 0 ? 10 : varintSize(r.partition));
   if (headers) {
     for (const [name, value] of headers) {
       size += lenField(lenField(utf8Length(name)) + lenField(value.byteLength));
@@ -153,7 +154,10 @@ export function encodePublishRequest(r: WirePublish, framed = false, valueApart 
   if (streamBytes > 0) pos = writeString(buf, pos, 3, r.stream, streamBytes);
   if (r.partition !== 0) {
     buf[pos++] = tag(4, VARINT);
-    pos = writeVarint(buf, pos, r.partition);
+    pos =
+      r.partition < 0
+        ? writeInt64(buf, pos, BigInt(r.partition))
+        : writeVarint(buf, pos, r.partition);
   }
   if (headers) {
     for (const [name, value] of headers) {
@@ -201,6 +205,7 @@ function decodeAck(r: Reader, res: DecodedPublishResponse): void {
     commitTimestamp: 0n,
   };
   res.ack = ack;
+  res.ackError = 0;
   while (r.pos < r.end) {
     const key = r.varint();
     switch (key) {
