@@ -19,6 +19,7 @@ import {
   share,
   switchMap,
   takeUntil,
+  tap,
   throwError,
   type Unsubscribable,
 } from 'rxjs';
@@ -602,7 +603,20 @@ export class LiftbridgeClient {
       for (const [key, value] of Object.entries(optional)) {
         if (value !== undefined) Object.assign(request, { [key]: value });
       }
-      const created = this.admin('CreateStream', request, ErrorCode.StreamExists);
+      if (options.compactMaxGoroutines !== undefined && options.compactEnabled === false) {
+        throw invalidArgument(
+          'compactMaxGoroutines',
+          'sets how compaction runs, but compactEnabled is false',
+        );
+      }
+      const created = this.admin('CreateStream', request, ErrorCode.StreamExists, () =>
+        this.madeBy(request),
+      ).pipe(
+        tap(() => {
+          if (options.optimisticConcurrencyControl === true)
+            this.publisher.usesConcurrencyControl(stream);
+        }),
+      );
       if (options.waitForStream === false) return created;
       return created.pipe(switchMap(() => this.waitForLeaders(stream, partitions)));
     });
@@ -610,22 +624,43 @@ export class LiftbridgeClient {
 
   /**
    * A stream admin RPC at any broker, emitting once when done. `doneCode`:
-   * the error that, on a retry, means an earlier attempt already succeeded.
+   * the error that, after an earlier attempt may have reached a broker,
+   * can mean that attempt succeeded; `ours` says whether it did (default:
+   * yes). An attempt that never reached one does not count.
    */
   private admin<M extends 'CreateStream' | 'DeleteStream' | 'PauseStream' | 'SetStreamReadonly'>(
     method: M,
     request: ApiMethods[M]['request'],
     doneCode?: ErrorCode,
+    ours: () => Observable<boolean> = () => of(true),
   ): Observable<void> {
-    return this.cluster.anyBroker((conn, attempt) =>
+    return this.cluster.anyBroker((conn, reachedBefore) =>
       conn.unary(method, request, { timeoutMs: this.options.requestTimeout }).pipe(
         map(() => undefined),
         catchError((err: unknown) =>
-          doneCode && attempt > 1 && isLiftbridgeError(err, doneCode)
-            ? of(undefined)
+          doneCode && reachedBefore && isLiftbridgeError(err, doneCode)
+            ? ours().pipe(
+                catchError(() => of(false)),
+                switchMap((mine) => (mine ? of(undefined) : throwError(() => err))),
+              )
             : throwError(() => err),
         ),
       ),
+    );
+  }
+
+  /** Whether stream `name` has the subject and partition count of `request` (so was made by it). */
+  private madeBy(request: CreateStreamRequest): Observable<boolean> {
+    const name = request.name ?? '';
+    return this.cluster.refreshMetadata([name]).pipe(
+      map((md) => {
+        const info = md.streams.get(name);
+        return (
+          info !== undefined &&
+          info.subject === request.subject &&
+          info.partitions.size === request.partitions
+        );
+      }),
     );
   }
 
@@ -670,6 +705,7 @@ export class LiftbridgeClient {
       // Then forget it: a later subscribe must get NOT_FOUND, not wait for
       // a partition this client still remembers.
       return this.admin('DeleteStream', { name: stream }, ErrorCode.NotFound).pipe(
+        tap(() => this.cluster.partitions.forget(stream)),
         concatWith(
           this.cluster.refreshMetadata([stream]).pipe(
             ignoreElements(),

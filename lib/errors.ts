@@ -59,6 +59,12 @@ export const ErrorCode = {
   GroupFenced: 'GROUP_FENCED',
   /** The server's authorization refused the action. */
   PermissionDenied: 'PERMISSION_DENIED',
+  /**
+   * The server refused the request in the state it or the stream is in (an
+   * encrypted stream on a server without an encryption key, say); the
+   * message is the server's. Not retriable: something must change first.
+   */
+  FailedPrecondition: 'FAILED_PRECONDITION',
   /** A compressed message could not be decoded. */
   DecompressionFailed: 'DECOMPRESSION_FAILED',
   /** A server-side failure. */

@@ -108,5 +108,6 @@ export type {
   ConnectedStatus,
   LeaderChangedStatus,
   MetadataUpdatedStatus,
+  PublishRejectedStatus,
   ReconnectingStatus,
 } from './status.js';

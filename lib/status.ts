@@ -83,6 +83,31 @@ export interface MetadataUpdatedStatus {
 }
 
 /**
+ * The server refused a publish whose caller asked for no ack (AckPolicy
+ * `NONE`): its Observable had completed when it was written, so the
+ * refusal is reported here. The message was not stored.
+ *
+ * @example
+ * ```ts
+ * client.status$
+ *   .pipe(filter((e): e is PublishRejectedStatus => e.type === 'publishRejected'))
+ *   .subscribe((e) => console.error(`${e.stream}/${e.partition} refused ${e.correlationId}: ${e.error.message}`));
+ * ```
+ */
+export interface PublishRejectedStatus {
+  /** Discriminant: `'publishRejected'`. */
+  readonly type: 'publishRejected';
+  /** The stream the message was for. */
+  readonly stream: string;
+  /** Its partition. */
+  readonly partition: number;
+  /** The request's correlation id. */
+  readonly correlationId: string;
+  /** What the server said (`INVALID_ARGUMENT`, `NOT_FOUND`, `READONLY`, ...). */
+  readonly error: LiftbridgeError;
+}
+
+/**
  * The client was closed; the last event before `status$` completes.
  *
  * @example
@@ -112,6 +137,8 @@ export interface ClosedStatus {
  *       return `${event.stream}/${event.partition}: leader ${event.previous} -> ${event.leader}`;
  *     case 'metadataUpdated':
  *       return `metadata: ${event.metadata.brokers.size} broker(s)`;
+ *     case 'publishRejected':
+ *       return `${event.stream} refused ${event.correlationId} (${event.error.code})`;
  *     case 'closed':
  *       return 'client closed';
  *   }
@@ -123,6 +150,7 @@ export type ClientStatus =
   | ReconnectingStatus
   | LeaderChangedStatus
   | MetadataUpdatedStatus
+  | PublishRejectedStatus
   | ClosedStatus;
 
 /**

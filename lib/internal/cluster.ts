@@ -10,12 +10,14 @@
  * more often than every 5 minutes).
  */
 import {
+  asyncScheduler,
   BehaviorSubject,
   catchError,
   defer,
   map,
   type Observable,
   of,
+  type SchedulerLike,
   Subject,
   type Subscription,
   switchMap,
@@ -36,6 +38,7 @@ import { exponentialDelay, retryWithBackoff } from './backoff.js';
 import { orderBrokers } from './broker-selection.js';
 import type { FetchMetadataResponse__Decoded } from './grpc/api-types.generated.js';
 import { BrokerConnection, type ConnectionSettings, receiveLimit } from './grpc/connection.js';
+import { KnownPartitions } from './known-partitions.js';
 
 function retriable(err: unknown): boolean {
   return isLiftbridgeError(err) && err.retriable;
@@ -65,8 +68,14 @@ export class Cluster {
   private refreshTimer: ReturnType<typeof setInterval> | undefined;
   private backgroundRefresh: Subscription | undefined;
   closed = false;
+  /** Which partitions exist, and whether a NOT_FOUND for one is believed (see missing()). */
+  readonly partitions: KnownPartitions;
 
-  constructor(readonly options: ResolvedClientOptions) {
+  constructor(
+    readonly options: ResolvedClientOptions,
+    private readonly scheduler: SchedulerLike = asyncScheduler,
+  ) {
+    this.partitions = new KnownPartitions(() => this.scheduler.now());
     this.settings = {
       credentials: options.credentials,
       transport: options.transport,
@@ -91,6 +100,11 @@ export class Cluster {
     return this.statusSubject.asObservable();
   }
 
+  /** Reports an event of another part of the client on status$. */
+  report(event: ClientStatus): void {
+    if (!this.closed) this.statusSubject.next(event);
+  }
+
   /** A broker answered: reported once per transition. */
   private markUp(address: string): void {
     this.down.delete(address);
@@ -111,8 +125,10 @@ export class Cluster {
       this.preferred = undefined;
       this.rotation += 1;
     }
-    if (this.up.delete(address))
+    if (this.up.delete(address)) {
+      this.partitions.lostBroker();
       this.statusSubject.next({ type: 'reconnecting', broker: address, error });
+    }
   }
 
   /** The connection to `address`, once its channel is connected; marks the broker up or down. */
@@ -230,19 +246,25 @@ export class Cluster {
    * cluster has no metadata leader yet), tries the next one, with backoff
    * once every broker has been tried, within `retryTimeout`.
    */
-  anyBroker<T>(call: (conn: BrokerConnection, attempt: number) => Observable<T>): Observable<T> {
+  anyBroker<T>(
+    call: (conn: BrokerConnection, reachedBefore: boolean) => Observable<T>,
+  ): Observable<T> {
     return defer(() => {
       let attempt = 0;
       let list: string[] = [];
+      // Whether an earlier attempt's request may have reached a broker: it
+      // was handed to a connected channel (one that failed to connect was not).
+      let reached = false;
       return defer(() => {
         if (this.closed) return throwError(closedError);
         if (attempt % Math.max(1, list.length) === 0) list = this.candidates();
         const address = list[attempt % list.length] as string;
         attempt += 1;
-        const tries = attempt;
-        return this.callAt(address, (conn) => call(conn, tries)).pipe(
-          tap({ next: () => (this.preferred = address) }),
-        );
+        return this.callAt(address, (conn) => {
+          const before = reached;
+          reached = true;
+          return call(conn, before);
+        }).pipe(tap({ next: () => (this.preferred = address) }));
       }).pipe(
         retryWithBackoff({
           shouldRetry: (err) => retriable(err) && !this.closed,
@@ -293,6 +315,7 @@ export class Cluster {
   ): ClusterMetadata {
     const previous = this.metadata;
     const next = mergeMetadata(previous, raw, streams);
+    this.partitions.sawMetadata(next);
     if (!this.closed) {
       this.metadataSubject.next(next);
       this.statusSubject.next({ type: 'metadataUpdated', metadata: next });
@@ -365,34 +388,40 @@ export class Cluster {
   }
 
   /**
+   * A broker said `stream/partition` is not there (or metadata lacks it):
+   * refreshes metadata once and fails with what that stands for, NOT_FOUND
+   * (final) or UNAVAILABLE (retriable) while it may still be loading (see
+   * KnownPartitions).
+   */
+  missing(stream: string, partition: number, notFound: LiftbridgeError): Observable<never> {
+    return this.refreshMetadata([stream]).pipe(
+      map((md): ClusterMetadata | undefined => md),
+      catchError(() => of(undefined)),
+      switchMap((md) => throwError(() => this.partitions.judge(stream, partition, notFound, md))),
+    );
+  }
+
+  /**
    * Runs `call` against a partition's leader; on not-leader, unavailable or
    * no leader, refreshes metadata and retries with backoff within
-   * `retryTimeout`.
+   * `retryTimeout`. NOT_FOUND (from metadata or from the call) goes through
+   * {@link missing}: retried only while the partition may still be loading.
    */
   leaderBound<T>(
     stream: string,
     partition: number,
     call: (conn: BrokerConnection) => Observable<T>,
-    {
-      anyIsr = false,
-      progressed,
-      retryMissing,
-    }: { anyIsr?: boolean; progressed?: () => boolean; retryMissing?: () => boolean } = {},
+    { anyIsr = false, progressed }: { anyIsr?: boolean; progressed?: () => boolean } = {},
   ): Observable<T> {
     const attempt = defer(() => {
       if (this.closed) return throwError(closedError);
       return this.partitionAddress(stream, partition, anyIsr).pipe(
-        // A partition known to exist that metadata has lost (a restarting
-        // broker replaying its log) is waited for, not reported missing.
-        catchError((err: unknown) => {
-          if (!isLiftbridgeError(err, ErrorCode.NotFound) || !retryMissing?.())
-            return throwError(() => err);
-          const waiting = new LiftbridgeError(ErrorCode.Unavailable, `${err.message} (yet)`, {
-            cause: err,
-          });
-          return throwError(() => waiting);
-        }),
         switchMap((address) => this.callAt(address, call)),
+        catchError((err: unknown) =>
+          isLiftbridgeError(err, ErrorCode.NotFound) && !err.retriable
+            ? this.missing(stream, partition, err)
+            : throwError(() => err),
+        ),
       );
     });
     return attempt.pipe(
@@ -401,6 +430,7 @@ export class Cluster {
         deadlineMs: () => this.retryBudget(),
         onDeadline: (err) => this.noBroker(err),
         beforeRetry: () => this.refreshMetadata([stream]),
+        scheduler: this.scheduler,
         ...(progressed ? { progressed } : {}),
       }),
     );

@@ -96,6 +96,12 @@ const VALUE_APART_BYTES = 2048;
 
 const NOTHING: Unsubscribable = { unsubscribe: () => {} };
 
+/** How long a silent stream's broker has to answer a ping before the stream is abandoned. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** Requests sent with AckPolicy NONE remembered for a late refusal (see lateRefusal()). */
+const NONE_REMEMBERED = 4096;
+
 /** Reports a request that failed before it could be sent (any error is made a LiftbridgeError). */
 export function failSink(sink: PublishSink, err: unknown): Unsubscribable {
   sink.written?.();
@@ -122,12 +128,18 @@ export class Publisher {
   private connectFailures = 0;
   private failingSince: number | undefined;
   private readonly pending = new Map<string, Entry>();
-  /** Streams that acked a publish of this client (see loading()). */
-  private readonly ackedStreams = new Set<string>();
+  /** The partition of the last ack (each new one is noted as existing, see KnownPartitions). */
   private lastAckedStream = '';
+  private lastAckedPartition = -1;
   private readonly queue = new Fifo<Entry>();
   private readonly deadlines = new Deadlines<Entry>((entry, ms) => this.expired(entry, ms));
   private needDrain = false;
+  /** A ping to a silent stream's broker is under way. */
+  private probing = false;
+  /** Streams known to use optimistic concurrency control (the server refuses AckPolicy NONE there). */
+  private readonly concurrencyControlled = new Set<string>();
+  /** Recent AckPolicy NONE requests, by correlation id, oldest first. */
+  private readonly unacked = new Map<string, { stream: string; partition: number }>();
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private counter = 0;
   private closed = false;
@@ -230,7 +242,14 @@ export class Publisher {
     this.flush();
   }
 
-  /** An ack deadline passed. A stream silent since the request was written is abandoned. */
+  /**
+   * An ack deadline passed: that request fails ACK_TIMEOUT, alone. A stream
+   * silent since it was written may be a frozen broker, or only slow acks
+   * (AckPolicy ALL on a partition whose in-sync set is below minIsr): the
+   * broker is asked (an HTTP/2 PING), and the stream is abandoned only when
+   * that goes unanswered too, so other requests, whose acks may still come,
+   * are never failed for one slow partition.
+   */
   private expired(entry: Entry, ms: number): void {
     const stream = entry.writtenTo;
     if (!stream) {
@@ -238,35 +257,45 @@ export class Publisher {
       return;
     }
     this.finish(entry, undefined, ackTimeoutError(ms, entry.request));
-    if (stream === this.stream && this.responses === entry.responsesBefore) {
+    if (stream !== this.stream || this.responses !== entry.responsesBefore || this.probing) return;
+    this.probing = true;
+    const since = this.responses;
+    const wait = Math.min(ms, PROBE_TIMEOUT_MS);
+    stream.probe(wait, (alive) => {
+      this.probing = false;
+      if (alive || stream !== this.stream || this.responses !== since) return;
       const silent = new LiftbridgeError(
         ErrorCode.Timeout,
-        `PublishAsync at ${this.streamAddress}: no response for ${ms} ms`,
+        `PublishAsync at ${this.streamAddress}: no response for ${ms} ms, nor to a ping for ${wait} ms`,
       );
       this.broken(stream, silent);
       stream.cancel();
-    }
+    });
   }
 
   private onResponse(res: DecodedPublishResponse): void {
     const id = res.correlationId || res.ack?.correlationId || '';
     const entry = this.pending.get(id);
-    if (!entry) return; // settled already (timed out, cancelled)
+    if (!entry) {
+      // Settled already (timed out, cancelled), or sent with AckPolicy NONE.
+      if (res.asyncError && this.unacked.size > 0) this.lateRefusal(id, res.asyncError);
+      return;
+    }
     if (res.asyncError) {
       const { code, message } = res.asyncError;
-      this.finish(
-        entry,
-        undefined,
-        this.loading(fromAsyncError(code, message, `publish ${id}`), entry),
-      );
+      const err = fromAsyncError(code, message, `publish ${id}`);
+      this.learn(entry.request.stream, err);
+      if (err.code === ErrorCode.NotFound) this.notFound(entry, err);
+      else this.finish(entry, undefined, err);
     } else if (res.ack) {
       if (res.ackError !== 0)
         this.finish(entry, undefined, fromAckError(res.ackError, `publish ${id}`));
       else {
         const { stream, partition } = entry.request;
-        if (stream !== this.lastAckedStream) {
-          this.ackedStreams.add(stream);
+        if (stream !== this.lastAckedStream || partition !== this.lastAckedPartition) {
+          this.cluster.partitions.saw(stream, partition);
           this.lastAckedStream = stream;
+          this.lastAckedPartition = partition;
         }
         const ack = res.ack;
         ack.partition = partition;
@@ -278,42 +307,61 @@ export class Publisher {
 
   /**
    * A response that was not a PublishResponse: the request it names fails
-   * alone; when it names none, the stream is no longer trusted (every
-   * request written to it fails, as when it breaks).
+   * alone (or, settled already, is left alone); when it names none, the
+   * stream is no longer trusted (every request written to it fails, as
+   * when it breaks).
    */
   private onMalformed(stream: Duplex, res: DecodedPublishResponse, why: string): void {
     const id = res.correlationId || res.ack?.correlationId || '';
-    const entry = this.pending.get(id);
-    if (entry) {
-      this.finish(
-        entry,
-        undefined,
-        fromMalformedAck(why, `publish ${id} at ${this.streamAddress}`),
-      );
+    if (id !== '') {
+      const entry = this.pending.get(id);
+      if (entry) {
+        const context = `publish ${id} at ${this.streamAddress}`;
+        this.finish(entry, undefined, fromMalformedAck(why, context));
+      }
       return;
     }
-    this.broken(stream, fromMalformedAck(why, `PublishAsync at ${this.streamAddress}`));
+    this.broken(
+      stream,
+      new LiftbridgeError(
+        ErrorCode.Internal,
+        `PublishAsync at ${this.streamAddress}: a malformed response naming no request (${why})`,
+      ),
+    );
     stream.cancel();
   }
 
+  /** A refusal of a request sent with AckPolicy NONE: reported on status$ (its caller has gone). */
+  private lateRefusal(id: string, asyncError: { code: number; message: string }): void {
+    const sent = this.unacked.get(id);
+    if (!sent) return;
+    this.unacked.delete(id);
+    const error = fromAsyncError(asyncError.code, asyncError.message, `publish ${id}`);
+    this.learn(sent.stream, error);
+    this.cluster.report({ type: 'publishRejected', ...sent, correlationId: id, error });
+  }
+
+  /** What a refusal tells about its stream (it uses optimistic concurrency control). */
+  private learn(stream: string, err: LiftbridgeError): void {
+    if (err.code === ErrorCode.InvalidArgument && /concurrency control/i.test(err.message)) {
+      this.concurrencyControlled.add(stream);
+    }
+  }
+
+  /** Stream `stream` uses optimistic concurrency control: AckPolicy NONE is refused before sending. */
+  usesConcurrencyControl(stream: string): void {
+    this.concurrencyControlled.add(stream);
+  }
+
   /**
-   * NOT_FOUND for a stream this client has published to before, or that its
-   * metadata lists: a broker that has just restarted is still loading it
-   * (about 1.5 s on v1.9.0), so the error is marked retriable; for a stream
-   * never seen it stays final.
+   * NOT_FOUND for the request's partition: final, or (while it may still be
+   * loading: see KnownPartitions) a retriable UNAVAILABLE. Not stored either way.
    */
-  private loading(err: LiftbridgeError, entry: Entry): LiftbridgeError {
+  private notFound(entry: Entry, err: LiftbridgeError): void {
     const { stream, partition } = entry.request;
-    if (err.code !== ErrorCode.NotFound) return err;
-    const known =
-      this.ackedStreams.has(stream) ||
-      this.cluster.metadata?.streams.get(stream)?.partitions.has(partition);
-    if (!known) return err;
-    return new LiftbridgeError(
-      ErrorCode.NotFound,
-      `${err.message} (it existed: a restarting broker may still be loading it)`,
-      { cause: err, retriable: true },
-    );
+    this.cluster.missing(stream, partition, err).subscribe({
+      error: (judged: unknown) => this.finish(entry, undefined, asLiftbridgeError(judged)),
+    });
   }
 
   private endWrite(entry: Entry): void {
@@ -354,8 +402,21 @@ export class Publisher {
       if (entry.valueApart) room = stream.write(entry.valueApart);
       if (!room) this.needDrain = true;
       this.endWrite(entry);
-      if (entry.request.ackPolicy === AckPolicy.NONE) this.finish(entry, undefined, undefined);
+      if (entry.request.ackPolicy === AckPolicy.NONE) {
+        this.rememberUnacked(entry);
+        this.finish(entry, undefined, undefined);
+      }
     }
+  }
+
+  /** Keeps a NONE request's id for a while, so a refusal can still be reported. */
+  private rememberUnacked(entry: Entry): void {
+    const unacked = this.unacked;
+    if (unacked.size >= NONE_REMEMBERED) {
+      const oldest = unacked.keys().next().value;
+      if (oldest !== undefined) unacked.delete(oldest);
+    }
+    unacked.set(entry.id, { stream: entry.request.stream, partition: entry.request.partition });
   }
 
   /** Encodes the request into entry.wire (and entry.valueApart). */
@@ -400,6 +461,15 @@ export class Publisher {
         new LiftbridgeError(
           ErrorCode.MessageTooLarge,
           `message of ~${size} bytes exceeds maxMessageBytes (${this.options.maxMessageBytes})`,
+        ),
+      );
+    }
+    if (request.ackPolicy === AckPolicy.NONE && this.concurrencyControlled.has(request.stream)) {
+      return failSink(
+        sink,
+        invalidArgument(
+          'ackPolicy',
+          `stream "${request.stream}" uses optimistic concurrency control, where the server refuses AckPolicy NONE; use LEADER or ALL`,
         ),
       );
     }

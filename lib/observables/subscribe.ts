@@ -106,7 +106,7 @@ export interface SubscribeRouting {
     stream: string,
     partition: number,
     call: (conn: SubscribeTransport) => Observable<T>,
-    options?: { anyIsr?: boolean; progressed?: () => boolean; retryMissing?: () => boolean },
+    options?: { anyIsr?: boolean; progressed?: () => boolean },
   ): Observable<T>;
 }
 
@@ -196,33 +196,6 @@ function grpcCode(err: unknown): number | undefined {
   return typeof cause?.code === 'number' ? cause.code : undefined;
 }
 
-/**
- * NOT_FOUND at set-up for a partition this subscription has seen exist (in
- * metadata, or by reading from it), or that metadata still lists: a broker
- * that has just restarted has not loaded it yet. Retriable (within
- * retryTimeout); otherwise the NOT_FOUND stands.
- */
-function notLoadedYet(
-  ctx: SubscribeContext,
-  stream: string,
-  partition: number,
-  err: LiftbridgeError,
-  seenBefore: boolean,
-) {
-  return ctx.cluster.refreshMetadata([stream]).pipe(
-    map((md) => {
-      if (!seenBefore && !md.streams.get(stream)?.partitions.has(partition)) throw err;
-      throw new LiftbridgeError(
-        ErrorCode.Unavailable,
-        `${err.message} (partition not loaded yet)`,
-        {
-          cause: err,
-        },
-      );
-    }),
-  );
-}
-
 /** A consumer-group member's claim on a partition (the server fences older epochs). */
 export interface GroupClaim {
   groupId: string;
@@ -247,8 +220,6 @@ export function subscribeMessages(
   }
   return defer(() => {
     let last: bigint | undefined;
-    // Whether this partition was known to exist (see notLoadedYet).
-    let seen = ctx.cluster.metadata?.streams.get(p.stream)?.partitions.has(p.partition) ?? false;
     let progressed = false;
     // Compressed values are decompressed (zlib synchronously, lzma
     // asynchronously, order kept). An undecodable value is delivered as
@@ -313,17 +284,29 @@ export function subscribeMessages(
             return conn.subscribe(request, phase).pipe(
               takeUntil(leaderMoved),
               concatWith(
-                defer(() =>
-                  moved
-                    ? throwError(
-                        () =>
-                          new LiftbridgeError(
-                            ErrorCode.NotLeader,
-                            `the leader of ${p.stream}/${p.partition} moved away from ${conn.address}`,
-                          ),
-                      )
-                    : EMPTY,
-                ),
+                defer(() => {
+                  if (moved) {
+                    return throwError(
+                      () =>
+                        new LiftbridgeError(
+                          ErrorCode.NotLeader,
+                          `the leader of ${p.stream}/${p.partition} moved away from ${conn.address}`,
+                        ),
+                    );
+                  }
+                  // Ended (status OK) before confirming the subscription: not
+                  // a subscription that ran to its end, so it starts again.
+                  if (!handshake) {
+                    return throwError(
+                      () =>
+                        new LiftbridgeError(
+                          ErrorCode.Unavailable,
+                          `Subscribe at ${conn.address}: ended before the subscription was confirmed`,
+                        ),
+                    );
+                  }
+                  return EMPTY;
+                }),
               ),
               // A broker that accepts the call but never confirms it (still
               // recovering, or frozen) must not hang the subscriber.
@@ -341,19 +324,12 @@ export function subscribeMessages(
               filter(() => {
                 if (handshake) return true;
                 handshake = true;
-                seen = true;
                 return false;
               }),
-              catchError((err: unknown) =>
-                !handshake && isLiftbridgeError(err, ErrorCode.NotFound)
-                  ? notLoadedYet(ctx, p.stream, p.partition, err, seen)
-                  : throwError(() => err),
-              ),
             );
           }),
         {
           anyIsr: p.readIsrReplica,
-          retryMissing: () => seen,
           progressed: () => {
             const was = progressed;
             progressed = false;

@@ -269,6 +269,12 @@ export interface FakeBrokerOptions {
    * offset of that partition).
    */
   publish?: (record: PublishRecord, call: FakeCall, broker: FakeBroker) => void | Promise<void>;
+  /**
+   * Script of any other unary call (CreateStream, DeleteStream, ...), by
+   * method name, once its request was read; `index` counts that method's
+   * calls. Default: UNIMPLEMENTED.
+   */
+  unary?: (method: string, call: FakeCall, broker: FakeBroker) => void | Promise<void>;
 }
 
 /** Broker id in metadata. */
@@ -287,13 +293,15 @@ export class FakeBroker {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly offsets = new Map<string, bigint>();
   private readonly streams: FakeStream[];
+  /** Calls of each other unary method. */
+  readonly unaryCalls = new Map<string, number>();
 
   constructor(
     private readonly server: http2.Http2Server,
     readonly port: number,
     private readonly options: FakeBrokerOptions,
   ) {
-    this.streams = options.streams ?? [{ name: 'wire' }];
+    this.streams = [...(options.streams ?? [{ name: 'wire' }])];
     server.on('session', (session) => {
       this.sessions.add(session);
       session.on('error', () => {});
@@ -322,7 +330,23 @@ export class FakeBroker {
     if (path === '/proto.API/Subscribe') this.onSubscribe(stream);
     else if (path === '/proto.API/PublishAsync') this.onPublishAsync(stream);
     else if (path === '/proto.API/FetchMetadata') this.onFetchMetadata(stream);
+    else if (this.options.unary && path.startsWith('/proto.API/')) this.onUnary(stream, path);
     else new FakeCall(stream, 0).endTrailersOnly(GRPC.UNIMPLEMENTED, `unknown method ${path}`);
+  }
+
+  /** Lists one more stream in metadata (as if it had been created). */
+  addStream(stream: FakeStream): void {
+    this.streams.push(stream);
+  }
+
+  private onUnary(stream: http2.ServerHttp2Stream, path: string): void {
+    const method = path.slice('/proto.API/'.length);
+    this.readRequest(stream, () => {
+      const index = this.unaryCalls.get(method) ?? 0;
+      this.unaryCalls.set(method, index + 1);
+      const script = this.options.unary;
+      if (script) this.run(() => script(method, new FakeCall(stream, index), this));
+    });
   }
 
   /** Collects a unary (or server-streaming) call's one request, then hands over its bytes. */

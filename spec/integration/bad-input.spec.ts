@@ -4,10 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { from, lastValueFrom, map, toArray } from 'rxjs';
+import { filter, firstValueFrom, from, lastValueFrom, map, take, timer, toArray } from 'rxjs';
 import {
+  AckPolicy,
+  type ClientStatus,
   ErrorCode,
   LiftbridgeError,
+  type PublishRejectedStatus,
   type PublishRequest,
   publishBulkSettled,
 } from '../../lib/index.js';
@@ -121,6 +124,121 @@ describe('bad input', async () => {
       ),
     );
     assert.deepEqual(outcomes.sort(), ['ack', 'ack', 'error']);
+  });
+
+  it('errors - createStream({ encryption: true }) on a server without a key: FAILED_PRECONDITION at once, not retried', async () => {
+    const started = Date.now();
+    await assert.rejects(lastValueFrom(client.createStream(uniqueName(), { encryption: true })), {
+      code: ErrorCode.FailedPrecondition,
+      retriable: false,
+      message: /encryption/i,
+    });
+    // Retrying would take the whole retryTimeout (30 s by default).
+    assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+  });
+
+  it('errors - compactMaxGoroutines with compactEnabled false is refused at the call site', () => {
+    invalidArgument(
+      () => client.createStream('s', { compactMaxGoroutines: 4, compactEnabled: false }),
+      'compactMaxGoroutines',
+    );
+  });
+
+  it('errors - a stream deleted by another client: subscribe and publish are NOT_FOUND at once, not retriable', async () => {
+    const name = uniqueName();
+    const mine = server.client();
+    await lastValueFrom(mine.createStream(name));
+    await lastValueFrom(mine.publish('seen', { stream: name }));
+    await lastValueFrom(mine.subscribe(name, { startPosition: 'EARLIEST' }).pipe(take(1)));
+    await lastValueFrom(server.client().deleteStream(name));
+    const started = Date.now();
+    await assert.rejects(lastValueFrom(mine.subscribe(name, { startPosition: 'EARLIEST' })), {
+      code: ErrorCode.NotFound,
+      retriable: false,
+    });
+    await assert.rejects(lastValueFrom(mine.publish('after', { stream: name })), {
+      code: ErrorCode.NotFound,
+      retriable: false,
+    });
+    assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+  });
+
+  it('errors - AckPolicy NONE: refused before sending on a stream known to use optimistic concurrency; a refusal the server sends later is on status$', async () => {
+    const occ = uniqueName();
+    await lastValueFrom(client.createStream(occ, { optimisticConcurrencyControl: true }));
+    await assert.rejects(
+      lastValueFrom(client.publish('x', { stream: occ, ackPolicy: AckPolicy.NONE })),
+      { code: ErrorCode.InvalidArgument, message: /optimistic concurrency/ },
+    );
+    // Another client does not know: its NONE publish completes, the server
+    // refuses it, and status$ says so; it then knows.
+    const other = server.client();
+    const rejected = firstValueFrom(
+      other.status$.pipe(
+        filter((e: ClientStatus): e is PublishRejectedStatus => e.type === 'publishRejected'),
+      ),
+    );
+    await lastValueFrom(other.publish('x', { stream: occ, ackPolicy: AckPolicy.NONE }), {
+      defaultValue: undefined,
+    });
+    const event = await rejected;
+    assert.equal(event.stream, occ);
+    assert.equal(event.partition, 0);
+    assert.equal(event.error.code, ErrorCode.InvalidArgument);
+    await assert.rejects(
+      lastValueFrom(other.publish('y', { stream: occ, ackPolicy: AckPolicy.NONE })),
+      { code: ErrorCode.InvalidArgument },
+    );
+    // A NONE publish to a stream that does not exist is reported the same way.
+    const missing = firstValueFrom(
+      other.status$.pipe(
+        filter((e: ClientStatus): e is PublishRejectedStatus => e.type === 'publishRejected'),
+      ),
+    );
+    const nowhere = uniqueName();
+    await lastValueFrom(other.publish('z', { stream: nowhere, ackPolicy: AckPolicy.NONE }), {
+      defaultValue: undefined,
+    });
+    assert.deepEqual(
+      [(await missing).stream, (await missing).error.code],
+      [nowhere, ErrorCode.NotFound],
+    );
+    // Nothing was stored by any of them.
+    assert.equal((await lastValueFrom(client.fetchPartitionMetadata(occ))).newestOffset, -1n);
+  });
+
+  it('errors - a partition whose acks never come (ALL below minIsr) fails only its own request, when its own deadline passes; other requests and streams carry on', async () => {
+    const slow = uniqueName();
+    const healthy = uniqueName();
+    await lastValueFrom(client.createStream(slow, { minIsr: 2 }));
+    await lastValueFrom(client.createStream(healthy));
+    const c = server.client();
+    const events: ClientStatus[] = [];
+    c.status$.subscribe((e) => events.push(e));
+    await lastValueFrom(c.publish('warm', { stream: healthy }));
+    const first = lastValueFrom(
+      c.publish('a', { stream: slow, ackPolicy: AckPolicy.ALL, ackTimeout: 800 }),
+    );
+    await lastValueFrom(timer(300));
+    let secondOutcome: unknown = 'pending';
+    const second = c
+      .publish('b', { stream: slow, ackPolicy: AckPolicy.ALL, ackTimeout: 60_000 })
+      .subscribe({
+        error: (err: unknown) => (secondOutcome = err),
+        complete: () => (secondOutcome = 'acked'),
+      });
+    await assert.rejects(first, { code: ErrorCode.AckTimeout });
+    // Past the first deadline and the ping that tells a slow broker from a frozen one.
+    await lastValueFrom(timer(3_000));
+    assert.equal(secondOutcome, 'pending', 'the other request still waits for its own ack');
+    const ack = await lastValueFrom(c.publish('fine', { stream: healthy }));
+    assert.equal(ack.offset, 1n);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'reconnecting'),
+      [],
+      'the publish stream was never abandoned',
+    );
+    second.unsubscribe();
   });
 
   it('the server survives all of the above', async () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lastValueFrom } from 'rxjs';
-import { CURSORS_STREAM, LiftbridgeClient } from '../../lib/index.js';
+import { CURSORS_STREAM, cursorPartition, LiftbridgeClient } from '../../lib/index.js';
 import { assertGroupDelivery, GROUP_TIMEOUTS, partitionMember } from '../helpers/groups.js';
 import { publishEach, readPartition, waitFor } from '../helpers/oracle.js';
 import { uniqueName, useCluster } from '../helpers/server.js';
@@ -128,5 +128,49 @@ describe('consumer groups on a cluster', { timeout: 300_000 }, async () => {
     a.stop();
     b.stop();
     await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('failover - kill -9 the leader of a partition and of its cursors partition: fetchPartitionMetadata, setCursor and fetchCursor follow the new leaders', async () => {
+    for (const node of cluster.nodes) if (!node.running) await node.restart();
+    const c = client();
+    const stream = uniqueName('moves');
+    await lastValueFrom(c.createStream(stream, { partitions: 3, replicationFactor: 3, minIsr: 1 }));
+    // A partition and a cursor id whose cursors partition have the same
+    // leader: one kill -9 moves both (two would leave no Raft quorum).
+    let target: { partition: number; cursorId: string; leader: string } | undefined;
+    for (let tries = 0; !target && tries < 60; tries++) {
+      const md = await lastValueFrom(c.fetchMetadata([stream, CURSORS_STREAM]));
+      const cursors = md.streams.get(CURSORS_STREAM)?.partitions;
+      const partitions = md.streams.get(stream)?.partitions;
+      for (let i = 0; !target && cursors && i < 200; i++) {
+        const cursorId = `c${i}`;
+        for (const [partition, info] of partitions ?? []) {
+          const home = cursors.get(cursorPartition(cursorId, stream, partition, cursors.size));
+          if (
+            info.leader &&
+            home?.leader === info.leader &&
+            home.isr.length >= 2 &&
+            info.isr.length >= 2
+          ) {
+            target = { partition, cursorId, leader: info.leader };
+            break;
+          }
+        }
+      }
+      if (!target) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(target, 'a partition and cursor led by one node');
+    const { partition, cursorId, leader } = target;
+    await lastValueFrom(c.setCursor(stream, partition, cursorId, 7n));
+    await cluster.node(leader).kill();
+    try {
+      assert.equal(await lastValueFrom(c.fetchCursor(stream, partition, cursorId)), 7n);
+      await lastValueFrom(c.setCursor(stream, partition, cursorId, 9n));
+      assert.equal(await lastValueFrom(c.fetchCursor(stream, partition, cursorId)), 9n);
+      const info = await lastValueFrom(c.fetchPartitionMetadata(stream, partition));
+      assert.ok(info.leader !== undefined && info.leader !== leader, `leader ${info.leader}`);
+    } finally {
+      await cluster.node(leader).restart();
+    }
   });
 });

@@ -50,14 +50,22 @@ export interface PublishDuplex {
   onResponse(listener: (res: DecodedPublishResponse) => void): void;
   on(event: 'drain' | 'end', listener: () => void): this;
   on(event: 'error', listener: (err: unknown) => void): this;
+  /**
+   * Whether the broker at the other end still answers (an HTTP/2 PING
+   * within `timeoutMs`), for a stream that has been silent: slow acks, or a
+   * frozen broker? `done` runs once; false when it cannot tell.
+   */
+  probe(timeoutMs: number, done: (alive: boolean) => void): void;
 }
 
 /** PublishAsync on a connection of its own (closed with the call: never keeps the process alive). */
 class Http2Publish implements PublishDuplex {
   private readonly call: RawCall;
+  private readonly session: http2.ClientHttp2Session;
 
   constructor(address: string, tls: SessionTls | undefined, maxReceiveBytes: number) {
     const session = openSession(address, tls);
+    this.session = session;
     this.call = new RawCall(session, apiMethods.PublishAsync.path, maxReceiveBytes, () =>
       session.destroy(),
     );
@@ -79,6 +87,28 @@ class Http2Publish implements PublishDuplex {
 
   cancel(): void {
     this.call.cancel();
+  }
+
+  probe(timeoutMs: number, done: (alive: boolean) => void): void {
+    const session = this.session;
+    let settled = false;
+    const settle = (alive: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done(alive);
+    };
+    const timer = setTimeout(() => settle(false), timeoutMs);
+    timer.unref();
+    if (session.destroyed || session.closed) {
+      settle(false);
+      return;
+    }
+    try {
+      if (!session.ping((err) => settle(err === null))) settle(false);
+    } catch {
+      settle(false);
+    }
   }
 }
 
@@ -115,6 +145,11 @@ class GrpcJsPublish implements PublishDuplex {
 
   cancel(): void {
     this.call.cancel();
+  }
+
+  /** grpc-js offers no PING of its own: a silent stream counts as broken. */
+  probe(_timeoutMs: number, done: (alive: boolean) => void): void {
+    done(false);
   }
 }
 

@@ -18,49 +18,37 @@ function tooLarge(details: string): boolean {
   return /larger than max|too large|exceeds|message size|maximum payload/i.test(details);
 }
 
-/** INTERNAL details that mean "no usable broker or metadata leader right now". */
+/**
+ * Details that mean "no usable broker or metadata leader right now": a
+ * broker whose request to a dead or deposed metadata leader failed, or an
+ * unreachable broker that closed the socket (grpc-js says INTERNAL then).
+ */
 const METADATA_LEADER_LOST =
-  /no known metadata leader|connection|socket|nats: timeout|no responders|leadership lost|not the leader|context deadline exceeded/i;
+  /no known metadata leader|connection|socket|nats: timeout|no responders|leadership lost|not the leader|context deadline exceeded|timed out enqueuing/i;
+
+/**
+ * FAILED_PRECONDITION of two members creating the same consumer group at
+ * once: the loser's join succeeds when tried again (the group exists then).
+ */
+const GROUP_CREATED_MEANWHILE = /consumer group already exists/i;
 
 /** FAILED_PRECONDITION details of consumer-group requests made with stale group state. */
 const GROUP_FENCED =
   /group epoch|not the consumer group coordinator|not a member of|already a member of|not currently assigned|coordinator generation mismatch/i;
 
-function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode {
-  switch (grpcCode) {
-    case status.NOT_FOUND:
-      return phase === 'subscribe-stream' ? ErrorCode.StreamDeleted : ErrorCode.NotFound;
-    case status.ALREADY_EXISTS:
-      return ErrorCode.StreamExists;
-    case status.INVALID_ARGUMENT:
-      return ErrorCode.InvalidArgument;
-    case status.FAILED_PRECONDITION:
-      if (GROUP_FENCED.test(details)) return ErrorCode.GroupFenced;
-      if (/does not exist/i.test(details)) return ErrorCode.NotFound;
-      if (phase === 'subscribe-stream') return ErrorCode.PartitionPaused;
-      return /paused/i.test(details) ? ErrorCode.PartitionPaused : ErrorCode.NotLeader;
-    case status.RESOURCE_EXHAUSTED:
-      if (tooLarge(details)) return ErrorCode.MessageTooLarge;
-      return phase === 'subscribe-stream' ? ErrorCode.Readonly : ErrorCode.Unknown;
-    case status.UNAVAILABLE:
-      return ErrorCode.Unavailable;
-    case status.DEADLINE_EXCEEDED:
-      return ErrorCode.Timeout;
-    case status.PERMISSION_DENIED:
-    case status.UNAUTHENTICATED:
-      return ErrorCode.PermissionDenied;
-    case status.INTERNAL:
-      // grpc-js reports an unreachable broker that closes the socket this way
-      // too, and a broker whose request to a dead or deposed metadata leader
-      // failed says so in the details: both are worth another try.
-      return METADATA_LEADER_LOST.test(details) ? ErrorCode.Unavailable : ErrorCode.Internal;
-    case status.CANCELLED:
-      return ErrorCode.Unavailable;
-    default:
-      // v1.9.0 reports an authorization refusal as a plain error (UNKNOWN).
-      return /not authorized/i.test(details) ? ErrorCode.PermissionDenied : ErrorCode.Unknown;
-  }
-}
+/**
+ * FAILED_PRECONDITION details that mean "ask the leader instead": of the
+ * partition ("Server not partition leader", "The request should be sent to
+ * partition leader"), of the cursors partition ("Server not cursor
+ * partition leader", "Server not leader for cursors partition 2"), or of
+ * the metadata (Raft's "node is not the leader", "leadership lost while
+ * committing log").
+ */
+const NOT_LEADER =
+  /not (?:the )?(?:partition |cursor partition )?leader|not leader for|should be sent to partition leader|leadership lost|timed out enqueuing/i;
+
+/** FAILED_PRECONDITION details of a partition, stream or group that is not there. */
+const MISSING = /does not exist|no such (?:partition|stream|consumer group)/i;
 
 /**
  * Bytes that were not the protobuf message expected (our http2 transport
@@ -70,12 +58,69 @@ function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode
  */
 const MALFORMED = /malformed message|message parsing error|call ended inside a message/i;
 
-/** Whether a failure of a call in `phase` is worth another try by the client itself. */
+function failedPrecondition(phase: CallPhase, details: string): ErrorCode {
+  if (GROUP_FENCED.test(details) || GROUP_CREATED_MEANWHILE.test(details))
+    return ErrorCode.GroupFenced;
+  if (MISSING.test(details)) return ErrorCode.NotFound;
+  if (NOT_LEADER.test(details)) return ErrorCode.NotLeader;
+  // While subscribed, the server closes a paused partition's log this way.
+  if (phase === 'subscribe-stream' || /paused/i.test(details)) return ErrorCode.PartitionPaused;
+  if (/readonly/i.test(details)) return ErrorCode.Readonly;
+  return ErrorCode.FailedPrecondition;
+}
+
+function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode {
+  switch (grpcCode) {
+    case status.NOT_FOUND:
+      return phase === 'subscribe-stream' ? ErrorCode.StreamDeleted : ErrorCode.NotFound;
+    case status.ALREADY_EXISTS:
+      return ErrorCode.StreamExists;
+    case status.INVALID_ARGUMENT:
+    case status.OUT_OF_RANGE:
+      return ErrorCode.InvalidArgument;
+    case status.FAILED_PRECONDITION:
+      return failedPrecondition(phase, details);
+    case status.RESOURCE_EXHAUSTED:
+      if (tooLarge(details)) return ErrorCode.MessageTooLarge;
+      return phase === 'subscribe-stream' ? ErrorCode.Readonly : ErrorCode.Unknown;
+    case status.UNAVAILABLE:
+    case status.CANCELLED:
+      return ErrorCode.Unavailable;
+    case status.DEADLINE_EXCEEDED:
+      return ErrorCode.Timeout;
+    case status.PERMISSION_DENIED:
+    case status.UNAUTHENTICATED:
+      return ErrorCode.PermissionDenied;
+    case status.INTERNAL:
+      return METADATA_LEADER_LOST.test(details) ? ErrorCode.Unavailable : ErrorCode.Internal;
+    default:
+      // v1.9.0 reports an authorization refusal as a plain error (UNKNOWN),
+      // and some consumer-group failures of the metadata leader too.
+      if (/not authorized/i.test(details)) return ErrorCode.PermissionDenied;
+      return METADATA_LEADER_LOST.test(details) ? ErrorCode.Unavailable : ErrorCode.Unknown;
+  }
+}
+
+/**
+ * Whether the client itself tries a failed call again: only where another
+ * try can succeed with nothing changed by the user (a leader elsewhere, a
+ * broker back, a corrupt stream read again).
+ */
 function isRetriable(code: ErrorCode, phase: CallPhase, details: string): boolean {
-  if (code === ErrorCode.Unavailable || code === ErrorCode.NotLeader || code === ErrorCode.Timeout)
-    return true;
-  if (code === ErrorCode.Internal && phase !== 'unary' && MALFORMED.test(details)) return true;
-  return /no known metadata leader|not the leader|no leader/i.test(details);
+  switch (code) {
+    case ErrorCode.Unavailable:
+    case ErrorCode.NotLeader:
+    case ErrorCode.Timeout:
+      return true;
+    case ErrorCode.Internal:
+      return (
+        (phase === 'subscribe-setup' || phase === 'subscribe-stream') && MALFORMED.test(details)
+      );
+    case ErrorCode.GroupFenced:
+      return GROUP_CREATED_MEANWHILE.test(details);
+    default:
+      return false;
+  }
 }
 
 /** Maps a gRPC error of a call in `phase` to a typed error; `context` names the call. */
