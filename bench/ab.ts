@@ -1,5 +1,7 @@
 /**
- * `npm run bench -- ab`: an A/B of bulk publishing (bench-pub) on one node,
+ * `npm run bench -- ab`: an A/B of bulk publishing (bench-pub), or with
+ * `--workload sub` of a catch-up read (bench-sub of one stream filled
+ * once by the Go peer), on one node,
  * the peers taking turns round by round, so the machine's drift between
  * minutes hits each alike. Peers: `go`, `rx` (this checkout) and, with
  * `--base DIR`, `base` (the rx peer built in another checkout, e.g. a
@@ -9,6 +11,7 @@
  *
  *   npm run bench -- ab --rounds 3 --count 100000 --size 256 --inflight 256
  *   npm run bench -- ab --peers go,base,rx --base ../before
+ *   npm run bench -- ab --workload sub --count 500000 --base ../before
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,11 +28,13 @@ const { values } = parseArgs({
     count: { type: 'string', default: '100000' },
     size: { type: 'string', default: '256' },
     inflight: { type: 'string', default: '256' },
+    workload: { type: 'string', default: 'pub' },
     peers: { type: 'string' },
     base: { type: 'string' },
   },
 });
 const count = Number(values.count);
+const workload = values.workload === 'sub' ? 'sub' : 'pub';
 const base = values.base === undefined ? undefined : resolve(values.base);
 const peers = (values.peers ?? (base ? 'go,base,rx' : 'go,rx')).split(',');
 if (peers.includes('base') && !base) throw new Error('--base DIR is needed for the base peer');
@@ -46,24 +51,30 @@ const server = await startServer();
 const admin = new LiftbridgeClient(server.brokers);
 const pid = server.node?.pid;
 const rows = new Map<string, { msgs: number; cpu: number; server: number }[]>();
+const pubFlags = (stream: string) => ({
+  brokers: server.brokers.join(','),
+  stream,
+  count,
+  size: Number(values.size),
+  inflight: Number(values.inflight),
+  warmup: Math.min(5_000, Math.round(count / 10)),
+});
+// The catch-up read: one stream of `count` messages, read by every peer in turn.
+const filled = workload === 'sub' ? `ab-sub-${Date.now()}` : '';
 try {
+  if (filled) {
+    await lastValueFrom(admin.createStream(filled, { waitForStream: true }));
+    await runPeer('go', 'bench-pub', { ...pubFlags(filled), warmup: 0 });
+  }
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const peer of peers) {
-      const stream = `ab-${peer}-${round}-${Date.now()}`;
-      await lastValueFrom(admin.createStream(stream, { waitForStream: true }));
+      const stream = filled || `ab-${peer}-${round}-${Date.now()}`;
+      if (!filled) await lastValueFrom(admin.createStream(stream, { waitForStream: true }));
       const before = pid ? cpuSeconds(pid) : 0;
-      const flags = {
-        brokers: server.brokers.join(','),
-        stream,
-        count,
-        size: Number(values.size),
-        inflight: Number(values.inflight),
-        warmup: Math.min(5_000, Math.round(count / 10)),
-      };
       const r = await runPeer(
         peer === 'go' ? 'go' : 'rx',
-        'bench-pub',
-        flags,
+        filled ? 'bench-sub' : 'bench-pub',
+        filled ? { brokers: server.brokers.join(','), stream, count } : pubFlags(stream),
         peer === 'base' ? base : undefined,
       );
       const row = {
@@ -75,7 +86,7 @@ try {
       console.log(
         `round ${round} ${peer}: ${row.msgs} msgs/s, client CPU ${row.cpu.toFixed(2)} s/100K, server CPU ${row.server.toFixed(2)} s/100K (incl. warm-up)`,
       );
-      await lastValueFrom(admin.deleteStream(stream), { defaultValue: undefined });
+      if (!filled) await lastValueFrom(admin.deleteStream(stream), { defaultValue: undefined });
     }
   }
 } finally {

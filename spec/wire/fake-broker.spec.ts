@@ -822,11 +822,12 @@ describe('wire: a misbehaving broker on the streaming calls', () => {
     );
   });
 
-  it('publish - a silent stream fails the publish ACK_TIMEOUT within ackTimeout; the next goes on a new stream', async () => {
+  it('publish - a request never acked fails ACK_TIMEOUT within ackTimeout; its broker answers a ping, so the next goes on the same stream', async () => {
     await withBroker(
       {
         publish: (record, call, broker) => {
-          if (record.callIndex > 0) broker.ack(record, call);
+          if (Buffer.from(record.request.value ?? []).toString() !== 'lost')
+            broker.ack(record, call);
         },
       },
       { ackTimeout: 300 },
@@ -846,7 +847,7 @@ describe('wire: a misbehaving broker on the streaming calls', () => {
           'the publish after',
         );
         assert.equal(ack.offset, 0n);
-        assert.equal(broker.publishCalls, 2);
+        assert.equal(broker.publishCalls, 1);
       },
     );
   });
