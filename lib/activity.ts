@@ -8,8 +8,9 @@ import { ErrorCode, LiftbridgeError } from './errors.js';
 import {
   type ActivityStreamEvent__Decoded,
   ActivityStreamOp,
-} from './internal/grpc/api-types.generated.js';
-import { codec, fromInt64 } from './internal/grpc/codec.js';
+  codec,
+  fromInt64,
+} from './internal/wire.js';
 import type { Message } from './message.js';
 
 /**

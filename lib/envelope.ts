@@ -10,12 +10,14 @@
  */
 import { ErrorCode, LiftbridgeError } from './errors.js';
 import { crc32c } from './internal/crc32c.js';
-import type {
-  Ack__Decoded,
-  Message__Decoded,
-  Message as WireMessage,
-} from './internal/grpc/api-types.generated.js';
-import { codec, fromInt64, toInt64 } from './internal/grpc/codec.js';
+import {
+  type Ack__Decoded,
+  codec,
+  fromInt64,
+  type Message__Decoded,
+  toInt64,
+  type WireMessage,
+} from './internal/wire.js';
 import { ACK_POLICY_WIRE, type Ack, type AckPolicy, ackPolicyName, toHeaders } from './message.js';
 import { buildPublishRequest, type HeadersInit } from './publish-request.js';
 import { checkSubject } from './validate.js';

@@ -26,6 +26,9 @@
  * @module liftbridge-rx
  */
 export { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from './activity.js';
+export type { CursorApi } from './admin/cursors.js';
+export type { MetadataApi } from './admin/metadata.js';
+export type { StreamAdminApi } from './admin/streams.js';
 export {
   type CreateStreamOptions,
   LiftbridgeClient,
@@ -74,7 +77,9 @@ export {
   type GroupMessage,
   groupCursorId,
 } from './observables/consumer-group.js';
+export type { GroupApi } from './observables/group-api.js';
 export type { SubscribeOptions } from './observables/subscribe.js';
+export type { SubscribeApi } from './observables/subscribe-api.js';
 export {
   PublishBulkError,
   type PublishBulkErrorOptions,
@@ -101,6 +106,7 @@ export {
 } from './options.js';
 export type { Partitioner, PartitionFunction } from './partitioners.js';
 export { StartPosition, StopPosition } from './positions.js';
+export type { PublishApi } from './publish/publish.js';
 export type { HeadersInit, PublishOptions, PublishRequest } from './publish-request.js';
 export type {
   ClientStatus,

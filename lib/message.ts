@@ -3,7 +3,7 @@
  * ({@link Ack}), converted from the wire: int64 as bigint, bytes as
  * Uint8Array, headers as a Map.
  */
-import type { AckPolicy as WireAckPolicy } from './internal/grpc/api-types.generated.js';
+import type { WireAckPolicy } from './internal/wire.js';
 
 /**
  * How the server acknowledges a publish (the `ackPolicy` option of

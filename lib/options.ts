@@ -2,10 +2,10 @@
  * Client options, their defaults, and the one function that validates and
  * fills them. Internal code reads only {@link ResolvedClientOptions}.
  */
-import type { ChannelCredentials } from '@grpc/grpc-js';
-import { credentials as grpcCredentials } from '@grpc/grpc-js';
+
 import { COMPRESSION_METHODS, type CompressionMethod } from './compression.js';
 import { invalidArgument } from './errors.js';
+import { type ChannelCredentials, makeCredentials } from './internal/wire.js';
 import { checkPartitioner, type Partitioner } from './partitioners.js';
 import { parseBroker } from './validate.js';
 
@@ -168,7 +168,7 @@ function channelCredentials(options: ClientOptions): ChannelCredentials {
   if (tls !== undefined && credentials !== undefined)
     throw invalidArgument('options.tls', 'give tls or credentials, not both');
   if (credentials !== undefined) return credentials;
-  if (tls === undefined) return grpcCredentials.createInsecure();
+  if (tls === undefined) return makeCredentials(undefined);
   if (tls === null || typeof tls !== 'object')
     throw invalidArgument('options.tls', 'expected { ca?, cert?, key? }');
   const cert = pem(tls.cert, 'cert');
@@ -178,7 +178,7 @@ function channelCredentials(options: ClientOptions): ChannelCredentials {
       'options.tls',
       'a client certificate needs its key, and the other way round',
     );
-  return grpcCredentials.createSsl(pem(tls.ca, 'ca'), key, cert);
+  return makeCredentials({ ca: pem(tls.ca, 'ca'), cert, key });
 }
 
 /**

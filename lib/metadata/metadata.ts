@@ -2,13 +2,13 @@
  * Cluster metadata as the client sees it: brokers, streams, partitions with
  * leader and ISR. Immutable snapshots; each refresh makes a new one.
  */
-import type {
-  ConsumerGroupMetadata__Decoded,
-  FetchMetadataResponse__Decoded,
-  PartitionEventTimestamps__Decoded,
-  PartitionMetadata__Decoded,
-} from '../internal/grpc/api-types.generated.js';
-import { fromInt64 } from '../internal/grpc/codec.js';
+import {
+  type ConsumerGroupMetadata__Decoded,
+  type FetchMetadataResponse__Decoded,
+  fromInt64,
+  type PartitionEventTimestamps__Decoded,
+  type PartitionMetadata__Decoded,
+} from '../internal/wire.js';
 
 /**
  * One broker of the cluster, as metadata describes it.

@@ -4,7 +4,6 @@
  * stop position, follows leader changes (resubscribing from the last offset
  * + 1), and maps terminal server states to typed errors.
  */
-import { status as grpcStatus } from '@grpc/grpc-js';
 import {
   catchError,
   concatWith,
@@ -23,11 +22,14 @@ import {
 } from 'rxjs';
 import { decompress, decompressSync, isCompressionMethod, isSynchronous } from '../compression.js';
 import { ErrorCode, invalidArgument, isLiftbridgeError, LiftbridgeError } from '../errors.js';
-import type { SubscribeRequest as WireSubscribe } from '../internal/grpc/api-types.generated.js';
-import { toInt64 } from '../internal/grpc/codec.js';
-import type { DecodedMessage } from '../internal/grpc/message-codec.js';
-import type { CallPhase } from '../internal/grpc/status.js';
 import { resolveInOrder } from '../internal/resolve-in-order.js';
+import {
+  type CallPhase,
+  type DecodedMessage,
+  endedAtStop,
+  toInt64,
+  type SubscribeRequest as WireSubscribe,
+} from '../internal/wire.js';
 import type { Message } from '../message.js';
 import { type ClusterMetadata, leaderAddress } from '../metadata/metadata.js';
 import { START_WIRE, STOP_WIRE, StartPosition, StopPosition } from '../positions.js';
@@ -191,11 +193,6 @@ export function plan(stream: unknown, options: SubscribeOptions): Plan {
   };
 }
 
-function grpcCode(err: unknown): number | undefined {
-  const cause = isLiftbridgeError(err) ? (err.cause as { code?: unknown } | undefined) : undefined;
-  return typeof cause?.code === 'number' ? cause.code : undefined;
-}
-
 /** A consumer-group member's claim on a partition (the server fences older epochs). */
 export interface GroupClaim {
   groupId: string;
@@ -354,28 +351,8 @@ export function subscribeMessages(
       }),
       map(decode),
       resolveInOrder(),
-      catchError((err: unknown) => {
-        // ResourceExhausted: the stop position was reached (or nothing to read
-        // before STOP_LATEST): a normal end when a stop was asked for.
-        // (A message over the receive limit is RESOURCE_EXHAUSTED too: an error.)
-        if (
-          p.stops &&
-          grpcCode(err) === grpcStatus.RESOURCE_EXHAUSTED &&
-          !isLiftbridgeError(err, ErrorCode.MessageTooLarge)
-        ) {
-          return EMPTY;
-        }
-        // The stop lies before the start (e.g. RESUME after everything up to
-        // LATEST was processed): the range is empty.
-        if (
-          p.stops &&
-          isLiftbridgeError(err) &&
-          /stop offset is before start offset/i.test(err.message)
-        ) {
-          return EMPTY;
-        }
-        return throwError(() => err);
-      }),
+      // The stop position reached, or an empty range: a normal end.
+      catchError((err: unknown) => (p.stops && endedAtStop(err) ? EMPTY : throwError(() => err))),
     );
   });
 }

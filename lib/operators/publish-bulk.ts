@@ -6,19 +6,14 @@
  * The window itself is bulk-window.ts.
  */
 import type { Observable, OperatorFunction } from 'rxjs';
+import type { LiftbridgeClientApi } from '../client-api.js';
 import { invalidArgument, LiftbridgeError } from '../errors.js';
 import type { Ack } from '../message.js';
 import { DEFAULT_BULK_CONCURRENCY } from '../options.js';
 import type { PublishRequest } from '../publish-request.js';
 import { checkAckTimeout } from '../validate.js';
-import {
-  pulling,
-  type Report,
-  type RequestSender,
-  subscribing,
-  type WindowSettings,
-  windowed,
-} from './bulk-window.js';
+import { pulling, type Report, subscribing, type WindowSettings, windowed } from './bulk-window.js';
+import { senderFor } from './client-sender.js';
 
 /**
  * Options of {@link publishBulkSettled} (and, with `failFast`, of
@@ -248,11 +243,11 @@ function acksOrBulkError(failFast: boolean): Report<Ack> {
  * ```
  */
 export function publishBulkSettled(
-  client: RequestSender,
+  client: LiftbridgeClientApi,
   options: PublishBulkOptions = {},
 ): OperatorFunction<PublishRequest, PublishOutcome> {
   const settings = resolveBulkOptions(options); // bad options throw here, at the call site
-  return (requests) => windowed(client, settings, subscribing(requests), () => outcomes);
+  return (requests) => windowed(senderFor(client), settings, subscribing(requests), () => outcomes);
 }
 
 /**
@@ -284,7 +279,7 @@ export function publishBulkSettled(
  * ```
  */
 export function publishBulkFrom(
-  client: RequestSender,
+  client: LiftbridgeClientApi,
   requests: Iterable<PublishRequest> | AsyncIterable<PublishRequest>,
   options: PublishBulkErrorOptions = {},
 ): Observable<Ack> {
@@ -297,7 +292,7 @@ export function publishBulkFrom(
     throw invalidArgument('requests', 'expected an iterable or async iterable of requests');
   }
   const failFast = Boolean(options.failFast);
-  return windowed(client, settings, pulling(requests), () => acksOrBulkError(failFast));
+  return windowed(senderFor(client), settings, pulling(requests), () => acksOrBulkError(failFast));
 }
 
 /**
@@ -326,11 +321,11 @@ export function publishBulkFrom(
  * ```
  */
 export function publishBulk(
-  client: RequestSender,
+  client: LiftbridgeClientApi,
   options: PublishBulkErrorOptions = {},
 ): OperatorFunction<PublishRequest, Ack> {
   const settings = resolveBulkOptions(options); // bad options throw here, at the call site
   const failFast = Boolean(options.failFast);
   return (requests) =>
-    windowed(client, settings, subscribing(requests), () => acksOrBulkError(failFast));
+    windowed(senderFor(client), settings, subscribing(requests), () => acksOrBulkError(failFast));
 }

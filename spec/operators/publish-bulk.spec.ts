@@ -2,10 +2,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Observable } from 'rxjs';
-import { ErrorCode, LiftbridgeError, type PublishRequest } from '../../lib/index.js';
+import {
+  ErrorCode,
+  type LiftbridgeClientApi,
+  LiftbridgeError,
+  type PublishRequest,
+} from '../../lib/index.js';
 import { ackTimeoutError } from '../../lib/internal/ack-deadline.js';
 import { Deadlines } from '../../lib/internal/deadlines.js';
 import type { PublishSink } from '../../lib/internal/publisher.js';
+import { registerSender } from '../../lib/internal/senders.js';
 import type { Ack } from '../../lib/message.js';
 import {
   PublishBulkError,
@@ -25,7 +31,7 @@ type Cold = ReturnType<ReturnType<typeof testScheduler>['createColdObservable']>
 function fakeSender(replies: Record<string, Cold>, ackTimeoutMs?: number) {
   const written: string[] = [];
   const deadlines = new Deadlines<{ done: boolean; expire(): void }>((item) => item.expire());
-  return {
+  const sender = {
     written,
     sendRequest(req: PublishRequest, _ackTimeout: number | undefined, sink: PublishSink) {
       const id = req.correlationId as string;
@@ -62,6 +68,10 @@ function fakeSender(replies: Record<string, Cold>, ackTimeoutMs?: number) {
       };
     },
   };
+  // Registered as a real client registers its publisher: the bulk operators
+  // send through it directly.
+  registerSender(sender, (req, ackTimeout, sink) => sender.sendRequest(req, ackTimeout, sink));
+  return Object.assign(sender as unknown as LiftbridgeClientApi, { written });
 }
 
 describe('publishBulk', () => {

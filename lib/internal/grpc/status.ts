@@ -135,6 +135,20 @@ export function fromGrpcError(err: unknown, phase: CallPhase, context: string): 
   return new LiftbridgeError(code, `${context}: ${details}`, { cause: err, retriable });
 }
 
+/**
+ * Whether a subscription that asked for a stop position ended normally: the
+ * server ends it with RESOURCE_EXHAUSTED at the stop (a message over the
+ * size limit is RESOURCE_EXHAUSTED too, but an error), or refuses a stop
+ * that lies before the start (an empty range, e.g. RESUME after LATEST).
+ */
+export function endedAtStop(err: unknown): boolean {
+  if (!(err instanceof LiftbridgeError)) return false;
+  const cause = err.cause as { code?: unknown } | undefined;
+  if (cause?.code === status.RESOURCE_EXHAUSTED && err.code !== ErrorCode.MessageTooLarge)
+    return true;
+  return /stop offset is before start offset/i.test(err.message);
+}
+
 const ASYNC_CODES: Record<number, ErrorCode> = {
   [PublishAsyncError_Code.UNKNOWN]: ErrorCode.Unknown,
   [PublishAsyncError_Code.BAD_REQUEST]: ErrorCode.InvalidArgument,

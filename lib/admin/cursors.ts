@@ -1,0 +1,158 @@
+/**
+ * Cursors: a stream partition's stored position per cursor id, kept by the
+ * leader of the `__cursors` partition the cursor hashes to.
+ */
+import { defer, map, type Observable, of, switchMap } from 'rxjs';
+import { CURSORS_STREAM, cursorPartition } from '../cursors.js';
+import { ErrorCode, LiftbridgeError } from '../errors.js';
+import type { ClientCore } from '../internal/core.js';
+import { fromInt64, toInt64 } from '../internal/wire.js';
+import type { ClusterMetadata } from '../metadata/metadata.js';
+import { checkCursor, checkInt64 } from '../validate.js';
+
+/**
+ * The cursors of a client ({@link LiftbridgeClient} implements it).
+ *
+ * @example
+ * ```ts
+ * const cursors: CursorApi = client;
+ * await lastValueFrom(cursors.setCursor('orders', 0, 'mailer', 41n));
+ * ```
+ */
+export interface CursorApi {
+  /**
+   * Stores `offset` (that of the last processed message) in cursor
+   * `cursorId` of a stream partition; `StartPosition.RESUME` later starts
+   * at offset + 1. Emits once (`undefined`) when stored. The server needs
+   * `cursors.stream.partitions > 0`.
+   *
+   * @param stream - the stream.
+   * @param partition - the partition number.
+   * @param cursorId - the cursor (any non-empty string).
+   * @param offset - the offset of the last processed message (-1 or more).
+   * @returns a cold Observable that emits once; errors with `NOT_FOUND` when
+   *   the server keeps no cursors.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad argument, at the call site.
+   * @example
+   * ```ts
+   * client
+   *   .subscribe('orders', { startPosition: StartPosition.RESUME, cursorId: 'mailer' })
+   *   .pipe(concatMap((msg) => client.setCursor('orders', msg.partition, 'mailer', msg.offset)))
+   *   .subscribe();
+   * ```
+   */
+  setCursor(
+    stream: string,
+    partition: number,
+    cursorId: string,
+    offset: bigint | number,
+  ): Observable<void>;
+
+  /**
+   * The offset stored in cursor `cursorId` of a stream partition.
+   *
+   * @param stream - the stream.
+   * @param partition - the partition number.
+   * @param cursorId - the cursor.
+   * @returns a cold Observable of one offset, `-1n` when there is no such
+   *   cursor; errors with `NOT_FOUND` when the server keeps no cursors.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad argument, at the call site.
+   * @example
+   * ```ts
+   * const last = await lastValueFrom(client.fetchCursor('orders', 0, 'mailer'));
+   * console.log(last < 0n ? 'no cursor yet' : `resume at ${last + 1n}`);
+   * ```
+   */
+  fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint>;
+}
+
+/** The `__cursors` partition holding a cursor, from metadata. */
+export function cursorHome(
+  core: ClientCore,
+  stream: string,
+  partition: number,
+  cursorId: string,
+): Observable<number> {
+  return defer(() => cursorHomeNow(core, stream, partition, cursorId));
+}
+
+export function cursorHomeNow(
+  core: ClientCore,
+  stream: string,
+  partition: number,
+  cursorId: string,
+): Observable<number> {
+  const fromMetadata = (md: ClusterMetadata | undefined) =>
+    md?.streams.get(CURSORS_STREAM)?.partitions.size;
+  const known = fromMetadata(core.cluster.metadata);
+  const count$ = known
+    ? of(known)
+    : core.cluster.refreshMetadata([CURSORS_STREAM]).pipe(map((md) => fromMetadata(md) ?? 0));
+  return count$.pipe(
+    map((count) => {
+      if (count === 0) {
+        throw new LiftbridgeError(
+          ErrorCode.NotFound,
+          'cursors are disabled on this server (set cursors.stream.partitions > 0)',
+        );
+      }
+      return cursorPartition(cursorId, stream, partition, count);
+    }),
+  );
+}
+
+export function setCursor(
+  core: ClientCore,
+  stream: string,
+  partition: number,
+  cursorId: string,
+  offset: bigint | number,
+): Observable<void> {
+  return core.guard(() => {
+    const {
+      stream: name,
+      partition: index,
+      cursorId: id,
+    } = checkCursor(stream, partition, cursorId);
+    const value = checkInt64(offset, 'offset', -1n);
+    return cursorHome(core, name, index, id).pipe(
+      switchMap((home) =>
+        core.cluster.leaderBound(CURSORS_STREAM, home, (conn) =>
+          conn.unary(
+            'SetCursor',
+            { stream: name, partition: index, cursorId: id, offset: toInt64(value) },
+            { timeoutMs: core.options.requestTimeout },
+          ),
+        ),
+      ),
+      map(() => undefined),
+    );
+  });
+}
+
+export function fetchCursor(
+  core: ClientCore,
+  stream: string,
+  partition: number,
+  cursorId: string,
+): Observable<bigint> {
+  return core.guard(() => {
+    const {
+      stream: name,
+      partition: index,
+      cursorId: id,
+    } = checkCursor(stream, partition, cursorId);
+    return cursorHome(core, name, index, id).pipe(
+      switchMap((home) =>
+        core.cluster.leaderBound(CURSORS_STREAM, home, (conn) =>
+          conn.unary(
+            'FetchCursor',
+            { stream: name, partition: index, cursorId: id },
+            { timeoutMs: core.options.requestTimeout },
+          ),
+        ),
+      ),
+      map((res) => fromInt64(res.offset)),
+    );
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * What every capability of a client works on: the cluster (connections,
+ * metadata, routing), the publisher (the shared publish stream), the
+ * partitioning state, the live consumer groups, and the lifecycle guard.
+ * The facade (lib/client.ts) makes one per client and hands it to the
+ * capability modules (lib/admin/, lib/publish/, lib/observables/).
+ */
+import {
+  concatWith,
+  defer,
+  EMPTY,
+  firstValueFrom,
+  type Observable,
+  race,
+  takeUntil,
+  throwError,
+  timer,
+} from 'rxjs';
+import { closedError } from '../errors.js';
+import type { ClusterMetadata } from '../metadata/metadata.js';
+import { Partitioning } from '../partitioners.js';
+import { Cluster } from './cluster.js';
+import { Publisher } from './publisher.js';
+
+export class ClientCore {
+  readonly cluster: Cluster;
+  readonly publisher: Publisher;
+  readonly partitioning = new Partitioning();
+  /** One shared metadata refresh per stream for the publishes waiting on it. */
+  readonly metadataWaits = new Map<string, Observable<ClusterMetadata>>();
+  /** Live consumer groups (each ends itself when called) and their pending goodbyes. */
+  readonly liveGroups = new Set<() => void>();
+  readonly goodbyes = new Set<{ group: string; work: Promise<void> }>();
+
+  constructor(readonly options: Cluster['options']) {
+    this.cluster = new Cluster(options);
+    this.publisher = new Publisher(this.cluster, options);
+  }
+
+  /**
+   * Builds an operation now (so argument checks throw at the call site) and
+   * returns it cold, failing with CLIENT_CLOSED if subscribed after close().
+   */
+  guard<T>(build: () => Observable<T>): Observable<T> {
+    const operation = build();
+    return defer(() => {
+      if (this.cluster.closed) return throwError(closedError);
+      // Live operations end with CLIENT_CLOSED when the client closes (the
+      // teardown cancels their gRPC calls).
+      return operation.pipe(
+        takeUntil(this.cluster.closing),
+        concatWith(defer(() => (this.cluster.closed ? throwError(closedError) : EMPTY))),
+      );
+    });
+  }
+
+  /**
+   * Ends the live consumer groups, waits (up to requestTimeout) for their
+   * goodbyes (checkpoint and leave), then closes the publish stream and
+   * every connection.
+   */
+  async shutDown(): Promise<void> {
+    for (const stop of [...this.liveGroups]) stop();
+    if (this.goodbyes.size > 0) {
+      const goodbyes = Promise.allSettled([...this.goodbyes].map((g) => g.work));
+      await firstValueFrom(
+        race(
+          defer(() => goodbyes),
+          timer(this.options.requestTimeout),
+        ),
+      );
+    }
+    this.publisher.close();
+    this.cluster.close();
+  }
+}

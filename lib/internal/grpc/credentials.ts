@@ -1,0 +1,12 @@
+/** gRPC channel credentials from PEM contents (the `tls` option): the only place that makes them. */
+import { type ChannelCredentials, credentials } from '@grpc/grpc-js';
+
+export type { ChannelCredentials };
+
+/** Plaintext, or TLS with a CA and (for mutual TLS) a client certificate and key. */
+export function makeCredentials(
+  tls: { ca: Buffer | null; cert: Buffer | null; key: Buffer | null } | undefined,
+): ChannelCredentials {
+  if (tls === undefined) return credentials.createInsecure();
+  return credentials.createSsl(tls.ca, tls.key, tls.cert);
+}

@@ -1,0 +1,31 @@
+/**
+ * The wire as the rest of the client sees it: the one door to
+ * `lib/internal/grpc/`. Request and response shapes of the API (for the
+ * RPCs the capabilities make through a leader- or broker-bound
+ * connection), int64 conversions, channel credentials, and the
+ * conversions of wire values into domain ones. Nothing outside
+ * `lib/internal/` imports `lib/internal/grpc/` itself.
+ */
+export {
+  type Ack__Decoded,
+  type AckPolicy as WireAckPolicy,
+  type ActivityStreamEvent__Decoded,
+  ActivityStreamOp,
+  type ApiMethods,
+  type ConsumerGroupMetadata__Decoded,
+  type CreateStreamRequest,
+  type FetchMetadataResponse__Decoded,
+  type Message as WireMessage,
+  type Message__Decoded,
+  type NullableBool,
+  type NullableInt32,
+  type NullableInt64,
+  type PartitionEventTimestamps__Decoded,
+  type PartitionMetadata__Decoded,
+  type SubscribeRequest,
+} from './grpc/api-types.generated.js';
+/** protobufjs codecs by message name (envelopes, activity events): not for the hot paths. */
+export { codec, fromInt64, toInt64 } from './grpc/codec.js';
+export { type ChannelCredentials, makeCredentials } from './grpc/credentials.js';
+export type { DecodedMessage } from './grpc/message-codec.js';
+export { type CallPhase, endedAtStop } from './grpc/status.js';

@@ -1,0 +1,128 @@
+/**
+ * Publishing to a NATS subject (the PublishToSubject RPC): every stream
+ * consuming the subject stores the message; the Ack is one of theirs.
+ */
+import { randomUUID } from 'node:crypto';
+import { catchError, EMPTY, map, type Observable, of, switchMap, throwError } from 'rxjs';
+import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
+import type { ClientCore } from '../internal/core.js';
+import { type Ack__Decoded, fromInt64 } from '../internal/wire.js';
+import { ACK_POLICY_WIRE, type Ack, type AckPolicy, toAck } from '../message.js';
+import type { ClusterMetadata } from '../metadata/metadata.js';
+import { buildPublishRequest, type HeadersInit } from '../publish-request.js';
+import { checkAckTimeout, checkSubject } from '../validate.js';
+
+/**
+ * Options of {@link LiftbridgeClient.publishToSubject}.
+ *
+ * @example
+ * ```ts
+ * const options: PublishToSubjectOptions = { key: 'disk', ackPolicy: AckPolicy.ALL };
+ * await lastValueFrom(client.publishToSubject('alerts.disk', 'disk 91% full', options));
+ * ```
+ */
+export interface PublishToSubjectOptions {
+  /**
+   * Message key.
+   * @defaultValue none (empty)
+   */
+  key?: Uint8Array | string;
+  /**
+   * Message headers.
+   * @defaultValue none
+   */
+  headers?: HeadersInit;
+  /**
+   * How the server acknowledges; with `NONE` the Observable completes without an Ack.
+   * @defaultValue `'LEADER'`
+   */
+  ackPolicy?: AckPolicy;
+  /**
+   * Correlation id, returned in the Ack.
+   * @defaultValue a random UUID
+   */
+  correlationId?: string;
+  /**
+   * How long the server waits for the stream's ack (ms, above 0); then the
+   * Observable fails with `ACK_TIMEOUT`.
+   * @defaultValue the client's {@link ClientOptions.ackTimeout}
+   */
+  ackTimeout?: number;
+}
+
+export function publishToSubject(
+  core: ClientCore,
+  subject: string,
+  value: Uint8Array | string,
+  options: PublishToSubjectOptions = {},
+): Observable<Ack> {
+  return core.guard(() => {
+    const target = checkSubject(subject);
+    // Reuses publish-request validation for value, key, headers, policy and id.
+    const req = buildPublishRequest(value, { ...options, stream: 'subject' });
+    const wait = checkAckTimeout(options.ackTimeout) ?? core.options.ackTimeout;
+    const correlationId = req.correlationId ?? randomUUID();
+    // A deadline here means no ack: it must not be retried (it may be stored).
+    const noAck = (err: unknown) =>
+      throwError(() =>
+        isLiftbridgeError(err, ErrorCode.Timeout)
+          ? new LiftbridgeError(
+              ErrorCode.AckTimeout,
+              `no ack within ${wait} ms for a message to subject ${target} (no stream consumes it, or none acked in time); it may or may not be stored`,
+              { cause: err },
+            )
+          : err,
+      );
+    const call = core.cluster.anyBroker((conn) =>
+      conn
+        .unary(
+          'PublishToSubject',
+          {
+            subject: target,
+            key: req.key,
+            value: req.value,
+            headers: Object.fromEntries(req.headers),
+            correlationId,
+            ackPolicy: ACK_POLICY_WIRE[req.ackPolicy],
+          },
+          { timeoutMs: wait },
+        )
+        .pipe(catchError(noAck)),
+    );
+    return call.pipe(
+      switchMap((res) => (res.ack ? subjectAck(core, res.ack, correlationId) : EMPTY)),
+    );
+  });
+}
+
+/** An Ack of PublishToSubject; its partition comes from the stream's subject in metadata. */
+export function subjectAck(
+  core: ClientCore,
+  raw: Ack__Decoded,
+  correlationId: string,
+): Observable<Ack> {
+  const decoded = {
+    ...raw,
+    offset: fromInt64(raw.offset),
+    receptionTimestamp: fromInt64(raw.receptionTimestamp),
+    commitTimestamp: fromInt64(raw.commitTimestamp),
+  };
+  const partitionOf = (md: ClusterMetadata | undefined): number | undefined => {
+    const base = md?.streams.get(raw.stream)?.subject;
+    if (base === undefined) return undefined;
+    if (raw.msgSubject === base) return 0;
+    const suffix = raw.msgSubject.startsWith(`${base}.`)
+      ? raw.msgSubject.slice(base.length + 1)
+      : '';
+    return /^\d+$/.test(suffix) ? Number(suffix) : 0;
+  };
+  const known = partitionOf(core.cluster.metadata);
+  const partition$ =
+    known !== undefined
+      ? of(known)
+      : core.cluster.refreshMetadata([raw.stream]).pipe(
+          map((md) => partitionOf(md) ?? 0),
+          catchError(() => of(0)),
+        );
+  return partition$.pipe(map((partition) => toAck(decoded, partition, correlationId)));
+}
