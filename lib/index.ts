@@ -1,7 +1,8 @@
 /**
  * liftbridge-rx: a reactive (RxJS) client for Liftbridge. This file is the
  * whole public API: {@link LiftbridgeClient} and its options, the bulk
- * publishing operators, typed errors, and the types they use.
+ * publishing operators, typed errors, the argument checks the client applies
+ * (for wrappers that check input early), and the types they use.
  *
  * @example
  * ```ts
@@ -117,3 +118,4 @@ export type {
   PublishRejectedStatus,
   ReconnectingStatus,
 } from './status.js';
+export { type BrokerAddress, checkStreamName, parseBroker } from './validate.js';

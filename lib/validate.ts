@@ -8,12 +8,39 @@ const MAX_INT32 = 2 ** 31 - 1;
 const MIN_INT64 = -(2n ** 63n);
 const MAX_INT64 = 2n ** 63n - 1n;
 
-/** host:port, parsed. */
+/**
+ * A broker address, as {@link parseBroker} returns it.
+ *
+ * @example
+ * ```ts
+ * const { host, port }: BrokerAddress = parseBroker('[::1]:9292', 'broker');
+ * console.log(host, port); // [::1] 9292
+ * ```
+ */
 export interface BrokerAddress {
+  /** The host name or IP address; an IPv6 address in brackets, as in `[::1]`. */
   host: string;
+  /** The TCP port, 1 to 65535. */
   port: number;
 }
 
+/**
+ * Parses a seed broker `host:port` (IPv6 as `[::1]:9292`) by the rule the
+ * {@link LiftbridgeClient} constructor applies to its seeds, so a wrapper
+ * can check an address early (from a config file, a command line) with the
+ * same message the client would give.
+ *
+ * @param seed - the address to check.
+ * @param name - what to call it in the error message (`broker`, `brokers[0]`, ...).
+ * @returns the host (an IPv6 address in brackets) and the port.
+ * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` ("`name`: ...") when `seed`
+ * is not a string or not `host:port` with a port from 1 to 65535.
+ * @example
+ * ```ts
+ * parseBroker('10.0.0.1:9292', 'broker'); // { host: '10.0.0.1', port: 9292 }
+ * parseBroker('10.0.0.1', 'broker'); // throws INVALID_ARGUMENT: broker: "10.0.0.1" is not "host:port" (missing port)
+ * ```
+ */
 export function parseBroker(seed: unknown, name: string): BrokerAddress {
   if (typeof seed !== 'string')
     throw invalidArgument(name, `expected a "host:port" string, got ${typeof seed}`);
@@ -30,7 +57,26 @@ export function parseBroker(seed: unknown, name: string): BrokerAddress {
   return { host: host.includes(':') ? `[${host}]` : host, port };
 }
 
-/** A stream name: non-empty, no whitespace, no NATS wildcards, not reserved. */
+/**
+ * Checks a stream name by the rule every client call applies before it sends
+ * anything: a non-empty string with no whitespace and no NATS wildcards
+ * (`*`, `>`), and not reserved (names starting with `__`, such as
+ * `__cursors`, belong to the server) unless `allowReserved`. For wrappers
+ * that take stream names from users (config, decorators, command lines)
+ * and want to refuse a bad one early with the client's own message.
+ *
+ * @param name - the value to check.
+ * @param argument - what to call it in the error message.
+ * @param allowReserved - accept names starting with `__` (reading `__activity`, say).
+ * @returns `name`, typed as a string.
+ * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` ("`argument`: ...") when the name breaks the rule.
+ * @example
+ * ```ts
+ * const stream = checkStreamName(process.env['ORDERS_STREAM'], 'ORDERS_STREAM');
+ * checkStreamName('orders.*'); // throws INVALID_ARGUMENT: stream: "orders.*" may not contain whitespace, "*" or ">"
+ * checkStreamName('__activity', 'stream', true); // '__activity'
+ * ```
+ */
 export function checkStreamName(name: unknown, argument = 'stream', allowReserved = false): string {
   if (typeof name !== 'string' || name === '')
     throw invalidArgument(argument, 'expected a non-empty string');

@@ -2,7 +2,7 @@
  * What a command is (name, usage, options, a run function) and what it
  * gets to run with (a client made on demand, stdio, the interrupt signal).
  */
-import type { LiftbridgeClient } from '../client.js';
+import type { LiftbridgeClient } from '../index.js';
 import type { OptionSpecs, OptionValues } from './args.js';
 import type { ExitCode } from './exit-codes.js';
 import type { Output, TextSink } from './output.js';

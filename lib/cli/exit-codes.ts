@@ -2,7 +2,7 @@
  * Exit codes of the `liftbridge-rx` command line tool, and the one mapping
  * from a failure to its code and a one-line message a shell user can act on.
  */
-import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
+import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../index.js';
 
 /**
  * What the process exit status means. Documented in `liftbridge-rx --help`.

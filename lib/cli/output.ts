@@ -3,7 +3,7 @@
  * JSON with bigint values, and a stdout writer that notices a closed pipe
  * (`| head`) instead of crashing.
  */
-import type { Message } from '../message.js';
+import type { Message } from '../index.js';
 
 /** The writable side the tool prints to (process.stdout, process.stderr, or a test double). */
 export interface TextSink {

@@ -4,9 +4,12 @@
  * the exit code; the process is main.ts's business.
  */
 import { readFileSync } from 'node:fs';
-import { LiftbridgeClient } from '../client.js';
-import { isLiftbridgeError } from '../errors.js';
-import type { ClientOptions, TlsOptions } from '../options.js';
+import {
+  type ClientOptions,
+  isLiftbridgeError,
+  LiftbridgeClient,
+  type TlsOptions,
+} from '../index.js';
 import { flag, parseCommandLine, stringOption } from './args.js';
 import type { CliIo, Command, CommandContext } from './command.js';
 import { createCommand, deleteCommand } from './commands/admin.js';

@@ -2,10 +2,7 @@
  * Parsers of command line values (durations, counts, headers, start
  * positions). Each throws a {@link UsageError} naming the option.
  */
-import { AckPolicy } from '../message.js';
-import type { SubscribeOptions } from '../observables/subscribe.js';
-import { StartPosition } from '../positions.js';
-import { parseBroker } from '../validate.js';
+import { AckPolicy, parseBroker, StartPosition, type SubscribeOptions } from '../index.js';
 import { UsageError } from './exit-codes.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

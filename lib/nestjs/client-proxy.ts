@@ -16,12 +16,17 @@ import {
   switchMap,
   throwError,
 } from 'rxjs';
-import type { LiftbridgeClient } from '../client.js';
-import { closedError, ErrorCode, invalidArgument, isLiftbridgeError } from '../errors.js';
-import type { Ack, Message } from '../message.js';
-import { StartPosition } from '../positions.js';
-import type { PublishOptions } from '../publish-request.js';
-import { checkStreamName } from '../validate.js';
+import {
+  type Ack,
+  checkStreamName,
+  ErrorCode,
+  isLiftbridgeError,
+  type LiftbridgeClient,
+  type Message,
+  type PublishOptions,
+  StartPosition,
+} from '../index.js';
+import { closedError, invalidArgument } from './checks.js';
 import {
   decodeMessage,
   encodeData,

@@ -2,7 +2,7 @@
  * How Nest payloads travel as Liftbridge messages: the value, a JSON marker
  * header, and the two headers of a request that wants replies.
  */
-import type { Message } from '../message.js';
+import type { Message } from '../index.js';
 
 /** Header marking a value that was serialized as JSON (`application/json`). */
 export const CONTENT_TYPE_HEADER = 'content-type';

@@ -2,9 +2,8 @@
  * Where a Nest transport gets its LiftbridgeClient: one it is given (shared,
  * closed by its owner) or one it makes from brokers and closes itself.
  */
-import { LiftbridgeClient } from '../client.js';
-import { invalidArgument } from '../errors.js';
-import type { ClientOptions } from '../options.js';
+import { type ClientOptions, LiftbridgeClient } from '../index.js';
+import { invalidArgument } from './checks.js';
 
 /**
  * A shared client (`{ client }`, never closed by the transport) or seed

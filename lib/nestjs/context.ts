@@ -2,7 +2,7 @@
  * LiftbridgeContext: what a LiftbridgeServer handler gets with `@Ctx()`.
  */
 import { BaseRpcContext } from '@nestjs/microservices';
-import type { Message } from '../message.js';
+import type { Message } from '../index.js';
 
 /**
  * The RPC context of a {@link LiftbridgeServer} handler: the message being

@@ -10,9 +10,8 @@ import type {
   OnApplicationShutdown,
   Provider,
 } from '@nestjs/common';
-import { LiftbridgeClient } from '../client.js';
-import { invalidArgument } from '../errors.js';
-import type { ClientOptions } from '../options.js';
+import { type ClientOptions, LiftbridgeClient } from '../index.js';
+import { invalidArgument } from './checks.js';
 import { LiftbridgeClientProxy } from './client-proxy.js';
 
 /** Options of the module's client: seed brokers and {@link ClientOptions}. */

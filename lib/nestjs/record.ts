@@ -2,8 +2,7 @@
  * LiftbridgeRecord: a payload with publish options (key, headers,
  * partition), for LiftbridgeClientProxy's emit() and send().
  */
-import type { Partitioner } from '../partitioners.js';
-import type { HeadersInit } from '../publish-request.js';
+import type { HeadersInit, Partitioner } from '../index.js';
 
 /** Publish options a {@link LiftbridgeRecord} carries. */
 export interface LiftbridgeRecordOptions {

@@ -24,13 +24,25 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import type { LiftbridgeClient } from '../client.js';
-import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
-import type { Message } from '../message.js';
-import { type AutoOffset, groupCursorId } from '../observables/consumer-group.js';
-import type { SubscribeOptions } from '../observables/subscribe.js';
-import { StartPosition } from '../positions.js';
-import { checkDuration, checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
+import {
+  type AutoOffset,
+  checkStreamName,
+  ErrorCode,
+  groupCursorId,
+  type LiftbridgeClient,
+  LiftbridgeError,
+  type Message,
+  StartPosition,
+  type SubscribeOptions,
+} from '../index.js';
+import {
+  checkDuration,
+  checkId,
+  checkIndex,
+  checkInt64,
+  closedError,
+  invalidArgument,
+} from './checks.js';
 import {
   bigintSafe,
   decodeMessage,

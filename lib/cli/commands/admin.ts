@@ -1,7 +1,11 @@
 /** `create` and `delete`: stream administration. */
 import { lastValueFrom } from 'rxjs';
-import type { CreateStreamOptions } from '../../client.js';
-import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../../errors.js';
+import {
+  type CreateStreamOptions,
+  ErrorCode,
+  isLiftbridgeError,
+  LiftbridgeError,
+} from '../../index.js';
 import { flag, type OptionValues, stringOption } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';

@@ -1,8 +1,6 @@
 /** Checks commands make first, so that a typo gets a clear answer at once. */
 import { lastValueFrom } from 'rxjs';
-import type { LiftbridgeClient } from '../../client.js';
-import { ErrorCode, LiftbridgeError } from '../../errors.js';
-import type { StreamInfo } from '../../metadata/metadata.js';
+import { ErrorCode, type LiftbridgeClient, LiftbridgeError, type StreamInfo } from '../../index.js';
 
 /**
  * The stream's metadata; NOT_FOUND naming the command that creates it when

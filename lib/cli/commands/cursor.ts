@@ -1,6 +1,6 @@
 /** `cursor get|set`: read or store a cursor's offset. */
 import { lastValueFrom } from 'rxjs';
-import { ErrorCode, LiftbridgeError } from '../../errors.js';
+import { ErrorCode, LiftbridgeError } from '../../index.js';
 import { stringOption } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';

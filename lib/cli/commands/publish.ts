@@ -4,11 +4,17 @@
  * window has room, so any input size streams through bounded memory).
  */
 import { lastValueFrom, tap } from 'rxjs';
-import { isLiftbridgeError, LiftbridgeError } from '../../errors.js';
-import { AckPolicy } from '../../message.js';
-import { PublishBulkError, publishBulkFrom } from '../../operators/publish-bulk.js';
-import { DEFAULT_ACK_TIMEOUT_MS, DEFAULT_BULK_CONCURRENCY } from '../../options.js';
-import type { PublishOptions, PublishRequest } from '../../publish-request.js';
+import {
+  AckPolicy,
+  DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_BULK_CONCURRENCY,
+  isLiftbridgeError,
+  LiftbridgeError,
+  PublishBulkError,
+  type PublishOptions,
+  type PublishRequest,
+  publishBulkFrom,
+} from '../../index.js';
 import { flag, listOption, stringOption } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode, UsageError } from '../exit-codes.js';

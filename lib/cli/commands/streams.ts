@@ -1,6 +1,6 @@
 /** `streams` and `metadata`: what the cluster holds, from FetchMetadata. */
 import { lastValueFrom } from 'rxjs';
-import type { BrokerInfo, ClusterMetadata, StreamInfo } from '../../metadata/metadata.js';
+import type { BrokerInfo, ClusterMetadata, StreamInfo } from '../../index.js';
 import { flag } from '../args.js';
 import type { Command } from '../command.js';
 import { ExitCode } from '../exit-codes.js';

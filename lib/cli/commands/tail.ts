@@ -3,10 +3,13 @@
  * position or after a cursor (which it then keeps up to date).
  */
 import { lastValueFrom, Subject, take, takeUntil } from 'rxjs';
-import type { LiftbridgeClient } from '../../client.js';
-import type { Message } from '../../message.js';
-import type { SubscribeOptions } from '../../observables/subscribe.js';
-import { StartPosition, StopPosition } from '../../positions.js';
+import {
+  type LiftbridgeClient,
+  type Message,
+  StartPosition,
+  StopPosition,
+  type SubscribeOptions,
+} from '../../index.js';
 import { flag, stringOption } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { describeError, ExitCode, UsageError } from '../exit-codes.js';
