@@ -21,7 +21,7 @@ import {
   timeout,
 } from 'rxjs';
 import { decompress, decompressSync, isCompressionMethod, isSynchronous } from '../compression.js';
-import { ErrorCode, invalidArgument, isLiftbridgeError, LiftbridgeError } from '../errors.js';
+import { ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
 import { resolveInOrder } from '../internal/resolve-in-order.js';
 import {
   type CallPhase,
