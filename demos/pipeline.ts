@@ -1,7 +1,7 @@
 // The example pipeline of demos/testing/order-pipeline.ts against a real
 // server: publish orders (retrying what may be retried), then handle them
 // with batched cursor commits; a second run resumes after the cursor.
-// spec/testing/order-pipeline.spec.ts marble-tests the same functions
+// demos/testing/order-pipeline.spec.ts marble-tests the same functions
 // against liftbridge-rx/testing's fake client.
 
 import { LiftbridgeClient, StopPosition } from 'liftbridge-rx';

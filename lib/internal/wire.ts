@@ -23,7 +23,7 @@ export {
   type PartitionEventTimestamps__Decoded,
   type PartitionMetadata__Decoded,
   type SubscribeRequest,
-} from './grpc/api-types.generated.js';
+} from './grpc/api-shapes.js';
 /** protobufjs codecs by message name (envelopes, activity events): not for the hot paths. */
 export { codec, fromInt64, toInt64 } from './grpc/codec.js';
 export { type ChannelCredentials, makeCredentials } from './grpc/credentials.js';

@@ -26,6 +26,9 @@ function tooLarge(details: string): boolean {
 const METADATA_LEADER_LOST =
   /no known metadata leader|connection|socket|nats: timeout|no responders|leadership lost|not the leader|context deadline exceeded|timed out enqueuing/i;
 
+/** UNKNOWN details of a broker whose metadata leader is gone or moving (a consumer-group call, say). */
+const NO_METADATA_LEADER = /no known metadata leader|not the leader|no leader|leadership lost/i;
+
 /**
  * FAILED_PRECONDITION of two members creating the same consumer group at
  * once: the loser's join succeeds when tried again (the group exists then).
@@ -97,7 +100,7 @@ function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode
       // v1.9.0 reports an authorization refusal as a plain error (UNKNOWN),
       // and some consumer-group failures of the metadata leader too.
       if (/not authorized/i.test(details)) return ErrorCode.PermissionDenied;
-      return METADATA_LEADER_LOST.test(details) ? ErrorCode.Unavailable : ErrorCode.Unknown;
+      return NO_METADATA_LEADER.test(details) ? ErrorCode.Unavailable : ErrorCode.Unknown;
   }
 }
 
