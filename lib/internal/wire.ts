@@ -8,14 +8,12 @@
  */
 export {
   type Ack__Decoded,
-  type AckPolicy as WireAckPolicy,
   type ActivityStreamEvent__Decoded,
   ActivityStreamOp,
   type ApiMethods,
   type ConsumerGroupMetadata__Decoded,
   type CreateStreamRequest,
   type FetchMetadataResponse__Decoded,
-  type Message as WireMessage,
   type Message__Decoded,
   type NullableBool,
   type NullableInt32,
@@ -23,6 +21,8 @@ export {
   type PartitionEventTimestamps__Decoded,
   type PartitionMetadata__Decoded,
   type SubscribeRequest,
+  type WireAckPolicy,
+  type WireMessage,
 } from './grpc/api-shapes.js';
 /** protobufjs codecs by message name (envelopes, activity events): not for the hot paths. */
 export { codec, fromInt64, toInt64 } from './grpc/codec.js';
