@@ -32,10 +32,10 @@ import {
   mergeMetadata,
   toGroupInfo,
 } from '../metadata/metadata.js';
-import type { ResolvedClientOptions } from '../options.js';
 import { type ClientStatus, leaderChanges } from '../status.js';
 import { exponentialDelay, retryWithBackoff } from './backoff.js';
 import { orderBrokers } from './broker-selection.js';
+import type { ClientConfig } from './config.js';
 import type { FetchMetadataResponse__Decoded } from './grpc/api-types.generated.js';
 import { BrokerConnection, type ConnectionSettings, receiveLimit } from './grpc/connection.js';
 import { KnownPartitions } from './known-partitions.js';
@@ -72,7 +72,7 @@ export class Cluster {
   readonly partitions: KnownPartitions;
 
   constructor(
-    readonly options: ResolvedClientOptions,
+    readonly options: ClientConfig,
     private readonly scheduler: SchedulerLike = asyncScheduler,
   ) {
     this.partitions = new KnownPartitions(() => this.scheduler.now());

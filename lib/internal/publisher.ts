@@ -36,11 +36,11 @@ import {
   LiftbridgeError,
 } from '../errors.js';
 import { ACK_POLICY_WIRE, type Ack, AckPolicy } from '../message.js';
-import type { ResolvedClientOptions } from '../options.js';
 import { approximateSize, type PublishRequest } from '../publish-request.js';
 import { ackTimeoutError } from './ack-deadline.js';
 import { exponentialDelay } from './backoff.js';
 import { brokerDown, type Cluster } from './cluster.js';
+import type { ClientConfig } from './config.js';
 import { Deadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
 import type { PublishDuplex } from './grpc/connection.js';
@@ -146,7 +146,7 @@ export class Publisher {
 
   constructor(
     private readonly cluster: Cluster,
-    private readonly options: ResolvedClientOptions,
+    private readonly options: ClientConfig,
   ) {}
 
   /** Requests sent and not yet settled. */
