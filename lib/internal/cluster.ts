@@ -17,6 +17,7 @@ import {
   map,
   type Observable,
   of,
+  type SchedulerAction,
   type SchedulerLike,
   Subject,
   type Subscription,
@@ -39,6 +40,7 @@ import type { ClientConfig } from './config.js';
 import type { FetchMetadataResponse__Decoded } from './grpc/api-types.generated.js';
 import { BrokerConnection, type ConnectionSettings, receiveLimit } from './grpc/connection.js';
 import { KnownPartitions } from './known-partitions.js';
+import { background } from './schedulers.js';
 
 function retriable(err: unknown): boolean {
   return isLiftbridgeError(err) && err.retriable;
@@ -65,15 +67,22 @@ export class Cluster {
   private everConnected = false;
   /** Smoothed round-trip times of calls, per address (for 'lowestLatency'). */
   private readonly latency = new Map<string, number>();
-  private refreshTimer: ReturnType<typeof setInterval> | undefined;
+  private refreshTimer: Subscription | undefined;
   private backgroundRefresh: Subscription | undefined;
   closed = false;
   /** Which partitions exist, and whether a NOT_FOUND for one is believed (see missing()). */
   readonly partitions: KnownPartitions;
 
+  /**
+   * @param scheduler - the clock and timers of every retry, deadline and
+   *   background refresh (virtual time in specs).
+   * @param connect - makes the connection to a broker (a stub in specs).
+   */
   constructor(
     readonly options: ClientConfig,
-    private readonly scheduler: SchedulerLike = asyncScheduler,
+    readonly scheduler: SchedulerLike = asyncScheduler,
+    private readonly connect: (address: string) => BrokerConnection = (address) =>
+      new BrokerConnection(address, this.settings, scheduler, background(scheduler)),
   ) {
     this.partitions = new KnownPartitions(() => this.scheduler.now());
     this.settings = {
@@ -156,11 +165,11 @@ export class Cluster {
   ): Observable<T> {
     return this.reach(address).pipe(
       switchMap((conn) => {
-        const started = performance.now();
+        const started = this.scheduler.now();
         let first = true;
         return call(conn).pipe(
           tap(() => {
-            if (first) this.measured(address, performance.now() - started);
+            if (first) this.measured(address, this.scheduler.now() - started);
             first = false;
           }),
         );
@@ -173,15 +182,22 @@ export class Cluster {
     );
   }
 
-  /** Periodic metadata refresh on an unref'd timer (never keeps the process alive). */
+  /**
+   * Periodic metadata refresh. Its timer never keeps the process alive (an
+   * idle client that was never closed lets Node exit): it runs on
+   * background(scheduler), unref'd timers in real time (see schedulers.ts).
+   */
   private startBackgroundRefresh(): void {
     const every = this.options.metadataRefreshInterval;
     if (every <= 0 || this.refreshTimer || this.closed) return;
-    this.refreshTimer = setInterval(() => {
+    const tick = () => {
       if (this.backgroundRefresh && !this.backgroundRefresh.closed) return;
       this.backgroundRefresh = this.refreshMetadata().subscribe({ error: () => {} });
+    };
+    this.refreshTimer = background(this.scheduler).schedule(function (this: SchedulerAction<void>) {
+      tick();
+      this.schedule(undefined, every);
     }, every);
-    this.refreshTimer.unref();
   }
 
   /** How long retries may go on: connectTimeout until a broker has answered, then retryTimeout. */
@@ -212,7 +228,7 @@ export class Cluster {
     if (this.closed) throw closedError();
     let conn = this.connections.get(address);
     if (!conn) {
-      conn = new BrokerConnection(address, this.settings);
+      conn = this.connect(address);
       this.connections.set(address, conn);
     }
     return conn;
@@ -440,7 +456,7 @@ export class Cluster {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer?.unsubscribe();
     this.backgroundRefresh?.unsubscribe();
     this.closing.next();
     this.closing.complete();
