@@ -288,6 +288,7 @@ export class Cluster {
           onDeadline: (err) => this.noBroker(err),
           delayMs: (n) =>
             n % Math.max(1, list.length) === 0 ? exponentialDelay(n / list.length) : 0,
+          scheduler: this.scheduler,
         }),
       );
     });
