@@ -14,6 +14,7 @@ import {
   BehaviorSubject,
   catchError,
   defer,
+  finalize,
   map,
   type Observable,
   of,
@@ -21,6 +22,7 @@ import {
   type SchedulerLike,
   Subject,
   type Subscription,
+  share,
   switchMap,
   tap,
   throwError,
@@ -69,6 +71,8 @@ export class Cluster {
   private readonly latency = new Map<string, number>();
   private refreshTimer: Subscription | undefined;
   private backgroundRefresh: Subscription | undefined;
+  /** The FetchMetadata in flight per requested stream set, shared by every caller. */
+  private readonly refreshing = new Map<string, Observable<ClusterMetadata>>();
   closed = false;
   /** Which partitions exist, and whether a NOT_FOUND for one is believed (see missing()). */
   readonly partitions: KnownPartitions;
@@ -294,9 +298,31 @@ export class Cluster {
     });
   }
 
-  /** FetchMetadata (all streams, or some) from any broker; updates the metadata Subject. */
+  /**
+   * FetchMetadata (all streams, or some) from any broker; updates the
+   * metadata Subject. Callers asking for the same streams while one is in
+   * flight share it: one request, one update, one answer for all of them.
+   * A caller asking after it has answered gets a new one.
+   */
   refreshMetadata(streams: readonly string[] = []): Observable<ClusterMetadata> {
-    return this.fetchMetadata(streams, []).pipe(map((raw) => this.publish(raw, streams)));
+    const key = JSON.stringify([...new Set(streams)].sort());
+    return defer(() => {
+      const inFlight = this.refreshing.get(key);
+      if (inFlight) return inFlight;
+      const drop = () => {
+        if (this.refreshing.get(key) === shared) this.refreshing.delete(key);
+      };
+      const shared: Observable<ClusterMetadata> = this.fetchMetadata(streams, []).pipe(
+        map((raw) => this.publish(raw, streams)),
+        // Dropped once answered, before the callers hear it: one who asks
+        // again from there gets a fresh request, not an ended one.
+        tap({ next: drop, error: drop }),
+        finalize(drop),
+        share(),
+      );
+      this.refreshing.set(key, shared);
+      return shared;
+    });
   }
 
   /**
