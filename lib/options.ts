@@ -5,6 +5,10 @@
 
 import { COMPRESSION_METHODS, type CompressionMethod } from './compression.js';
 import { invalidArgument } from './errors.js';
+import {
+  type BrokerSelection,
+  BROKER_SELECTIONS as SELECTIONS,
+} from './internal/broker-selection.js';
 import { type ChannelCredentials, makeCredentials } from './internal/wire.js';
 import { checkPartitioner, type Partitioner } from './partitioners.js';
 import { parseBroker } from './validate.js';
@@ -97,31 +101,7 @@ export const DEFAULT_ENCODING_HEADER = 'X-Msg-Encoding';
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-/**
- * How any-broker calls (admin, metadata, the publish stream) pick a broker
- * (the {@link ClientOptions.brokerSelection} option):
- * - `'sticky'` (default): the last one that answered, then the others in turn;
- * - `'random'`: a random one each call;
- * - `'lowestLatency'`: the one with the lowest measured round-trip time;
- * - `'lowestWorkload'`: the one with the fewest partitions + leaders in metadata.
- *
- * Brokers known to be down are tried last under every policy. Calls bound
- * to a partition (subscribe, cursors) go to its leader whatever the choice.
- *
- * @example
- * ```ts
- * const selection: BrokerSelection = 'lowestLatency';
- * const client = new LiftbridgeClient(BROKERS, { brokerSelection: selection });
- * ```
- */
-export type BrokerSelection = 'sticky' | 'random' | 'lowestLatency' | 'lowestWorkload';
-
-const SELECTIONS: readonly BrokerSelection[] = [
-  'sticky',
-  'random',
-  'lowestLatency',
-  'lowestWorkload',
-];
+export type { BrokerSelection } from './internal/broker-selection.js';
 
 /**
  * PEM contents (not file paths) for TLS: the {@link ClientOptions.tls} option.

@@ -1,6 +1,12 @@
 /**
- * Retry with exponential backoff and jitter, timed by RxJS (so marble tests
- * can drive it), bounded by a total deadline.
+ * The one retry engine: "retry, and when?" answered in one place, timed by
+ * an RxJS scheduler (so specs drive it in virtual time).
+ * - {@link exponentialDelay}: how long to wait before attempt n;
+ * - {@link RetryDeadline}: whether another attempt may still start;
+ * - {@link retryWithBackoff}: the two as an operator. Any-broker and
+ *   leader-bound calls retry through it, and so does the publisher's
+ *   reconnect; the group member measures coordinator silence with a
+ *   RetryDeadline.
  */
 import {
   asyncScheduler,
@@ -38,23 +44,52 @@ export function exponentialDelay(attempt: number, base = 50, max = 1000): number
   return Math.round(raw * (0.75 + Math.random() * 0.5));
 }
 
+/**
+ * A retry deadline on a scheduler's clock. A round starts at its first
+ * failure (or at {@link restart}); an attempt may start while it starts
+ * within the deadline of the round's start.
+ */
+export class RetryDeadline {
+  private since: number | undefined;
+
+  constructor(
+    private readonly scheduler: SchedulerLike,
+    /** Read at each check (the budget can change: connectTimeout, then retryTimeout). */
+    private readonly deadlineMs: number | (() => number),
+  ) {}
+
+  /** Starts a round now (a contact the deadline is measured from). */
+  restart(): void {
+    this.since = this.scheduler.now();
+  }
+
+  /** Progress was made: the next failure starts a new round. */
+  reset(): void {
+    this.since = undefined;
+  }
+
+  /** Whether an attempt `waitMs` from now would start past the deadline (a round starts now if none has). */
+  passed(waitMs = 0): boolean {
+    const now = this.scheduler.now();
+    this.since ??= now;
+    const deadline = typeof this.deadlineMs === 'function' ? this.deadlineMs() : this.deadlineMs;
+    return now + waitMs - this.since > deadline;
+  }
+}
+
 export function retryWithBackoff<T>(options: BackoffOptions): MonoTypeOperatorFunction<T> {
   const scheduler = options.scheduler ?? asyncScheduler;
   const delayMs = options.delayMs ?? exponentialDelay;
   return (source) =>
     defer(() => {
-      let firstFailure: number | undefined;
+      const deadline = new RetryDeadline(scheduler, options.deadlineMs);
       return source.pipe(
         retry({
           delay: (err: unknown, attempt: number) => {
-            const now = scheduler.now();
-            if (options.progressed?.()) firstFailure = undefined;
-            firstFailure ??= now;
+            if (options.progressed?.()) deadline.reset();
             const wait = delayMs(attempt);
             if (!options.shouldRetry(err, attempt)) return throwError(() => err);
-            const deadline =
-              typeof options.deadlineMs === 'function' ? options.deadlineMs() : options.deadlineMs;
-            if (now + wait - firstFailure > deadline) {
+            if (deadline.passed(wait)) {
               return throwError(() => options.onDeadline?.(err) ?? err);
             }
             const before = options.beforeRetry?.(err).pipe(catchError(() => of(null))) ?? of(null);

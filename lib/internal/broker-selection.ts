@@ -3,7 +3,32 @@
  * per the client's `brokerSelection` policy. Brokers known to be down always
  * come last, whatever the policy.
  */
-import type { BrokerSelection } from '../options.js';
+/**
+ * How any-broker calls (admin, metadata, the publish stream) pick a broker
+ * (the `ClientOptions.brokerSelection` option):
+ * - `'sticky'` (default): the last one that answered, then the others in turn;
+ * - `'random'`: a random one each call;
+ * - `'lowestLatency'`: the one with the lowest measured round-trip time;
+ * - `'lowestWorkload'`: the one with the fewest partitions + leaders in metadata.
+ *
+ * Brokers known to be down are tried last under every policy. Calls bound
+ * to a partition (subscribe, cursors) go to its leader whatever the choice.
+ *
+ * @example
+ * ```ts
+ * const selection: BrokerSelection = 'lowestLatency';
+ * const client = new LiftbridgeClient(BROKERS, { brokerSelection: selection });
+ * ```
+ */
+export type BrokerSelection = 'sticky' | 'random' | 'lowestLatency' | 'lowestWorkload';
+
+/** Every valid {@link BrokerSelection}. */
+export const BROKER_SELECTIONS: readonly BrokerSelection[] = [
+  'sticky',
+  'random',
+  'lowestLatency',
+  'lowestWorkload',
+];
 
 export interface SelectionState {
   /** The last broker that answered (sticky). */

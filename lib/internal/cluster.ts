@@ -14,12 +14,15 @@ import {
   BehaviorSubject,
   catchError,
   defer,
+  finalize,
   map,
   type Observable,
   of,
+  type SchedulerAction,
   type SchedulerLike,
   Subject,
   type Subscription,
+  share,
   switchMap,
   tap,
   throwError,
@@ -32,13 +35,14 @@ import {
   mergeMetadata,
   toGroupInfo,
 } from '../metadata/metadata.js';
-import type { ResolvedClientOptions } from '../options.js';
 import { type ClientStatus, leaderChanges } from '../status.js';
 import { exponentialDelay, retryWithBackoff } from './backoff.js';
 import { orderBrokers } from './broker-selection.js';
+import type { ClientConfig } from './config.js';
 import type { FetchMetadataResponse__Decoded } from './grpc/api-types.generated.js';
 import { BrokerConnection, type ConnectionSettings, receiveLimit } from './grpc/connection.js';
 import { KnownPartitions } from './known-partitions.js';
+import { background } from './schedulers.js';
 
 function retriable(err: unknown): boolean {
   return isLiftbridgeError(err) && err.retriable;
@@ -65,15 +69,24 @@ export class Cluster {
   private everConnected = false;
   /** Smoothed round-trip times of calls, per address (for 'lowestLatency'). */
   private readonly latency = new Map<string, number>();
-  private refreshTimer: ReturnType<typeof setInterval> | undefined;
+  private refreshTimer: Subscription | undefined;
   private backgroundRefresh: Subscription | undefined;
+  /** The FetchMetadata in flight per requested stream set, shared by every caller. */
+  private readonly refreshing = new Map<string, Observable<ClusterMetadata>>();
   closed = false;
   /** Which partitions exist, and whether a NOT_FOUND for one is believed (see missing()). */
   readonly partitions: KnownPartitions;
 
+  /**
+   * @param scheduler - the clock and timers of every retry, deadline and
+   *   background refresh (virtual time in specs).
+   * @param connect - makes the connection to a broker (a stub in specs).
+   */
   constructor(
-    readonly options: ResolvedClientOptions,
-    private readonly scheduler: SchedulerLike = asyncScheduler,
+    readonly options: ClientConfig,
+    readonly scheduler: SchedulerLike = asyncScheduler,
+    private readonly connect: (address: string) => BrokerConnection = (address) =>
+      new BrokerConnection(address, this.settings, scheduler, background(scheduler)),
   ) {
     this.partitions = new KnownPartitions(() => this.scheduler.now());
     this.settings = {
@@ -156,11 +169,11 @@ export class Cluster {
   ): Observable<T> {
     return this.reach(address).pipe(
       switchMap((conn) => {
-        const started = performance.now();
+        const started = this.scheduler.now();
         let first = true;
         return call(conn).pipe(
           tap(() => {
-            if (first) this.measured(address, performance.now() - started);
+            if (first) this.measured(address, this.scheduler.now() - started);
             first = false;
           }),
         );
@@ -173,15 +186,22 @@ export class Cluster {
     );
   }
 
-  /** Periodic metadata refresh on an unref'd timer (never keeps the process alive). */
+  /**
+   * Periodic metadata refresh. Its timer never keeps the process alive (an
+   * idle client that was never closed lets Node exit): it runs on
+   * background(scheduler), unref'd timers in real time (see schedulers.ts).
+   */
   private startBackgroundRefresh(): void {
     const every = this.options.metadataRefreshInterval;
     if (every <= 0 || this.refreshTimer || this.closed) return;
-    this.refreshTimer = setInterval(() => {
+    const tick = () => {
       if (this.backgroundRefresh && !this.backgroundRefresh.closed) return;
       this.backgroundRefresh = this.refreshMetadata().subscribe({ error: () => {} });
+    };
+    this.refreshTimer = background(this.scheduler).schedule(function (this: SchedulerAction<void>) {
+      tick();
+      this.schedule(undefined, every);
     }, every);
-    this.refreshTimer.unref();
   }
 
   /** How long retries may go on: connectTimeout until a broker has answered, then retryTimeout. */
@@ -212,7 +232,7 @@ export class Cluster {
     if (this.closed) throw closedError();
     let conn = this.connections.get(address);
     if (!conn) {
-      conn = new BrokerConnection(address, this.settings);
+      conn = this.connect(address);
       this.connections.set(address, conn);
     }
     return conn;
@@ -272,14 +292,37 @@ export class Cluster {
           onDeadline: (err) => this.noBroker(err),
           delayMs: (n) =>
             n % Math.max(1, list.length) === 0 ? exponentialDelay(n / list.length) : 0,
+          scheduler: this.scheduler,
         }),
       );
     });
   }
 
-  /** FetchMetadata (all streams, or some) from any broker; updates the metadata Subject. */
+  /**
+   * FetchMetadata (all streams, or some) from any broker; updates the
+   * metadata Subject. Callers asking for the same streams while one is in
+   * flight share it: one request, one update, one answer for all of them.
+   * A caller asking after it has answered gets a new one.
+   */
   refreshMetadata(streams: readonly string[] = []): Observable<ClusterMetadata> {
-    return this.fetchMetadata(streams, []).pipe(map((raw) => this.publish(raw, streams)));
+    const key = JSON.stringify([...new Set(streams)].sort());
+    return defer(() => {
+      const inFlight = this.refreshing.get(key);
+      if (inFlight) return inFlight;
+      const drop = () => {
+        if (this.refreshing.get(key) === shared) this.refreshing.delete(key);
+      };
+      const shared: Observable<ClusterMetadata> = this.fetchMetadata(streams, []).pipe(
+        map((raw) => this.publish(raw, streams)),
+        // Dropped once answered, before the callers hear it: one who asks
+        // again from there gets a fresh request, not an ended one.
+        tap({ next: drop, error: drop }),
+        finalize(drop),
+        share(),
+      );
+      this.refreshing.set(key, shared);
+      return shared;
+    });
   }
 
   /**
@@ -440,7 +483,7 @@ export class Cluster {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer?.unsubscribe();
     this.backgroundRefresh?.unsubscribe();
     this.closing.next();
     this.closing.complete();

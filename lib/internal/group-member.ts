@@ -8,9 +8,16 @@
  * What to do with the partitions is the caller's business (see
  * observables/consumer-group.ts).
  */
-import { firstValueFrom, Observable, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  firstValueFrom,
+  Observable,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import type { ConsumerGroupInfo } from '../metadata/metadata.js';
+import { RetryDeadline } from './backoff.js';
 import type { Cluster } from './cluster.js';
 import { fromInt64, toInt64 } from './grpc/codec.js';
 
@@ -38,6 +45,8 @@ export interface GroupMemberSettings {
 /** The calls a member makes (Cluster, or a stub in specs). */
 export type GroupCalls = Pick<Cluster, 'anyBroker' | 'atBroker' | 'fetchGroup' | 'closed'> & {
   readonly options: { readonly requestTimeout: number };
+  /** The cluster's clock and timers (asyncScheduler when absent). */
+  readonly scheduler?: SchedulerLike;
 };
 
 /** Pause between attempts while the coordinator does not answer. */
@@ -91,15 +100,20 @@ export class GroupMember {
   private epoch = 0n;
   private consumerTimeoutMs = 15_000;
   private coordinatorTimeoutMs = 15_000;
-  private lastContact = 0;
+  /** Time since the coordinator last answered (join, fetch), against its timeout. */
+  private readonly contact: RetryDeadline;
   private wake: (() => void) | undefined;
   private poked = false;
   private joined = false;
 
+  /** @param scheduler - the clock and timers of the fetch loop; default the cluster's. */
   constructor(
     private readonly cluster: GroupCalls,
     private readonly settings: GroupMemberSettings,
-  ) {}
+    private readonly scheduler: SchedulerLike = cluster.scheduler ?? asyncScheduler,
+  ) {
+    this.contact = new RetryDeadline(scheduler, () => this.coordinatorTimeoutMs);
+  }
 
   /**
    * Joins, then emits every assignment the coordinator gives (each fetch,
@@ -189,7 +203,7 @@ export class GroupMember {
       this.adopt(group);
     }
     this.joined = true;
-    this.lastContact = Date.now();
+    this.contact.restart();
   }
 
   private async fetchAssignments(signal: AbortSignal): Promise<GroupAssignment> {
@@ -204,7 +218,7 @@ export class GroupMember {
       ),
       signal,
     );
-    this.lastContact = Date.now();
+    this.contact.restart();
     const partitions = res.assignments
       .flatMap((a) => a.partitions.map((partition) => ({ stream: a.stream, partition })))
       .sort((a, b) =>
@@ -236,7 +250,7 @@ export class GroupMember {
       this.adopt(group);
       return 0;
     }
-    if (Date.now() - this.lastContact > this.coordinatorTimeoutMs) await this.report(signal);
+    if (this.contact.passed()) await this.report(signal);
     return RETRY_PAUSE_MS;
   }
 
@@ -266,9 +280,9 @@ export class GroupMember {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => done(), ms);
+      let timer: Subscription | undefined;
       const done = () => {
-        clearTimeout(timer);
+        timer?.unsubscribe();
         this.wake = undefined;
         resolve();
       };
@@ -277,6 +291,7 @@ export class GroupMember {
         this.poked = false;
         done();
       };
+      timer = this.scheduler.schedule(done, ms);
     });
   }
 }

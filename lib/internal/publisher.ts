@@ -26,7 +26,14 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { Subscription, Unsubscribable } from 'rxjs';
+import {
+  defer,
+  map,
+  type Observable,
+  type SchedulerLike,
+  type Subscription,
+  type Unsubscribable,
+} from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
 import {
   asLiftbridgeError,
@@ -36,16 +43,42 @@ import {
   LiftbridgeError,
 } from '../errors.js';
 import { ACK_POLICY_WIRE, type Ack, AckPolicy } from '../message.js';
-import type { ResolvedClientOptions } from '../options.js';
 import { approximateSize, type PublishRequest } from '../publish-request.js';
+import type { ClientStatus } from '../status.js';
 import { ackTimeoutError } from './ack-deadline.js';
-import { exponentialDelay } from './backoff.js';
-import { brokerDown, type Cluster } from './cluster.js';
+import { retryWithBackoff } from './backoff.js';
+import { brokerDown } from './cluster.js';
+import type { ClientConfig } from './config.js';
 import { Deadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
 import type { PublishDuplex } from './grpc/connection.js';
 import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
 import { fromAckError, fromAsyncError, fromGrpcError, fromMalformedAck } from './grpc/status.js';
+import type { KnownPartitions } from './known-partitions.js';
+
+/** What the publisher needs of the cluster (a Cluster, or a stub in specs). */
+export interface PublishRouting {
+  readonly closed: boolean;
+  /** The clock and timers of ack deadlines and reconnects. */
+  readonly scheduler: SchedulerLike;
+  readonly partitions: Pick<KnownPartitions, 'saw'>;
+  /** Brokers in the order to try them. */
+  candidates(): string[];
+  /** A connection to `address` once it is connected. */
+  reach(address: string): Observable<{ publishAsync(): PublishDuplex }>;
+  /** How long reconnecting may go on (ms). */
+  retryBudget(): number;
+  markDown(address: string, error: LiftbridgeError): void;
+  /** What a NOT_FOUND for a partition stands for (see Cluster.missing). */
+  missing(stream: string, partition: number, notFound: LiftbridgeError): Observable<never>;
+  report(event: ClientStatus): void;
+}
+
+/** What the publisher reads of the configuration. */
+export type PublisherConfig = Pick<
+  ClientConfig,
+  'transport' | 'compression' | 'compressionThreshold' | 'encodingHeader' | 'maxMessageBytes'
+>;
 
 /** How the sender of one request hears about it. */
 export interface PublishSink {
@@ -124,15 +157,12 @@ export class Publisher {
   private responses = 0;
   /** Connecting to a broker for a new stream, or waiting to try again. */
   private connecting: Subscription | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private connectFailures = 0;
-  private failingSince: number | undefined;
   private readonly pending = new Map<string, Entry>();
   /** The partition of the last ack (each new one is noted as existing, see KnownPartitions). */
   private lastAckedStream = '';
   private lastAckedPartition = -1;
   private readonly queue = new Fifo<Entry>();
-  private readonly deadlines = new Deadlines<Entry>((entry, ms) => this.expired(entry, ms));
+  private readonly deadlines: Deadlines<Entry>;
   private needDrain = false;
   /** A ping to a silent stream's broker is under way. */
   private probing = false;
@@ -144,10 +174,14 @@ export class Publisher {
   private counter = 0;
   private closed = false;
 
+  /** @param scheduler - the clock and timers of ack deadlines and reconnects; default the cluster's. */
   constructor(
-    private readonly cluster: Cluster,
-    private readonly options: ResolvedClientOptions,
-  ) {}
+    private readonly cluster: PublishRouting,
+    private readonly options: PublisherConfig,
+    private readonly scheduler: SchedulerLike = cluster.scheduler,
+  ) {
+    this.deadlines = new Deadlines<Entry>((entry, ms) => this.expired(entry, ms), scheduler);
+  }
 
   /** Requests sent and not yet settled. */
   get inFlight(): number {
@@ -159,46 +193,52 @@ export class Publisher {
     return `${this.idPrefix}-${this.counter.toString(36)}`;
   }
 
-  /** Opens a stream at the first candidate broker once it is connected; backs off on failure. */
+  /**
+   * Opens a stream at the first candidate broker once it is connected. A
+   * failed attempt is retried through the one retry engine (backoff.ts)
+   * while requests wait, within the cluster's retry budget.
+   */
   private connect(): void {
-    if (this.stream || this.connecting || this.retryTimer || this.closed) return;
-    const address = this.cluster.candidates()[0] as string;
-    const attempt = this.cluster.reach(address).subscribe({
-      next: (conn) => {
-        this.connecting = undefined;
-        this.connectFailures = 0;
-        this.failingSince = undefined;
-        this.attach(conn.publishAsync(), address);
-        this.flush();
-      },
-      error: (err: unknown) => {
-        this.connecting = undefined;
-        this.connectFailed(err);
-      },
-    });
+    if (this.stream || this.connecting || this.closed) return;
+    const attempt = defer(() => {
+      const address = this.cluster.candidates()[0] as string;
+      return this.cluster.reach(address).pipe(map((conn) => ({ conn, address })));
+    })
+      .pipe(
+        retryWithBackoff({
+          shouldRetry: () => !this.closed && this.waiting(),
+          deadlineMs: () => this.cluster.retryBudget(),
+          scheduler: this.scheduler,
+        }),
+      )
+      .subscribe({
+        next: ({ conn, address }) => {
+          this.connecting = undefined;
+          this.attach(conn.publishAsync(), address);
+          this.flush();
+        },
+        error: (err: unknown) => {
+          this.connecting = undefined;
+          this.connectFailed(err);
+        },
+      });
     if (!attempt.closed) this.connecting = attempt;
   }
 
+  /** Whether a request waits to be written. */
+  private waiting(): boolean {
+    while (this.queue.length > 0 && this.queue.peek().done) this.queue.shift();
+    return this.queue.length > 0;
+  }
+
+  /** No broker took the stream within the budget: what was never written fails; later requests start a new round. */
   private connectFailed(err: unknown): void {
     if (this.closed) return;
-    const now = Date.now();
-    this.failingSince ??= now;
-    if (now - this.failingSince > this.cluster.retryBudget()) {
-      // Give up on what was never written; later requests start a new round.
-      this.failingSince = undefined;
-      this.connectFailures = 0;
-      const failed = notSentError(err instanceof Error ? err.message : String(err));
-      for (const entry of [...this.pending.values()]) {
-        if (!entry.writeOver) this.finish(entry, undefined, failed);
-      }
-      this.queue.clear();
-      return;
+    const failed = notSentError(err instanceof Error ? err.message : String(err));
+    for (const entry of [...this.pending.values()]) {
+      if (!entry.writeOver) this.finish(entry, undefined, failed);
     }
-    this.connectFailures += 1;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.flush();
-    }, exponentialDelay(this.connectFailures));
+    this.queue.clear();
   }
 
   private attach(stream: Duplex, address: string): void {
@@ -520,7 +560,6 @@ export class Publisher {
     const err = closedError();
     this.deadlines.clear();
     this.connecting?.unsubscribe();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const entry of [...this.pending.values()]) this.finish(entry, undefined, err);
     this.queue.clear();
     this.stream = undefined;

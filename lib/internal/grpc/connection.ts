@@ -8,7 +8,7 @@
  */
 import type http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { Observable } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import { ErrorCode, LiftbridgeError } from '../../errors.js';
 import { type ApiMethods, apiMethods } from './api-types.generated.js';
 import { codec } from './codec.js';
@@ -63,7 +63,12 @@ class Http2Publish implements PublishDuplex {
   private readonly call: RawCall;
   private readonly session: http2.ClientHttp2Session;
 
-  constructor(address: string, tls: SessionTls | undefined, maxReceiveBytes: number) {
+  constructor(
+    address: string,
+    tls: SessionTls | undefined,
+    maxReceiveBytes: number,
+    private readonly idle: SchedulerLike,
+  ) {
     const session = openSession(address, tls);
     this.session = session;
     this.call = new RawCall(session, apiMethods.PublishAsync.path, maxReceiveBytes, () =>
@@ -95,11 +100,10 @@ class Http2Publish implements PublishDuplex {
     const settle = (alive: boolean) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timer.unsubscribe();
       done(alive);
     };
-    const timer = setTimeout(() => settle(false), timeoutMs);
-    timer.unref();
+    const timer = this.idle.schedule(() => settle(false), timeoutMs);
     if (session.destroyed || session.closed) {
       settle(false);
       return;
@@ -172,9 +176,16 @@ export class BrokerConnection {
   /** The shared Subscribe session, with the number of calls running on it. */
   private session: { http2: http2.ClientHttp2Session; calls: number } | undefined;
 
+  /**
+   * @param scheduler - times connection attempts.
+   * @param idle - times what must never keep the process alive (a silent
+   *   publish stream's ping); give one with unref'd timers in real time.
+   */
   constructor(
     readonly address: string,
     private readonly settings: ConnectionSettings,
+    private readonly scheduler: SchedulerLike = asyncScheduler,
+    private readonly idle: SchedulerLike = scheduler,
   ) {
     this.client = new grpc.Client(address, settings.credentials, settings.channelOptions);
   }
@@ -193,7 +204,7 @@ export class BrokerConnection {
         done = true;
         subscriber.error(new LiftbridgeError(code, `${this.address}: ${why}`));
       };
-      const timer = setTimeout(
+      const timer = this.scheduler.schedule(
         () => fail(ErrorCode.Timeout, `not connected within ${timeoutMs} ms`),
         timeoutMs,
       );
@@ -202,19 +213,19 @@ export class BrokerConnection {
         const state = channel.getConnectivityState(true);
         if (state === grpc.connectivityState.READY) {
           done = true;
-          clearTimeout(timer);
+          timer.unsubscribe();
           subscriber.next();
           subscriber.complete();
           return;
         }
         if (state === grpc.connectivityState.SHUTDOWN) {
-          clearTimeout(timer);
+          timer.unsubscribe();
           fail(ErrorCode.Closed, 'channel closed');
           return;
         }
         // A failure after (or instead of) a connection attempt: the broker is down.
         if (state === grpc.connectivityState.TRANSIENT_FAILURE) {
-          clearTimeout(timer);
+          timer.unsubscribe();
           fail(ErrorCode.Unavailable, 'connection failed (broker down or unreachable)');
           return;
         }
@@ -225,7 +236,7 @@ export class BrokerConnection {
       check();
       return () => {
         done = true;
-        clearTimeout(timer);
+        timer.unsubscribe();
       };
     });
   }
@@ -303,7 +314,12 @@ export class BrokerConnection {
    */
   publishAsync(): PublishDuplex {
     if (this.settings.transport === 'http2')
-      return new Http2Publish(this.address, this.settings.http2Tls, this.settings.maxReceiveBytes);
+      return new Http2Publish(
+        this.address,
+        this.settings.http2Tls,
+        this.settings.maxReceiveBytes,
+        this.idle,
+      );
     return new GrpcJsPublish(this.client);
   }
 
