@@ -80,8 +80,9 @@ describe('architecture', () => {
 
   it('architecture - no raw timers in lib/internal/ (time comes from an injected scheduler)', () => {
     const raw = /\b(setTimeout|setInterval|Date\.now|performance\.now)\s*\(/;
+    // The scheduler that unrefs its timers is the one place a timer is made.
     const found = lib
-      .filter((file) => file.startsWith(CORE))
+      .filter((file) => file.startsWith(CORE) && file !== 'lib/internal/schedulers.ts')
       .flatMap((file) =>
         read(file)
           .split('\n')

@@ -82,14 +82,12 @@ export function cursorHomeNow(
   partition: number,
   cursorId: string,
 ): Observable<number> {
-  const fromMetadata = (md: ClusterMetadata | undefined) =>
-    md?.streams.get(CURSORS_STREAM)?.partitions.size;
-  const known = fromMetadata(core.cluster.metadata);
-  const count$ = known
-    ? of(known)
-    : core.cluster.refreshMetadata([CURSORS_STREAM]).pipe(map((md) => fromMetadata(md) ?? 0));
+  const count$ = core.cluster.lookup(
+    [CURSORS_STREAM],
+    (md) => md?.streams.get(CURSORS_STREAM)?.partitions.size || undefined,
+  );
   return count$.pipe(
-    map((count) => {
+    map((count = 0) => {
       if (count === 0) {
         throw new LiftbridgeError(
           ErrorCode.NotFound,

@@ -5,8 +5,8 @@
 import { catchError, map, type Observable, throwError } from 'rxjs';
 import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
+import { toPartitionInfo } from '../internal/wire.js';
 import type { ClusterMetadata, ConsumerGroupInfo, PartitionInfo } from '../metadata/metadata.js';
-import { toPartitionInfo } from '../metadata/metadata.js';
 import { checkId, checkIndex, checkStreamName } from '../validate.js';
 
 /**

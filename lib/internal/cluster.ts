@@ -32,15 +32,15 @@ import {
   type ClusterMetadata,
   type ConsumerGroupInfo,
   leaderAddress,
-  mergeMetadata,
-  toGroupInfo,
+  type PartitionInfo,
 } from '../metadata/metadata.js';
 import { type ClientStatus, leaderChanges } from '../status.js';
 import { exponentialDelay, retryWithBackoff } from './backoff.js';
 import { orderBrokers } from './broker-selection.js';
 import type { ClientConfig } from './config.js';
-import type { FetchMetadataResponse__Decoded } from './grpc/api-types.generated.js';
+import type { FetchMetadataResponse__Decoded } from './grpc/api-shapes.js';
 import { BrokerConnection, type ConnectionSettings, receiveLimit } from './grpc/connection.js';
+import { mergeMetadata, toGroupInfo } from './grpc/convert.js';
 import { KnownPartitions } from './known-partitions.js';
 import { background } from './schedulers.js';
 
@@ -357,7 +357,7 @@ export class Cluster {
     streams: readonly string[],
   ): ClusterMetadata {
     const previous = this.metadata;
-    const next = mergeMetadata(previous, raw, streams);
+    const next = mergeMetadata(previous, raw, streams, this.scheduler.now());
     this.partitions.sawMetadata(next);
     if (!this.closed) {
       this.metadataSubject.next(next);
@@ -368,6 +368,26 @@ export class Cluster {
   }
 
   /**
+   * The one "look it up in metadata, refresh if missing": what `pick` finds
+   * in the current snapshot, or else in a refresh of `streams` (all streams
+   * when empty); undefined when it finds nothing there either.
+   */
+  lookup<T>(
+    streams: readonly string[],
+    pick: (md: ClusterMetadata | undefined) => T | undefined,
+  ): Observable<T | undefined> {
+    return defer(() => {
+      const known = pick(this.metadata);
+      return known !== undefined ? of(known) : this.refreshMetadata(streams).pipe(map(pick));
+    });
+  }
+
+  /** A partition's metadata (refreshed when unknown); undefined: metadata has no such partition. */
+  findPartition(stream: string, partition: number): Observable<PartitionInfo | undefined> {
+    return this.lookup([stream], (md) => md?.streams.get(stream)?.partitions.get(partition));
+  }
+
+  /**
    * Runs `call` once at the broker with id `brokerId` (a group coordinator),
    * looking its address up in metadata (refreshed when unknown). No retries:
    * UNAVAILABLE when the broker is unknown or unreachable.
@@ -375,21 +395,15 @@ export class Cluster {
   atBroker<T>(brokerId: string, call: (conn: BrokerConnection) => Observable<T>): Observable<T> {
     return defer(() => {
       if (this.closed) return throwError(closedError);
-      const find = (md: ClusterMetadata | undefined) => md?.brokers.get(brokerId)?.address;
-      const known = find(this.metadata);
-      const address$ = known
-        ? of(known)
-        : this.refreshMetadata().pipe(
-            map((md) => {
-              const address = find(md);
-              if (address) return address;
-              throw new LiftbridgeError(
-                ErrorCode.Unavailable,
-                `broker ${brokerId} is not in the cluster metadata`,
-              );
-            }),
+      return this.lookup([], (md) => md?.brokers.get(brokerId)?.address).pipe(
+        switchMap((address) => {
+          if (address) return this.callAt(address, call);
+          throw new LiftbridgeError(
+            ErrorCode.Unavailable,
+            `broker ${brokerId} is not in the cluster metadata`,
           );
-      return address$.pipe(switchMap((address) => this.callAt(address, call)));
+        }),
+      );
     });
   }
 
@@ -408,13 +422,10 @@ export class Cluster {
         .filter((a): a is string => !!a);
       return addresses[Math.floor(Math.random() * addresses.length)];
     };
-    const known = pick(this.metadata);
-    if (known) return of(known);
-    return this.refreshMetadata([stream]).pipe(
-      map((md) => {
-        const found = pick(md);
+    return this.lookup([stream], pick).pipe(
+      map((found) => {
         if (found) return found;
-        const info = md.streams.get(stream);
+        const info = this.metadata?.streams.get(stream);
         if (!info) throw new LiftbridgeError(ErrorCode.NotFound, `no stream "${stream}"`);
         if (!info.partitions.has(partition)) {
           throw new LiftbridgeError(

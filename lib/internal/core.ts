@@ -18,21 +18,30 @@ import {
 } from 'rxjs';
 import { closedError } from '../errors.js';
 import type { ClusterMetadata } from '../metadata/metadata.js';
-import { Partitioning } from '../partitioners.js';
+import { type Partitioner, Partitioning } from '../partitioners.js';
 import { Cluster } from './cluster.js';
+import type { ClientConfig } from './config.js';
 import { Publisher } from './publisher.js';
+
+/** What the capabilities read besides the core's own config (the facade's resolved options fit it). */
+export interface CoreOptions extends ClientConfig {
+  /** Default ack wait of a publish (ms). */
+  readonly ackTimeout: number;
+  /** Aborting it closes the client. */
+  readonly signal: AbortSignal | undefined;
+  /** The client's default partitioner; undefined: partition 0 unless a request says. */
+  readonly partitioner: Partitioner | undefined;
+}
 
 export class ClientCore {
   readonly cluster: Cluster;
   readonly publisher: Publisher;
   readonly partitioning = new Partitioning();
-  /** One shared metadata refresh per stream for the publishes waiting on it. */
-  readonly metadataWaits = new Map<string, Observable<ClusterMetadata>>();
   /** Live consumer groups (each ends itself when called) and their pending goodbyes. */
   readonly liveGroups = new Set<() => void>();
   readonly goodbyes = new Set<{ group: string; work: Promise<void> }>();
 
-  constructor(readonly options: Cluster['options']) {
+  constructor(readonly options: CoreOptions) {
     this.cluster = new Cluster(options);
     this.publisher = new Publisher(this.cluster, options);
   }

@@ -231,29 +231,20 @@ export function sendRouted(
     send(known);
     return { unsubscribe: () => sent?.unsubscribe() };
   }
-  const waiting = streamMetadata(core, request.stream).subscribe({
-    next: send,
-    error: (err: unknown) => failSink(sink, err),
-  });
+  const stream = request.stream;
+  const waiting = core.cluster
+    .lookup([stream], (md) => (md?.streams.has(stream) ? md : undefined))
+    .subscribe({
+      // Not there even after a refresh: the partitioner says NOT_FOUND.
+      next: (md) => send(md ?? (core.cluster.metadata as ClusterMetadata)),
+      error: (err: unknown) => failSink(sink, err),
+    });
   return {
     unsubscribe: () => {
       waiting.unsubscribe();
       sent?.unsubscribe();
     },
   };
-}
-
-/** One shared metadata refresh per stream for the requests waiting on it. */
-export function streamMetadata(core: ClientCore, stream: string): Observable<ClusterMetadata> {
-  let wait = core.metadataWaits.get(stream);
-  if (!wait) {
-    wait = core.cluster.refreshMetadata([stream]).pipe(
-      finalize(() => core.metadataWaits.delete(stream)),
-      share(),
-    );
-    core.metadataWaits.set(stream, wait);
-  }
-  return wait;
 }
 
 /**

@@ -116,13 +116,9 @@ export function subjectAck(
       : '';
     return /^\d+$/.test(suffix) ? Number(suffix) : 0;
   };
-  const known = partitionOf(core.cluster.metadata);
-  const partition$ =
-    known !== undefined
-      ? of(known)
-      : core.cluster.refreshMetadata([raw.stream]).pipe(
-          map((md) => partitionOf(md) ?? 0),
-          catchError(() => of(0)),
-        );
+  const partition$ = core.cluster.lookup([raw.stream], partitionOf).pipe(
+    map((partition) => partition ?? 0),
+    catchError(() => of(0)),
+  );
   return partition$.pipe(map((partition) => toAck(decoded, partition, correlationId)));
 }

@@ -166,8 +166,9 @@ export function receiveLimit(maxMessageBytes: number): number {
   return maxMessageBytes + 64 * 1024;
 }
 
-function deadline(timeoutMs: number | undefined): grpc.CallOptions {
-  return timeoutMs === undefined ? {} : { deadline: Date.now() + timeoutMs };
+/** grpc-js takes a deadline as a point in time: `now` is the connection's clock. */
+function deadline(timeoutMs: number | undefined, now: number): grpc.CallOptions {
+  return timeoutMs === undefined ? {} : { deadline: now + timeoutMs };
 }
 
 export class BrokerConnection {
@@ -257,7 +258,7 @@ export class BrokerConnection {
         deserialize,
         request,
         new grpc.Metadata(),
-        deadline(options.timeoutMs),
+        deadline(options.timeoutMs, this.scheduler.now()),
         (err, response) => {
           if (err) subscriber.error(fromGrpcError(err, 'unary', `${method} at ${this.address}`));
           else {
