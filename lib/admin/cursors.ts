@@ -2,12 +2,11 @@
  * Cursors: a stream partition's stored position per cursor id, kept by the
  * leader of the `__cursors` partition the cursor hashes to.
  */
-import { defer, map, type Observable, of, switchMap } from 'rxjs';
+import { defer, map, type Observable, switchMap } from 'rxjs';
 import { CURSORS_STREAM, cursorPartition } from '../cursors.js';
 import { ErrorCode, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
 import { fromInt64, toInt64 } from '../internal/wire.js';
-import type { ClusterMetadata } from '../metadata/metadata.js';
 import { checkCursor, checkInt64 } from '../validate.js';
 
 /**

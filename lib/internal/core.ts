@@ -17,7 +17,6 @@ import {
   timer,
 } from 'rxjs';
 import { closedError } from '../errors.js';
-import type { ClusterMetadata } from '../metadata/metadata.js';
 import { type Partitioner, Partitioning } from '../partitioners.js';
 import { Cluster } from './cluster.js';
 import type { ClientConfig } from './config.js';

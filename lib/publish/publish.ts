@@ -3,7 +3,7 @@
  * the client's shared publish stream, its partition chosen first when it
  * has a partitioner (after the stream's metadata is known).
  */
-import { finalize, Observable, share, type Unsubscribable } from 'rxjs';
+import { Observable, type Unsubscribable } from 'rxjs';
 import { invalidArgument } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
 import { failSink, type PublishSink } from '../internal/publisher.js';
