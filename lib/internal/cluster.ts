@@ -94,6 +94,7 @@ export class Cluster {
       transport: options.transport,
       http2Tls: options.http2Tls,
       maxReceiveBytes: receiveLimit(options.maxMessageBytes),
+      requestTimeout: options.requestTimeout,
       channelOptions: {
         'grpc.max_receive_message_length': receiveLimit(options.maxMessageBytes),
         'grpc.max_send_message_length': options.maxMessageBytes,
@@ -343,11 +344,7 @@ export class Cluster {
     groups: readonly string[],
   ): Observable<FetchMetadataResponse__Decoded> {
     return this.anyBroker((conn) =>
-      conn.unary(
-        'FetchMetadata',
-        { streams: [...streams], groups: [...groups] },
-        { timeoutMs: this.options.requestTimeout },
-      ),
+      conn.unary('FetchMetadata', { streams: [...streams], groups: [...groups] }),
     );
   }
 

@@ -149,11 +149,7 @@ export class GroupMember {
     this.joined = false;
     const { groupId, consumerId } = this.settings;
     const request = this.cluster.anyBroker((conn) =>
-      conn.unary(
-        'LeaveConsumerGroup',
-        { groupId, consumerId },
-        { timeoutMs: this.cluster.options.requestTimeout },
-      ),
+      conn.unary('LeaveConsumerGroup', { groupId, consumerId }),
     );
     await firstValueFrom(request).catch(() => undefined);
   }
@@ -181,11 +177,7 @@ export class GroupMember {
     try {
       const res = await call(
         this.cluster.anyBroker((conn) =>
-          conn.unary(
-            'JoinConsumerGroup',
-            { groupId, consumerId, streams: [...streams] },
-            { timeoutMs: this.cluster.options.requestTimeout },
-          ),
+          conn.unary('JoinConsumerGroup', { groupId, consumerId, streams: [...streams] }),
         ),
         signal,
       );
@@ -210,11 +202,11 @@ export class GroupMember {
     const { groupId, consumerId } = this.settings;
     const res = await call(
       this.cluster.atBroker(this.coordinator, (conn) =>
-        conn.unary(
-          'FetchConsumerGroupAssignments',
-          { groupId, consumerId, epoch: toInt64(this.epoch) },
-          { timeoutMs: this.cluster.options.requestTimeout },
-        ),
+        conn.unary('FetchConsumerGroupAssignments', {
+          groupId,
+          consumerId,
+          epoch: toInt64(this.epoch),
+        }),
       ),
       signal,
     );
@@ -263,11 +255,12 @@ export class GroupMember {
   private async report(signal: AbortSignal): Promise<void> {
     const { groupId, consumerId } = this.settings;
     const request = this.cluster.anyBroker((conn) =>
-      conn.unary(
-        'ReportConsumerGroupCoordinator',
-        { groupId, consumerId, coordinator: this.coordinator, epoch: toInt64(this.epoch) },
-        { timeoutMs: this.cluster.options.requestTimeout },
-      ),
+      conn.unary('ReportConsumerGroupCoordinator', {
+        groupId,
+        consumerId,
+        coordinator: this.coordinator,
+        epoch: toInt64(this.epoch),
+      }),
     );
     await call(request, signal).catch((e: unknown) => {
       if (e instanceof Stopped) throw e;

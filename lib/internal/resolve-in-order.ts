@@ -4,6 +4,7 @@
  * common path costs no inner subscription per message (unlike concatMap).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
+import { Fifo } from './fifo.js';
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as Promise<T> | null)?.then === 'function';
@@ -12,20 +13,23 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 export function resolveInOrder<T>(): OperatorFunction<T | Promise<T>, T> {
   return (source) =>
     new Observable<T>((subscriber) => {
-      const queue: Array<T | Promise<T>> = [];
+      // O(1) at both ends (Array#shift moves every element); each slot is
+      // updated in place once its Promise resolves.
+      const queue = new Fifo<{ value: T | Promise<T> }>();
       let waiting = false;
       let sourceDone = false;
       let sourceError: { err: unknown } | undefined;
       const drain = (): void => {
         while (queue.length > 0 && !subscriber.closed) {
-          const head = queue[0] as T | Promise<T>;
+          const slot = queue.peek();
+          const head = slot.value;
           if (isPromise(head)) {
             if (waiting) return;
             waiting = true;
             head.then(
               (value) => {
                 waiting = false;
-                queue[0] = value;
+                slot.value = value;
                 drain();
               },
               (err: unknown) => subscriber.error(err),
@@ -44,7 +48,7 @@ export function resolveInOrder<T>(): OperatorFunction<T | Promise<T>, T> {
         next: (value) => {
           if (queue.length === 0 && !isPromise(value)) subscriber.next(value);
           else {
-            queue.push(value);
+            queue.push({ value });
             drain();
           }
         },

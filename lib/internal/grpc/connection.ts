@@ -27,7 +27,7 @@ type UnaryName = {
 }[keyof typeof apiMethods];
 
 export interface CallOptions {
-  /** Milliseconds until the call fails with a timeout. */
+  /** Milliseconds until the call fails with a timeout; default the connection's requestTimeout. */
   timeoutMs?: number | undefined;
 }
 
@@ -39,6 +39,8 @@ export interface ConnectionSettings {
   http2Tls: SessionTls | undefined;
   /** The largest message a streaming call on 'http2' accepts (after inflating). */
   maxReceiveBytes: number;
+  /** Deadline of a unary call that names none (ms). */
+  requestTimeout: number;
 }
 
 /** What the publisher needs of a PublishAsync call. */
@@ -258,7 +260,7 @@ export class BrokerConnection {
         deserialize,
         request,
         new grpc.Metadata(),
-        deadline(options.timeoutMs, this.scheduler.now()),
+        deadline(options.timeoutMs ?? this.settings.requestTimeout, this.scheduler.now()),
         (err, response) => {
           if (err) subscriber.error(fromGrpcError(err, 'unary', `${method} at ${this.address}`));
           else {
