@@ -19,7 +19,7 @@ import {
   type WireMessage,
 } from './internal/wire.js';
 import { ACK_POLICY_WIRE, type Ack, type AckPolicy, ackPolicyName, toHeaders } from './message.js';
-import { buildPublishRequest, type HeadersInit } from './publish-request.js';
+import { type HeadersInit, planPublish } from './publish-request.js';
 import { checkSubject } from './validate.js';
 
 /**
@@ -226,7 +226,7 @@ export function encodePublishEnvelope(
   options: PublishEnvelopeOptions = {},
 ): Uint8Array {
   const { crc, ackInbox, ...rest } = options;
-  const req = buildPublishRequest(value, { ...rest, stream: 'envelope' });
+  const req = planPublish(value, { ...rest, stream: 'envelope' });
   const message: WireMessage = {
     offset: toInt64(req.expectedOffset),
     key: req.key,

@@ -62,6 +62,7 @@ export {
   LiftbridgeError,
   type LiftbridgeErrorOptions,
 } from './errors.js';
+export { guardOperation, type Lifecycle } from './lifecycle.js';
 export { type Ack, AckPolicy, type Message } from './message.js';
 export type {
   BrokerInfo,
@@ -105,10 +106,41 @@ export {
   type TlsOptions,
   type Transport,
 } from './options.js';
-export type { Partitioner, PartitionFunction } from './partitioners.js';
+export { type Partitioner, type PartitionFunction, Partitioning } from './partitioners.js';
+export { type ConsumerGroupPlan, planConsumerGroup } from './plans/group.js';
+export {
+  type PublishRequestPlan,
+  type PublishToSubjectPlan,
+  planPublishRequest,
+  planPublishToSubject,
+} from './plans/publish.js';
+export {
+  type CursorPlan,
+  type PartitionPlan,
+  planCursor,
+  planFetchMetadata,
+  planGroupId,
+  planPartition,
+  planSetCursor,
+  type SetCursorPlan,
+} from './plans/reads.js';
+export {
+  type CreateStreamPlan,
+  type PauseStreamPlan,
+  planCreateStream,
+  planPauseStream,
+  planSetStreamReadonly,
+  type SetStreamReadonlyPlan,
+} from './plans/streams.js';
+export { planSubscribe, type SubscribePlan } from './plans/subscribe.js';
 export { StartPosition, StopPosition } from './positions.js';
 export type { PublishApi } from './publish/publish.js';
-export type { HeadersInit, PublishOptions, PublishRequest } from './publish-request.js';
+export {
+  type HeadersInit,
+  type PublishOptions,
+  type PublishRequest,
+  planPublish,
+} from './publish-request.js';
 export type {
   ClientStatus,
   ClosedStatus,

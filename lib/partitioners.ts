@@ -58,14 +58,35 @@ export function checkPartitioner(value: unknown, name: string): Partitioner | un
   throw invalidArgument(name, `expected 'key', 'roundRobin' or a function, got ${String(value)}`);
 }
 
-/** The per-client state of partitioning (round-robin counters). */
+/**
+ * How a client chooses the partition of a publish that has a
+ * {@link Partitioner}, with its per-client state (the round-robin
+ * counters). The client uses one per client; so does the testing kit's
+ * fake, so both choose alike.
+ *
+ * @example
+ * ```ts
+ * const partitioning = new Partitioning();
+ * const metadata = await lastValueFrom(client.fetchMetadata(['orders']));
+ * const key = new TextEncoder().encode('customer-7');
+ * const partition = partitioning.choose('key', 'orders', key, new Uint8Array(), metadata);
+ * ```
+ */
 export class Partitioning {
   private readonly counters = new Map<string, number>();
 
   /**
-   * The partition for a message; NOT_FOUND when metadata has no such
-   * stream, INVALID_ARGUMENT when a custom partitioner fails or returns
-   * something out of range.
+   * The partition for a message.
+   *
+   * @param partitioner - how to choose.
+   * @param stream - the stream.
+   * @param key - the message key.
+   * @param value - the message value.
+   * @param metadata - cluster metadata with the stream's partitions.
+   * @returns a partition number of the stream.
+   * @throws {@link LiftbridgeError} `NOT_FOUND` when metadata has no such
+   *   stream, `INVALID_ARGUMENT` when a custom partitioner fails or returns
+   *   something out of range.
    */
   choose(
     partitioner: Partitioner,

@@ -155,11 +155,23 @@ function toHeaderMap(headers: unknown): ReadonlyMap<string, Uint8Array> {
 }
 
 /**
- * Validates `value` and `options` into a {@link PublishRequest}; throws a
- * typed error on bad input. `defaultPartitioner` applies when the options
- * name neither a partition nor a partitioner.
+ * Checks a message and its publish options into a {@link PublishRequest},
+ * as {@link LiftbridgeClient.getPublishRequest} (and publish) do before
+ * anything is sent; the testing kit's fake calls it too.
+ *
+ * @param value - the message value; a string becomes UTF-8 bytes.
+ * @param options - see {@link PublishOptions}; `stream` is required.
+ * @param defaultPartitioner - applies when the options name neither a
+ *   partition nor a partitioner (the client passes its `partitioner` option).
+ * @returns the request (the partition is chosen at send time when it has a partitioner).
+ * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` on bad input.
+ * @example
+ * ```ts
+ * const request = planPublish('order 1', { stream: 'orders', key: 'customer-7' });
+ * console.log(request.stream, request.partition); // orders 0
+ * ```
  */
-export function buildPublishRequest(
+export function planPublish(
   value: unknown,
   options: PublishOptions,
   defaultPartitioner?: Partitioner,

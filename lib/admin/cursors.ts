@@ -7,7 +7,7 @@ import { CURSORS_STREAM, cursorPartition } from '../cursors.js';
 import { ErrorCode, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
 import { fromInt64, toInt64 } from '../internal/wire.js';
-import { checkCursor, checkInt64 } from '../validate.js';
+import { planCursor, planSetCursor } from '../plans/reads.js';
 
 /**
  * The cursors of a client ({@link LiftbridgeClient} implements it).
@@ -110,8 +110,8 @@ export function setCursor(
       stream: name,
       partition: index,
       cursorId: id,
-    } = checkCursor(stream, partition, cursorId);
-    const value = checkInt64(offset, 'offset', -1n);
+      offset: value,
+    } = planSetCursor(stream, partition, cursorId, offset);
     return cursorHome(core, name, index, id).pipe(
       switchMap((home) =>
         core.cluster.leaderBound(CURSORS_STREAM, home, (conn) =>
@@ -138,7 +138,7 @@ export function fetchCursor(
       stream: name,
       partition: index,
       cursorId: id,
-    } = checkCursor(stream, partition, cursorId);
+    } = planCursor(stream, partition, cursorId);
     return cursorHome(core, name, index, id).pipe(
       switchMap((home) =>
         core.cluster.leaderBound(CURSORS_STREAM, home, (conn) =>

@@ -7,7 +7,7 @@ import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
 import { toPartitionInfo } from '../internal/wire.js';
 import type { ClusterMetadata, ConsumerGroupInfo, PartitionInfo } from '../metadata/metadata.js';
-import { checkId, checkIndex, checkStreamName } from '../validate.js';
+import { planFetchMetadata, planGroupId, planPartition } from '../plans/reads.js';
 
 /**
  * The metadata reads of a client ({@link LiftbridgeClient} implements it).
@@ -75,7 +75,7 @@ export interface MetadataApi {
 
 export function fetchMetadata(core: ClientCore, streams?: string[]): Observable<ClusterMetadata> {
   return core.guard(() => {
-    const names = (streams ?? []).map((s, i) => checkStreamName(s, `streams[${i}]`, true));
+    const names = planFetchMetadata(streams);
     return core.cluster.refreshMetadata(names);
   });
 }
@@ -86,8 +86,7 @@ export function fetchPartitionMetadata(
   partition = 0,
 ): Observable<PartitionInfo> {
   return core.guard(() => {
-    const name = checkStreamName(stream, 'stream', true);
-    const index = checkIndex(partition, 'partition');
+    const { stream: name, partition: index } = planPartition(stream, partition);
     return core.cluster.leaderBound(name, index, (conn) =>
       conn
         .unary(
@@ -125,7 +124,7 @@ export function fetchConsumerGroup(
   groupId: string,
 ): Observable<ConsumerGroupInfo> {
   return core.guard(() => {
-    const id = checkId(groupId, 'groupId');
+    const id = planGroupId(groupId);
     return core.cluster.fetchGroup(id).pipe(
       map((group) => {
         if (!group) throw new LiftbridgeError(ErrorCode.NotFound, `no consumer group "${id}"`);

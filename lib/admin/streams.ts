@@ -17,178 +17,22 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import { ErrorCode, invalidArgument, isLiftbridgeError, LiftbridgeError } from '../errors.js';
+import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import { retryWithBackoff } from '../internal/backoff.js';
 import type { ClientCore } from '../internal/core.js';
+import { type ApiMethods, type CreateStreamRequest, toInt64 } from '../internal/wire.js';
 import {
-  type ApiMethods,
-  type CreateStreamRequest,
-  type NullableBool,
-  type NullableInt32,
-  type NullableInt64,
-  toInt64,
-} from '../internal/wire.js';
-import {
-  checkDuration,
-  checkId,
-  checkIndex,
-  checkInt,
-  checkInt64,
-  checkStreamName,
-  checkSubject,
-} from '../validate.js';
+  type CreateStreamOptions,
+  type CreateStreamPlan,
+  type PauseStreamOptions,
+  planCreateStream,
+  planPauseStream,
+  planSetStreamReadonly,
+  type SetReadonlyOptions,
+} from '../plans/streams.js';
+import { checkStreamName } from '../validate.js';
 
-/**
- * Settings of {@link LiftbridgeClient.createStream}. Unset ones are not sent,
- * so the server's defaults apply (its `streams.*` configuration). Durations
- * are milliseconds; sizes are bytes. Bad values throw `INVALID_ARGUMENT` at
- * the call site.
- *
- * @example
- * ```ts
- * const options: CreateStreamOptions = {
- *   partitions: 3,
- *   replicationFactor: 'all',
- *   retentionMaxAge: 24 * 3600 * 1000,
- * };
- * await lastValueFrom(client.createStream('orders', options));
- * ```
- */
-export interface CreateStreamOptions {
-  /**
-   * NATS subject the stream consumes (partition N > 0 consumes `<subject>.N`).
-   * @defaultValue the stream name
-   */
-  subject?: string;
-  /**
-   * Load-balance group: streams in one group share the subject's messages.
-   * @defaultValue none
-   */
-  group?: string;
-  /**
-   * Number of partitions, 1 to 4096.
-   * @defaultValue 1
-   */
-  partitions?: number;
-  /**
-   * Replicas per partition; -1 (or `'all'`) means every broker.
-   * @defaultValue 1
-   */
-  replicationFactor?: number | 'all';
-  /**
-   * Replicas that must have a message before it is committed.
-   * @defaultValue the server's `clustering.min.insync.replicas`
-   */
-  minIsr?: number;
-  /**
-   * Bytes a partition keeps before the oldest segments are deleted.
-   * @defaultValue the server's `streams.retention.max.bytes`
-   */
-  retentionMaxBytes?: bigint | number;
-  /**
-   * Messages a partition keeps before the oldest segments are deleted.
-   * @defaultValue the server's `streams.retention.max.messages`
-   */
-  retentionMaxMessages?: bigint | number;
-  /**
-   * Age (ms) after which segments are deleted.
-   * @defaultValue the server's `streams.retention.max.age`
-   */
-  retentionMaxAge?: number;
-  /**
-   * How often (ms) the server checks retention limits.
-   * @defaultValue the server's `streams.cleaner.interval`
-   */
-  cleanerInterval?: number;
-  /**
-   * Bytes after which a new log segment starts.
-   * @defaultValue the server's `streams.segment.max.bytes`
-   */
-  segmentMaxBytes?: bigint | number;
-  /**
-   * Age (ms) after which a new log segment starts.
-   * @defaultValue the server's `streams.segment.max.age`
-   */
-  segmentMaxAge?: number;
-  /**
-   * Log compaction: keep only the newest message of each key.
-   * @defaultValue the server's `streams.compact.enabled`
-   */
-  compactEnabled?: boolean;
-  /**
-   * Goroutines the server uses to compact a partition, 1 to 1024.
-   * @defaultValue the server's `streams.compact.max.goroutines`
-   */
-  compactMaxGoroutines?: number;
-  /**
-   * Milliseconds a partition may stay idle before the server pauses it; 0: never.
-   * @defaultValue the server's `streams.auto.pause.time`
-   */
-  autoPauseTime?: number;
-  /**
-   * Do not auto-pause partitions that have subscribers.
-   * @defaultValue the server's `streams.auto.pause.disable.if.subscribers`
-   */
-  autoPauseDisableIfSubscribers?: boolean;
-  /**
-   * Allow optimistic concurrency: publishes may name an `expectedOffset`.
-   * @defaultValue the server's `streams.concurrency.control`
-   */
-  optimisticConcurrencyControl?: boolean;
-  /**
-   * Encryption at rest (the server needs `LIFTBRIDGE_ENCRYPTION_KEY`).
-   * @defaultValue the server's `streams.encryption`
-   */
-  encryption?: boolean;
-  /**
-   * Complete only once metadata shows every partition with a leader
-   * (polled within the client's `retryTimeout`); false: once the server has accepted the request.
-   * @defaultValue true
-   */
-  waitForStream?: boolean;
-}
-
-/**
- * Options of {@link LiftbridgeClient.pauseStream}.
- *
- * @example
- * ```ts
- * await lastValueFrom(client.pauseStream('orders', { partitions: [1, 2], resumeAll: true }));
- * ```
- */
-export interface PauseStreamOptions {
-  /**
-   * Partitions to pause.
-   * @defaultValue all partitions
-   */
-  partitions?: number[];
-  /**
-   * Resume every partition when a publish or subscribe resumes one.
-   * @defaultValue false
-   */
-  resumeAll?: boolean;
-}
-
-/**
- * Options of {@link LiftbridgeClient.setStreamReadonly}.
- *
- * @example
- * ```ts
- * await lastValueFrom(client.setStreamReadonly('orders', { partitions: [0], readonly: false }));
- * ```
- */
-export interface SetReadonlyOptions {
-  /**
-   * Partitions to change.
-   * @defaultValue all partitions
-   */
-  partitions?: number[];
-  /**
-   * Set (true) or clear (false) the readonly flag.
-   * @defaultValue true
-   */
-  readonly?: boolean;
-}
+export type { CreateStreamOptions, PauseStreamOptions, SetReadonlyOptions };
 
 /**
  * The stream administration of a client ({@link LiftbridgeClient} implements it).
@@ -281,37 +125,38 @@ export interface StreamAdminApi {
   setStreamReadonly(name: string, options?: SetReadonlyOptions): Observable<void>;
 }
 
-/** Partitions and limits the server accepts from us (the server trusts its clients). */
-const MAX_PARTITIONS = 4096;
-
-function nullableInt64(
-  value: bigint | number | undefined,
-  name: string,
-): NullableInt64 | undefined {
-  return value === undefined ? undefined : { value: toInt64(checkInt64(value, name)) };
-}
-function nullableMs(value: number | undefined, name: string): NullableInt64 | undefined {
-  return value === undefined ? undefined : { value: toInt64(BigInt(checkDuration(value, name))) };
-}
-function nullableInt32(
-  value: number | undefined,
-  name: string,
-  min: number,
-  max: number,
-): NullableInt32 | undefined {
-  return value === undefined ? undefined : { value: checkInt(value, name, min, max) };
-}
-function nullableBool(value: boolean | undefined, name: string): NullableBool | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw invalidArgument(name, 'expected a boolean');
-  return { value };
-}
-
-function checkPartitionList(partitions: unknown, name: string): number[] {
-  if (partitions === undefined) return [];
-  if (!Array.isArray(partitions))
-    throw invalidArgument(name, 'expected an array of partition numbers');
-  return partitions.map((p, i) => checkIndex(p, `${name}[${i}]`));
+/** The wire request of a create-stream plan: optional settings unset are not sent. */
+function toCreateRequest(plan: CreateStreamPlan): CreateStreamRequest {
+  const request: CreateStreamRequest = {
+    name: plan.name,
+    subject: plan.subject,
+    partitions: plan.partitions,
+    replicationFactor: plan.replicationFactor,
+  };
+  if (plan.group !== undefined) request.group = plan.group;
+  const int64 = (v: bigint | number | undefined) =>
+    v === undefined ? undefined : { value: toInt64(BigInt(v)) };
+  const int32 = (v: number | undefined) => (v === undefined ? undefined : { value: v });
+  const bool = (v: boolean | undefined) => (v === undefined ? undefined : { value: v });
+  const optional: { [K in keyof CreateStreamRequest]?: CreateStreamRequest[K] | undefined } = {
+    retentionMaxBytes: int64(plan.retentionMaxBytes),
+    retentionMaxMessages: int64(plan.retentionMaxMessages),
+    retentionMaxAge: int64(plan.retentionMaxAge),
+    cleanerInterval: int64(plan.cleanerInterval),
+    segmentMaxBytes: int64(plan.segmentMaxBytes),
+    segmentMaxAge: int64(plan.segmentMaxAge),
+    compactMaxGoroutines: int32(plan.compactMaxGoroutines),
+    compactEnabled: bool(plan.compactEnabled),
+    autoPauseTime: int64(plan.autoPauseTime),
+    autoPauseDisableIfSubscribers: bool(plan.autoPauseDisableIfSubscribers),
+    minIsr: int32(plan.minIsr),
+    optimisticConcurrencyControl: bool(plan.optimisticConcurrencyControl),
+    encryption: bool(plan.encryption),
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) Object.assign(request, { [key]: value });
+  }
+  return request;
 }
 
 export function createStream(
@@ -320,69 +165,19 @@ export function createStream(
   options: CreateStreamOptions = {},
 ): Observable<void> {
   return core.guard(() => {
-    const stream = checkStreamName(name, 'name');
-    if (options === null || typeof options !== 'object')
-      throw invalidArgument('options', 'expected an object');
-    const partitions =
-      options.partitions === undefined
-        ? 1
-        : checkInt(options.partitions, 'partitions', 1, MAX_PARTITIONS);
-    let rf = 1;
-    if (options.replicationFactor === 'all' || options.replicationFactor === -1) rf = -1;
-    else if (options.replicationFactor !== undefined)
-      rf = checkInt(options.replicationFactor, 'replicationFactor', 1, 1000);
-    const request: CreateStreamRequest = {
-      name: stream,
-      subject: options.subject === undefined ? stream : checkSubject(options.subject),
-      partitions,
-      replicationFactor: rf,
-    };
-    if (options.group !== undefined) request.group = checkId(options.group, 'group');
-    const optional: { [K in keyof CreateStreamRequest]?: CreateStreamRequest[K] | undefined } = {
-      retentionMaxBytes: nullableInt64(options.retentionMaxBytes, 'retentionMaxBytes'),
-      retentionMaxMessages: nullableInt64(options.retentionMaxMessages, 'retentionMaxMessages'),
-      retentionMaxAge: nullableMs(options.retentionMaxAge, 'retentionMaxAge'),
-      cleanerInterval: nullableMs(options.cleanerInterval, 'cleanerInterval'),
-      segmentMaxBytes: nullableInt64(options.segmentMaxBytes, 'segmentMaxBytes'),
-      segmentMaxAge: nullableMs(options.segmentMaxAge, 'segmentMaxAge'),
-      compactMaxGoroutines: nullableInt32(
-        options.compactMaxGoroutines,
-        'compactMaxGoroutines',
-        1,
-        1024,
-      ),
-      compactEnabled: nullableBool(options.compactEnabled, 'compactEnabled'),
-      autoPauseTime: nullableMs(options.autoPauseTime, 'autoPauseTime'),
-      autoPauseDisableIfSubscribers: nullableBool(
-        options.autoPauseDisableIfSubscribers,
-        'autoPauseDisableIfSubscribers',
-      ),
-      minIsr: nullableInt32(options.minIsr, 'minIsr', 1, 1000),
-      optimisticConcurrencyControl: nullableBool(
-        options.optimisticConcurrencyControl,
-        'optimisticConcurrencyControl',
-      ),
-      encryption: nullableBool(options.encryption, 'encryption'),
-    };
-    for (const [key, value] of Object.entries(optional)) {
-      if (value !== undefined) Object.assign(request, { [key]: value });
-    }
-    if (options.compactMaxGoroutines !== undefined && options.compactEnabled === false) {
-      throw invalidArgument(
-        'compactMaxGoroutines',
-        'sets how compaction runs, but compactEnabled is false',
-      );
-    }
+    const plan = planCreateStream(name, options);
+    const request = toCreateRequest(plan);
+    const stream = plan.name;
     const created = admin(core, 'CreateStream', request, ErrorCode.StreamExists, () =>
       madeBy(core, request),
     ).pipe(
       tap(() => {
-        if (options.optimisticConcurrencyControl === true)
+        if (plan.optimisticConcurrencyControl === true)
           core.publisher.usesConcurrencyControl(stream);
       }),
     );
-    if (options.waitForStream === false) return created;
-    return created.pipe(switchMap(() => waitForLeaders(core, stream, partitions)));
+    if (!plan.waitForStream) return created;
+    return created.pipe(switchMap(() => waitForLeaders(core, stream, plan.partitions)));
   });
 }
 
@@ -478,13 +273,7 @@ export function pauseStream(
   options: PauseStreamOptions = {},
 ): Observable<void> {
   return core.guard(() => {
-    const stream = checkStreamName(name, 'name');
-    const partitions = checkPartitionList(options.partitions, 'partitions');
-    return admin(core, 'PauseStream', {
-      name: stream,
-      partitions,
-      resumeAll: Boolean(options.resumeAll),
-    });
+    return admin(core, 'PauseStream', planPauseStream(name, options));
   });
 }
 
@@ -494,12 +283,6 @@ export function setStreamReadonly(
   options: SetReadonlyOptions = {},
 ): Observable<void> {
   return core.guard(() => {
-    const stream = checkStreamName(name, 'name');
-    const partitions = checkPartitionList(options.partitions, 'partitions');
-    return admin(core, 'SetStreamReadonly', {
-      name: stream,
-      partitions,
-      readonly: options.readonly ?? true,
-    });
+    return admin(core, 'SetStreamReadonly', planSetStreamReadonly(name, options));
   });
 }

@@ -5,18 +5,8 @@
  * The facade (lib/client.ts) makes one per client and hands it to the
  * capability modules (lib/admin/, lib/publish/, lib/observables/).
  */
-import {
-  concatWith,
-  defer,
-  EMPTY,
-  firstValueFrom,
-  type Observable,
-  race,
-  takeUntil,
-  throwError,
-  timer,
-} from 'rxjs';
-import { closedError } from '../errors.js';
+import { defer, firstValueFrom, type Observable, race, timer } from 'rxjs';
+import { guardOperation } from '../lifecycle.js';
 import { type Partitioner, Partitioning } from '../partitioners.js';
 import { Cluster } from './cluster.js';
 import type { ClientConfig } from './config.js';
@@ -50,16 +40,7 @@ export class ClientCore {
    * returns it cold, failing with CLIENT_CLOSED if subscribed after close().
    */
   guard<T>(build: () => Observable<T>): Observable<T> {
-    const operation = build();
-    return defer(() => {
-      if (this.cluster.closed) return throwError(closedError);
-      // Live operations end with CLIENT_CLOSED when the client closes (the
-      // teardown cancels their gRPC calls).
-      return operation.pipe(
-        takeUntil(this.cluster.closing),
-        concatWith(defer(() => (this.cluster.closed ? throwError(closedError) : EMPTY))),
-      );
-    });
+    return guardOperation(build, this.cluster);
   }
 
   /**

@@ -5,7 +5,6 @@
  * after the group's checkpoint, checkpoints what was delivered, and on
  * unsubscribe checkpoints once more and leaves the group.
  */
-import { randomUUID } from 'node:crypto';
 import {
   BehaviorSubject,
   catchError,
@@ -23,80 +22,19 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import {
-  closedError,
-  ErrorCode,
-  invalidArgument,
-  isLiftbridgeError,
-  LiftbridgeError,
-} from '../errors.js';
+import { closedError, ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import { type GroupCalls, GroupMember, type GroupPartition } from '../internal/group-member.js';
 import type { Message } from '../message.js';
+import {
+  type AutoOffset,
+  type ConsumerGroupOptions,
+  type ConsumerGroupPlan,
+  planConsumerGroup,
+} from '../plans/group.js';
 import { StartPosition } from '../positions.js';
-import { checkDuration, checkId, checkStreamName } from '../validate.js';
 import type { GroupClaim, SubscribeOptions } from './subscribe.js';
 
-/**
- * Where a partition starts when the group has no checkpoint for it (the
- * {@link ConsumerGroupOptions.autoOffset} option): `'earliest'` (the oldest
- * message), `'latest'` (the newest message), `'newOnly'` (the next message),
- * or `'none'` (fail with `NOT_FOUND`).
- *
- * @example
- * ```ts
- * const autoOffset: AutoOffset = 'newOnly';
- * client.consumerGroup('alerts', 'events', { autoOffset }).subscribe();
- * ```
- */
-export type AutoOffset = 'earliest' | 'latest' | 'newOnly' | 'none';
-
-/**
- * Options of {@link LiftbridgeClient.consumerGroup} and
- * {@link LiftbridgeClient.consumerGroupPartitions}. Bad values throw
- * `INVALID_ARGUMENT` at the call site.
- *
- * @example
- * ```ts
- * const options: ConsumerGroupOptions = {
- *   consumerId: 'worker-1',
- *   autoOffset: 'earliest',
- *   autoCheckpoint: 0, // checkpoint processed messages yourself
- * };
- * client
- *   .consumerGroup('billing', 'jobs', options)
- *   .pipe(
- *     concatMap((m) =>
- *       client.setCursor(m.stream, m.partition, groupCursorId('billing'), m.offset),
- *     ),
- *   )
- *   .subscribe();
- * ```
- */
-export interface ConsumerGroupOptions {
-  /**
-   * This member's id. Reuse it to take over a crashed member's place.
-   * @defaultValue a random UUID
-   */
-  consumerId?: string;
-  /**
-   * Where a partition without a checkpoint starts (see {@link AutoOffset}).
-   * @defaultValue `'earliest'`: a new group misses nothing
-   */
-  autoOffset?: AutoOffset;
-  /**
-   * Milliseconds between checkpoints of the offsets delivered; also
-   * checkpointed when a partition is taken away and on unsubscribe. 0: never
-   * (checkpoint yourself with setCursor and {@link groupCursorId}).
-   * @defaultValue 5000
-   */
-  autoCheckpoint?: number;
-  /**
-   * Milliseconds between assignment fetches (above 0); the fetch is also
-   * the member's heartbeat.
-   * @defaultValue 40% of the server's `groups.consumer.timeout` (at least 100)
-   */
-  fetchAssignmentsInterval?: number;
-}
+export type { AutoOffset, ConsumerGroupOptions };
 
 /**
  * A message delivered to a consumer-group member: a {@link Message} and the
@@ -179,45 +117,14 @@ export interface GroupContext {
   settled(groupId: string): Promise<void>;
 }
 
-interface Plan {
-  groupId: string;
-  consumerId: string;
-  streams: string[];
-  autoOffset: AutoOffset;
-  autoCheckpoint: number;
+interface Plan extends ConsumerGroupPlan {
   fetchInterval: (consumerTimeoutMs: number) => number;
 }
 
-const AUTO_OFFSETS: readonly AutoOffset[] = ['earliest', 'latest', 'newOnly', 'none'];
-const DEFAULT_AUTO_CHECKPOINT_MS = 5000;
-
 function plan(groupId: unknown, streams: unknown, options: ConsumerGroupOptions): Plan {
-  if (options === null || typeof options !== 'object')
-    throw invalidArgument('options', 'expected an object');
-  const list = typeof streams === 'string' ? [streams] : streams;
-  if (!Array.isArray(list) || list.length === 0)
-    throw invalidArgument('streams', 'expected a stream name or a non-empty array of them');
-  const names = [...new Set(list.map((s, i) => checkStreamName(s, `streams[${i}]`)))];
-  const autoOffset = options.autoOffset ?? 'earliest';
-  if (!AUTO_OFFSETS.includes(autoOffset))
-    throw invalidArgument('autoOffset', `expected one of ${AUTO_OFFSETS.join(', ')}`);
-  const every =
-    options.fetchAssignmentsInterval === undefined
-      ? undefined
-      : checkDuration(options.fetchAssignmentsInterval, 'fetchAssignmentsInterval');
-  if (every === 0) throw invalidArgument('fetchAssignmentsInterval', 'must be above 0');
-  return {
-    groupId: checkId(groupId, 'groupId'),
-    consumerId:
-      options.consumerId === undefined ? randomUUID() : checkId(options.consumerId, 'consumerId'),
-    streams: names,
-    autoOffset,
-    autoCheckpoint:
-      options.autoCheckpoint === undefined
-        ? DEFAULT_AUTO_CHECKPOINT_MS
-        : checkDuration(options.autoCheckpoint, 'autoCheckpoint'),
-    fetchInterval: (timeout) => every ?? Math.max(100, Math.round(timeout * 0.4)),
-  };
+  const p = planConsumerGroup(groupId as string, streams as string | string[], options);
+  const every = p.fetchAssignmentsInterval;
+  return { ...p, fetchInterval: (timeout) => every ?? Math.max(100, Math.round(timeout * 0.4)) };
 }
 
 /** A partition this member holds. */

@@ -21,7 +21,7 @@ import {
   timeout,
 } from 'rxjs';
 import { decompress, decompressSync, isCompressionMethod, isSynchronous } from '../compression.js';
-import { ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
+import { ErrorCode, LiftbridgeError } from '../errors.js';
 import { resolveInOrder } from '../internal/resolve-in-order.js';
 import {
   type CallPhase,
@@ -32,64 +32,10 @@ import {
 } from '../internal/wire.js';
 import type { Message } from '../message.js';
 import { type ClusterMetadata, leaderAddress } from '../metadata/metadata.js';
-import { START_WIRE, STOP_WIRE, StartPosition, StopPosition } from '../positions.js';
-import { checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
+import { planSubscribe, type SubscribeOptions } from '../plans/subscribe.js';
+import { START_WIRE, STOP_WIRE } from '../positions.js';
 
-/**
- * Options of {@link LiftbridgeClient.subscribe}: the partition, where to
- * start and where to stop. A position that needs a value (`OFFSET`,
- * `TIMESTAMP`, `RESUME`) without it, or a `startOffset` without start
- * `OFFSET`, throws `INVALID_ARGUMENT` at the call site.
- *
- * @example
- * ```ts
- * const options: SubscribeOptions = {
- *   partition: 1,
- *   startPosition: StartPosition.OFFSET,
- *   startOffset: 100n,
- *   stopPosition: StopPosition.OFFSET,
- *   stopOffset: 199n,
- * };
- * const hundred = await lastValueFrom(client.subscribe('orders', options).pipe(toArray()));
- * ```
- */
-export interface SubscribeOptions {
-  /**
-   * Partition number.
-   * @defaultValue 0
-   */
-  partition?: number;
-  /**
-   * Where to start (see {@link StartPosition}).
-   * @defaultValue `'NEW_ONLY'`
-   */
-  startPosition?: StartPosition;
-  /** With start `OFFSET` (required there, refused elsewhere): the first offset to read. */
-  startOffset?: bigint | number;
-  /** With start `TIMESTAMP` (required there): nanoseconds since the epoch. */
-  startTimestamp?: bigint | number;
-  /**
-   * Where to stop (see {@link StopPosition}); reaching it completes the Observable.
-   * @defaultValue `'ON_CANCEL'`: never
-   */
-  stopPosition?: StopPosition;
-  /** With stop `OFFSET` (required there): the last offset to read. */
-  stopOffset?: bigint | number;
-  /** With stop `TIMESTAMP` (required there): nanoseconds since the epoch. */
-  stopTimestamp?: bigint | number;
-  /** Cursor to resume from: required with start `RESUME`. */
-  cursorId?: string;
-  /**
-   * Read from a random in-sync replica instead of the leader.
-   * @defaultValue false
-   */
-  readIsrReplica?: boolean;
-  /**
-   * Resume the partition if it is paused (otherwise a paused partition is `PARTITION_PAUSED`).
-   * @defaultValue false
-   */
-  resume?: boolean;
-}
+export type { SubscribeOptions };
 
 /** One broker's Subscribe call (BrokerConnection, or a fake in marble specs). */
 export interface SubscribeTransport {
@@ -131,65 +77,31 @@ export interface Plan {
   readIsrReplica: boolean;
 }
 
-/** Validates subscribe arguments (at the call site) into a plan; also used by the testing kit. */
+/** The wire form of a subscribe plan (at the call site); also what subscribeMessages runs on. */
 export function plan(stream: unknown, options: SubscribeOptions): Plan {
-  if (options === null || typeof options !== 'object')
-    throw invalidArgument('options', 'expected an object');
-  const name = checkStreamName(stream, 'stream', true);
-  const partition =
-    options.partition === undefined ? 0 : checkIndex(options.partition, 'partition');
-  const start = options.startPosition ?? StartPosition.NEW_ONLY;
-  const stop = options.stopPosition ?? StopPosition.ON_CANCEL;
-  if (!(start in StartPosition))
-    throw invalidArgument('startPosition', `unknown start position ${String(start)}`);
-  if (!(stop in StopPosition))
-    throw invalidArgument('stopPosition', `unknown stop position ${String(stop)}`);
+  const p = planSubscribe(stream as string, options);
+  const start = p.startPosition;
   const request: WireSubscribe = {
-    stream: name,
-    partition,
+    stream: p.stream,
+    partition: p.partition,
     startPosition: start === 'RESUME' ? START_WIRE.EARLIEST : START_WIRE[start],
-    stopPosition: STOP_WIRE[stop],
-    readISRReplica: Boolean(options.readIsrReplica),
-    resume: Boolean(options.resume),
+    stopPosition: STOP_WIRE[p.stopPosition],
+    readISRReplica: p.readIsrReplica,
+    resume: p.resume,
   };
-  if (start === 'OFFSET') {
-    if (options.startOffset === undefined)
-      throw invalidArgument('startOffset', 'required with startPosition OFFSET');
-    request.startOffset = toInt64(checkInt64(options.startOffset, 'startOffset'));
-  } else if (options.startOffset !== undefined) {
-    throw invalidArgument('startOffset', 'only used with startPosition OFFSET');
-  }
-  if (start === 'TIMESTAMP') {
-    if (options.startTimestamp === undefined)
-      throw invalidArgument('startTimestamp', 'required with startPosition TIMESTAMP');
-    request.startTimestamp = toInt64(checkInt64(options.startTimestamp, 'startTimestamp'));
-  }
-  let stopOffset: bigint | undefined;
-  if (stop === 'OFFSET') {
-    if (options.stopOffset === undefined)
-      throw invalidArgument('stopOffset', 'required with stopPosition OFFSET');
-    stopOffset = checkInt64(options.stopOffset, 'stopOffset');
-    request.stopOffset = toInt64(stopOffset);
-  }
-  if (stop === 'TIMESTAMP') {
-    if (options.stopTimestamp === undefined)
-      throw invalidArgument('stopTimestamp', 'required with stopPosition TIMESTAMP');
-    request.stopTimestamp = toInt64(checkInt64(options.stopTimestamp, 'stopTimestamp'));
-  }
-  const cursorId =
-    options.cursorId === undefined ? undefined : checkId(options.cursorId, 'cursorId');
-  if (start === 'RESUME' && cursorId === undefined) {
-    throw invalidArgument('cursorId', 'required with startPosition RESUME');
-  }
+  if (p.startOffset !== undefined) request.startOffset = toInt64(p.startOffset);
+  if (p.startTimestamp !== undefined) request.startTimestamp = toInt64(p.startTimestamp);
+  if (p.stopOffset !== undefined) request.stopOffset = toInt64(p.stopOffset);
+  if (p.stopTimestamp !== undefined) request.stopTimestamp = toInt64(p.stopTimestamp);
   return {
-    stream: name,
-    partition,
+    stream: p.stream,
+    partition: p.partition,
     request,
-    stopOffset,
-    stops: stop !== 'ON_CANCEL',
-    cursorId,
+    stopOffset: p.stopOffset,
+    stops: p.stopPosition !== 'ON_CANCEL',
+    cursorId: p.cursorId,
     resumeFromCursor: start === 'RESUME',
-    readIsrReplica: Boolean(options.readIsrReplica),
+    readIsrReplica: p.readIsrReplica,
   };
 }
 

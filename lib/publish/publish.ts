@@ -4,37 +4,18 @@
  * has a partitioner (after the stream's metadata is known).
  */
 import { Observable, type Unsubscribable } from 'rxjs';
-import { invalidArgument } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
 import { failSink, type PublishSink } from '../internal/publisher.js';
 import type { Ack } from '../message.js';
 import type { ClusterMetadata } from '../metadata/metadata.js';
 import {
-  buildPublishRequest,
-  isPublishRequest,
-  type PublishOptions,
-  type PublishRequest,
-} from '../publish-request.js';
-import { checkAckTimeout } from '../validate.js';
-import type { PublishToSubjectOptions } from './subject.js';
+  type PublishToSubjectOptions,
+  planPublishRequest,
+  type SinglePublishOptions,
+} from '../plans/publish.js';
+import { type PublishOptions, type PublishRequest, planPublish } from '../publish-request.js';
 
-/**
- * Options of {@link LiftbridgeClient.publish}: those of every publish request,
- * plus an ack wait for this one.
- *
- * @example
- * ```ts
- * const options: SinglePublishOptions = { stream: 'orders', key: 'customer-7', ackTimeout: 1000 };
- * const ack = await lastValueFrom(client.publish('order #1', options));
- * ```
- */
-export interface SinglePublishOptions extends PublishOptions {
-  /**
-   * Ack wait for this publish (ms, above 0); then it fails with `ACK_TIMEOUT`.
-   * @defaultValue the client's {@link ClientOptions.ackTimeout}
-   */
-  ackTimeout?: number;
-}
+export type { SinglePublishOptions };
 
 /**
  * The publishing of a client ({@link LiftbridgeClient} implements it).
@@ -161,7 +142,7 @@ export function getPublishRequest(
   value: Uint8Array | string,
   options: PublishOptions,
 ): PublishRequest {
-  return buildPublishRequest(value, options, core.options.partitioner);
+  return planPublish(value, options, core.options.partitioner);
 }
 
 export function publish(
@@ -171,7 +152,7 @@ export function publish(
 ): Observable<Ack> {
   return publishRequest(
     core,
-    buildPublishRequest(value, options, core.options.partitioner),
+    planPublish(value, options, core.options.partitioner),
     options?.ackTimeout,
   );
 }
@@ -182,10 +163,7 @@ export function publishRequest(
   ackTimeout?: number,
 ): Observable<Ack> {
   return core.guard(() => {
-    if (!isPublishRequest(request)) {
-      throw invalidArgument('request', 'expected a request built by client.getPublishRequest()');
-    }
-    const wait = checkAckTimeout(ackTimeout) ?? core.options.ackTimeout;
+    const { ackTimeout: wait } = planPublishRequest(request, ackTimeout, core.options.ackTimeout);
     return new Observable<Ack>((subscriber) =>
       sendRouted(core, request, wait, {
         settled: (ack, err) => {

@@ -7,48 +7,11 @@ import { catchError, EMPTY, map, type Observable, of, switchMap, throwError } fr
 import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
 import { type Ack__Decoded, fromInt64 } from '../internal/wire.js';
-import { ACK_POLICY_WIRE, type Ack, type AckPolicy, toAck } from '../message.js';
+import { ACK_POLICY_WIRE, type Ack, toAck } from '../message.js';
 import type { ClusterMetadata } from '../metadata/metadata.js';
-import { buildPublishRequest, type HeadersInit } from '../publish-request.js';
-import { checkAckTimeout, checkSubject } from '../validate.js';
+import { type PublishToSubjectOptions, planPublishToSubject } from '../plans/publish.js';
 
-/**
- * Options of {@link LiftbridgeClient.publishToSubject}.
- *
- * @example
- * ```ts
- * const options: PublishToSubjectOptions = { key: 'disk', ackPolicy: AckPolicy.ALL };
- * await lastValueFrom(client.publishToSubject('alerts.disk', 'disk 91% full', options));
- * ```
- */
-export interface PublishToSubjectOptions {
-  /**
-   * Message key.
-   * @defaultValue none (empty)
-   */
-  key?: Uint8Array | string;
-  /**
-   * Message headers.
-   * @defaultValue none
-   */
-  headers?: HeadersInit;
-  /**
-   * How the server acknowledges; with `NONE` the Observable completes without an Ack.
-   * @defaultValue `'LEADER'`
-   */
-  ackPolicy?: AckPolicy;
-  /**
-   * Correlation id, returned in the Ack.
-   * @defaultValue a random UUID
-   */
-  correlationId?: string;
-  /**
-   * How long the server waits for the stream's ack (ms, above 0); then the
-   * Observable fails with `ACK_TIMEOUT`.
-   * @defaultValue the client's {@link ClientOptions.ackTimeout}
-   */
-  ackTimeout?: number;
-}
+export type { PublishToSubjectOptions };
 
 export function publishToSubject(
   core: ClientCore,
@@ -57,10 +20,11 @@ export function publishToSubject(
   options: PublishToSubjectOptions = {},
 ): Observable<Ack> {
   return core.guard(() => {
-    const target = checkSubject(subject);
-    // Reuses publish-request validation for value, key, headers, policy and id.
-    const req = buildPublishRequest(value, { ...options, stream: 'subject' });
-    const wait = checkAckTimeout(options.ackTimeout) ?? core.options.ackTimeout;
+    const {
+      subject: target,
+      message: req,
+      ackTimeout: wait,
+    } = planPublishToSubject(subject, value, options, core.options.ackTimeout);
     const correlationId = req.correlationId ?? randomUUID();
     // A deadline here means no ack: it must not be retried (it may be stored).
     const noAck = (err: unknown) =>

@@ -5,75 +5,64 @@
  * them (or for a whenPublish rule); all timing runs on the RxJS clock.
  */
 import {
-  asyncScheduler,
-  BehaviorSubject,
-  concatWith,
   defer,
-  EMPTY,
   map,
   mergeAll,
-  Observable,
+  type Observable,
   of,
   Subject,
   type Subscription,
-  takeUntil,
   throwError,
-  timer,
-  type Unsubscribable,
 } from 'rxjs';
-import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from '../activity.js';
-import type {
-  CreateStreamOptions,
-  PauseStreamOptions,
-  PublishToSubjectOptions,
-  SetReadonlyOptions,
-  SinglePublishOptions,
-} from '../client.js';
-import type { LiftbridgeClientApi } from '../client-api.js';
-import { closedError, ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
-import type { PublishSink } from '../internal/publisher.js';
-import type { Ack, Message } from '../message.js';
-import type {
-  BrokerInfo,
-  ClusterMetadata,
-  ConsumerGroupInfo,
-  PartitionInfo,
-  StreamInfo,
-} from '../metadata/metadata.js';
-import type {
-  AssignedPartition,
-  ConsumerGroupOptions,
-  GroupMessage,
-} from '../observables/consumer-group.js';
-import { plan, type SubscribeOptions } from '../observables/subscribe.js';
-import { DEFAULT_ACK_TIMEOUT_MS } from '../options.js';
-import { type Partitioner, Partitioning } from '../partitioners.js';
-import { StartPosition, StopPosition } from '../positions.js';
 import {
-  buildPublishRequest,
-  isPublishRequest,
+  ACTIVITY_STREAM,
+  type Ack,
+  type ActivityEvent,
+  type AssignedPartition,
+  type ClientStatus,
+  type ClusterMetadata,
+  type ConsumerGroupInfo,
+  type ConsumerGroupOptions,
+  type CreateStreamOptions,
+  checkStreamName,
+  DEFAULT_ACK_TIMEOUT_MS,
+  decodeActivity,
+  ErrorCode,
+  type GroupMessage,
+  guardOperation,
+  type LiftbridgeClientApi,
+  LiftbridgeError,
+  type Message,
+  type Partitioner,
+  type PartitionInfo,
+  type PauseStreamOptions,
   type PublishOptions,
   type PublishRequest,
-} from '../publish-request.js';
-import type { ClientStatus } from '../status.js';
-import {
-  checkAckTimeout,
-  checkCursor,
-  checkId,
-  checkIndex,
-  checkInt,
-  checkInt64,
-  checkStreamName,
-  checkSubject,
-} from '../validate.js';
+  type PublishToSubjectOptions,
+  planConsumerGroup,
+  planCreateStream,
+  planCursor,
+  planFetchMetadata,
+  planGroupId,
+  planPartition,
+  planPauseStream,
+  planPublish,
+  planPublishRequest,
+  planPublishToSubject,
+  planSetCursor,
+  planSetStreamReadonly,
+  planSubscribe,
+  type SetReadonlyOptions,
+  type SinglePublishOptions,
+  StartPosition,
+  type SubscribeOptions,
+  type SubscribePlan,
+} from '../index.js';
 import { FakeGroups } from './fake-group.js';
-import { type MessageInit, noPartition, nowNanos, PartitionLog } from './partition-log.js';
-import {
-  type PublishMatcher,
-  type PublishRule,
-  PublishRuleBuilder,
-  TestPublish,
-} from './test-publish.js';
+import { describeMatcher, FakePublishes } from './fake-publish.js';
+import { FAKE_BROKER, FakeStore } from './fake-store.js';
+import { type MessageInit, noPartition, type PartitionLog } from './partition-log.js';
+import { type PublishMatcher, PublishRuleBuilder, type TestPublish } from './test-publish.js';
 
 /** Options of {@link FakeLiftbridgeClient}. */
 export interface FakeClientOptions {
@@ -96,17 +85,6 @@ export interface FakeClientOptions {
   partitioner?: Partitioner;
 }
 
-const FAKE_BROKER: BrokerInfo = {
-  id: 'fake',
-  host: '127.0.0.1',
-  port: 9292,
-  address: '127.0.0.1:9292',
-  partitionCount: 0,
-  leaderCount: 0,
-};
-
-const NEVER_HAPPENED = { first: 0n, latest: 0n };
-
 /**
  * An in-memory stand-in for `LiftbridgeClient`: it implements the
  * same public interface (`LiftbridgeClientApi`; the compiler fails if
@@ -127,20 +105,14 @@ const NEVER_HAPPENED = { first: 0n, latest: 0n };
  * ```
  */
 export class FakeLiftbridgeClient implements LiftbridgeClientApi {
-  /** Every publish made, in order, with its state. */
-  readonly publishes: TestPublish[] = [];
-  private readonly logs = new Map<string, PartitionLog[]>();
-  private readonly cursors = new Map<string, bigint>();
-  private readonly rules: PublishRule[] = [];
-  private readonly partitioning = new Partitioning();
+  private readonly store = new FakeStore();
+  private readonly sent = new FakePublishes(this.store);
   private readonly groups: FakeGroups;
   private readonly ackTimeout: number;
   private readonly partitioner: Partitioner | undefined;
-  private readonly metadata = new BehaviorSubject<ClusterMetadata>(this.snapshot());
   private readonly statusEvents = new Subject<ClientStatus>();
-  private readonly closing = new Subject<void>();
-  private isClosed = false;
-  private ids = 0;
+  /** What guardOperation watches: closed, and when it closes. */
+  private readonly lifecycle = { closed: false, closing: new Subject<void>() };
 
   /** @param options streams to start with, ack timeout, partitioner. */
   constructor(options: FakeClientOptions = {}) {
@@ -148,21 +120,26 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     this.partitioner = options.partitioner;
     for (const [name, spec] of Object.entries(options.streams ?? {})) {
       const s = typeof spec === 'number' ? { partitions: spec } : spec;
-      this.addStream(name, s.partitions ?? 1, s.subject ?? name);
+      this.store.addStream(name, s.partitions ?? 1, s.subject ?? name);
     }
     this.groups = new FakeGroups({
       partitionCounts: (streams) => {
         const counts = new Map<string, number>();
-        for (const s of streams) counts.set(s, this.partitionsOf(s).length);
+        for (const s of streams) counts.set(s, this.store.partitionsOf(s).length);
         return counts;
       },
       subscribe: (stream, opts) => this.subscribe(stream, opts),
-      cursor: (s, p, c) => this.cursor(s, p, c),
-      storeCursor: (s, p, c, o) => void this.cursors.set(cursorKey(s, p, c), o),
+      cursor: (s, p, c) => this.store.cursor(s, p, c),
+      storeCursor: (s, p, c, o) => this.store.setCursor(s, p, c, o),
     });
   }
 
   // ---- test controls -------------------------------------------------------
+
+  /** Every publish made, in order, with its state. */
+  get publishes(): TestPublish[] {
+    return this.sent.all;
+  }
 
   /**
    * The one pending publish that matches, marked expected: answer it with
@@ -173,24 +150,24 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     const found = this.matchPublishes(matcher);
     if (found.length !== 1)
       throw new Error(
-        `expected one pending publish${describeMatcher(matcher)}, found ${found.length}.\n${this.describePending()}`,
+        `expected one pending publish${describeMatcher(matcher)}, found ${found.length}.\n${this.sent.describePending()}`,
       );
     return found[0] as TestPublish;
   }
 
   /** Every pending publish that matches (possibly none), marked expected. */
   matchPublishes(matcher?: PublishMatcher): TestPublish[] {
-    const found = this.pending(matcher);
+    const found = this.sent.pending(matcher);
     for (const p of found) p.expected = true;
     return found;
   }
 
   /** @throws Error when a pending publish matches. */
   expectNoPublish(matcher?: PublishMatcher): void {
-    const found = this.pending(matcher);
+    const found = this.sent.pending(matcher);
     if (found.length > 0)
       throw new Error(
-        `expected no pending publish${describeMatcher(matcher)}, found ${found.length}.\n${this.describePending()}`,
+        `expected no pending publish${describeMatcher(matcher)}, found ${found.length}.\n${this.sent.describePending()}`,
       );
   }
 
@@ -200,7 +177,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
    * `.fail(ErrorCode.Unavailable, { times: 2, delay: 100 })`.
    */
   whenPublish(matcher?: PublishMatcher): PublishRuleBuilder {
-    return new PublishRuleBuilder(matcher, (rule) => this.rules.push(rule));
+    return new PublishRuleBuilder(matcher, (rule) => this.sent.addRule(rule));
   }
 
   /**
@@ -225,7 +202,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     partition: number,
     messages: ReadonlyArray<MessageInit | string | Uint8Array>,
   ): Message[] {
-    const log = this.log(stream, partition);
+    const log = this.store.log(stream, partition);
     return messages.map((m) =>
       log.append(typeof m === 'string' || m instanceof Uint8Array ? { value: m } : m),
     );
@@ -245,19 +222,19 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
 
   /** Ends every live subscription of a partition with a LiftbridgeError of `code`. */
   failSubscriptions(stream: string, partition: number, code: ErrorCode, message?: string): void {
-    this.log(stream, partition).fail(
-      new LiftbridgeError(code, message ?? `${code} (scripted by the test)`),
-    );
+    this.store
+      .log(stream, partition)
+      .fail(new LiftbridgeError(code, message ?? `${code} (scripted by the test)`));
   }
 
   /** The messages stored in a partition, oldest first. */
   messages(stream: string, partition = 0): readonly Message[] {
-    return this.log(stream, partition).messages;
+    return this.store.log(stream, partition).messages;
   }
 
   /** A cursor's stored offset, -1n when there is none (synchronous, for assertions). */
   cursor(stream: string, partition: number, cursorId: string): bigint {
-    return this.cursors.get(cursorKey(stream, partition, cursorId)) ?? -1n;
+    return this.store.cursor(stream, partition, cursorId);
   }
 
   // ---- the client interface ------------------------------------------------
@@ -269,35 +246,34 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
 
   /** The current (fake) metadata: one broker, the streams in memory; completes on close. */
   get metadata$(): Observable<ClusterMetadata> {
-    return this.metadata.asObservable();
+    return this.store.metadata.asObservable();
   }
 
   /** True once close() was called. */
   get closed(): boolean {
-    return this.isClosed;
+    return this.lifecycle.closed;
   }
 
   /** Publishes waiting for an answer. */
   get publishesInFlight(): number {
-    return this.pending().length;
+    return this.sent.pending().length;
   }
 
   /** The metadata snapshot (streams named must exist in it to be listed). */
   fetchMetadata(streams?: string[]): Observable<ClusterMetadata> {
     return this.guard(() => {
-      for (const [i, s] of (streams ?? []).entries()) checkStreamName(s, `streams[${i}]`, true);
-      return defer(() => of(this.metadata.value));
+      planFetchMetadata(streams);
+      return defer(() => of(this.store.metadata.value));
     });
   }
 
   /** One partition's metadata; NOT_FOUND when it does not exist. */
   fetchPartitionMetadata(stream: string, partition = 0): Observable<PartitionInfo> {
     return this.guard(() => {
-      const name = checkStreamName(stream, 'stream', true);
-      const index = checkIndex(partition, 'partition');
+      const p = planPartition(stream, partition);
       return defer(() => {
-        const info = this.metadata.value.streams.get(name)?.partitions.get(index);
-        return info ? of(info) : throwError(() => noPartition(name, index));
+        const info = this.store.metadata.value.streams.get(p.stream)?.partitions.get(p.partition);
+        return info ? of(info) : throwError(() => noPartition(p.stream, p.partition));
       });
     });
   }
@@ -305,18 +281,14 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   /** Creates a stream in memory; STREAM_EXISTS when the name is taken. */
   createStream(name: string, options: CreateStreamOptions = {}): Observable<void> {
     return this.guard(() => {
-      const stream = checkStreamName(name, 'name');
-      const partitions =
-        options.partitions === undefined
-          ? 1
-          : checkInt(options.partitions, 'partitions', 1, 1_000_000);
-      const subject = options.subject === undefined ? stream : checkSubject(options.subject);
+      const plan = planCreateStream(name, options);
       return defer(() => {
-        if (this.logs.has(stream))
+        if (this.store.has(plan.name))
           return throwError(
-            () => new LiftbridgeError(ErrorCode.StreamExists, `stream "${stream}" already exists`),
+            () =>
+              new LiftbridgeError(ErrorCode.StreamExists, `stream "${plan.name}" already exists`),
           );
-        this.addStream(stream, partitions, subject);
+        this.store.addStream(plan.name, plan.partitions, plan.subject);
         return of(undefined);
       });
     });
@@ -327,11 +299,9 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     return this.guard(() => {
       const stream = checkStreamName(name, 'name');
       return defer(() => {
-        const logs = this.partitionsOf(stream);
-        this.logs.delete(stream);
-        for (const log of logs)
+        for (const log of this.store.deleteStream(stream))
           log.fail(new LiftbridgeError(ErrorCode.StreamDeleted, `stream "${stream}" was deleted`));
-        this.refresh();
+        this.store.refresh();
         return of(undefined);
       });
     });
@@ -340,15 +310,18 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   /** Pauses partitions (default all); subscribing fails PARTITION_PAUSED unless `resume`. */
   pauseStream(name: string, options: PauseStreamOptions = {}): Observable<void> {
     return this.guard(() => {
-      const stream = checkStreamName(name, 'name');
+      const plan = planPauseStream(name, options);
       return defer(() => {
-        for (const log of this.chosen(stream, options.partitions)) {
+        for (const log of this.store.chosen(plan.name, plan.partitions)) {
           log.paused = true;
           log.fail(
-            new LiftbridgeError(ErrorCode.PartitionPaused, `${stream}/${log.partition} was paused`),
+            new LiftbridgeError(
+              ErrorCode.PartitionPaused,
+              `${plan.name}/${log.partition} was paused`,
+            ),
           );
         }
-        this.refresh();
+        this.store.refresh();
         return of(undefined);
       });
     });
@@ -357,11 +330,11 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   /** Sets (or clears) the readonly flag; publishing to a readonly partition fails READONLY. */
   setStreamReadonly(name: string, options: SetReadonlyOptions = {}): Observable<void> {
     return this.guard(() => {
-      const stream = checkStreamName(name, 'name');
+      const plan = planSetStreamReadonly(name, options);
       return defer(() => {
-        for (const log of this.chosen(stream, options.partitions))
-          log.readonly = options.readonly ?? true;
-        this.refresh();
+        for (const log of this.store.chosen(plan.name, plan.partitions))
+          log.readonly = plan.readonly;
+        this.store.refresh();
         return of(undefined);
       });
     });
@@ -369,24 +342,19 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
 
   /** Builds a publish request exactly as the real client does. */
   getPublishRequest(value: Uint8Array | string, options: PublishOptions): PublishRequest {
-    return buildPublishRequest(value, options, this.partitioner);
+    return planPublish(value, options, this.partitioner);
   }
 
   /** Publishes one message: a pending {@link TestPublish} until answered. */
   publish(value: Uint8Array | string, options: SinglePublishOptions): Observable<Ack> {
-    return this.publishRequest(
-      buildPublishRequest(value, options, this.partitioner),
-      options?.ackTimeout,
-    );
+    return this.publishRequest(planPublish(value, options, this.partitioner), options?.ackTimeout);
   }
 
-  /** Sends a request built by getPublishRequest (see publish). */
+  /** Sends a request built by getPublishRequest (see publish); publishBulk sends through it. */
   publishRequest(request: PublishRequest, ackTimeout?: number): Observable<Ack> {
     return this.guard(() => {
-      if (!isPublishRequest(request))
-        throw invalidArgument('request', 'expected a request built by client.getPublishRequest()');
-      const wait = checkAckTimeout(ackTimeout) ?? this.ackTimeout;
-      return this.published(request, undefined, wait);
+      const plan = planPublishRequest(request, ackTimeout, this.ackTimeout);
+      return this.sent.publish(plan.request, undefined, plan.ackTimeout);
     });
   }
 
@@ -397,48 +365,19 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     options: PublishToSubjectOptions = {},
   ): Observable<Ack> {
     return this.guard(() => {
-      const target = checkSubject(subject);
-      const request = buildPublishRequest(value, { ...options, stream: 'subject' });
-      const wait = checkAckTimeout(options.ackTimeout) ?? this.ackTimeout;
-      return this.published(request, target, wait);
+      const plan = planPublishToSubject(subject, value, options, this.ackTimeout);
+      return this.sent.publish(plan.message, plan.subject, plan.ackTimeout);
     });
-  }
-
-  /**
-   * The callback path publishBulk uses.
-   * @internal
-   */
-  sendRequest(
-    request: PublishRequest,
-    ackTimeout: number | undefined,
-    sink: PublishSink,
-  ): Unsubscribable {
-    let done = false;
-    sink.written?.();
-    const sub = this.publishRequest(request, ackTimeout).subscribe({
-      next: (ack) => {
-        done = true;
-        sink.settled(ack, undefined);
-      },
-      error: (err: LiftbridgeError) => {
-        done = true;
-        sink.settled(undefined, err);
-      },
-      complete: () => {
-        if (!done) sink.settled(undefined, undefined);
-      },
-    });
-    return sub;
   }
 
   /** Reads a partition from memory: replays from the start position, then follows. */
   subscribe(stream: string, options: SubscribeOptions = {}): Observable<Message> {
     return this.guard(() => {
-      const p = plan(stream, options);
+      const p = planSubscribe(stream, options);
       return defer(() => {
-        const log = this.log(p.stream, p.partition);
+        const log = this.store.log(p.stream, p.partition);
         if (log.paused) {
-          if (!options.resume)
+          if (!p.resume)
             return throwError(
               () =>
                 new LiftbridgeError(
@@ -447,23 +386,9 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
                 ),
             );
           log.paused = false;
-          this.refresh();
+          this.store.refresh();
         }
-        let start = options.startPosition ?? StartPosition.NEW_ONLY;
-        let startOffset = toBig(options.startOffset);
-        if (start === StartPosition.RESUME) {
-          const saved = this.cursor(p.stream, p.partition, p.cursorId ?? '');
-          start = saved < 0n ? StartPosition.EARLIEST : StartPosition.OFFSET;
-          startOffset = saved + 1n;
-        }
-        return log.read({
-          start,
-          startOffset,
-          startTimestamp: toBig(options.startTimestamp),
-          stop: options.stopPosition ?? StopPosition.ON_CANCEL,
-          stopOffset: toBig(options.stopOffset),
-          stopTimestamp: toBig(options.stopTimestamp),
-        });
+        return this.read(log, p);
       });
     });
   }
@@ -488,13 +413,13 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     streams: string | string[],
     options: ConsumerGroupOptions = {},
   ): Observable<AssignedPartition> {
-    return this.guard(() => this.groups.partitions(groupId, streams, options));
+    return this.guard(() => this.groups.partitions(planConsumerGroup(groupId, streams, options)));
   }
 
   /** The group's (fake) coordinator and epoch; NOT_FOUND when it has no live member. */
   fetchConsumerGroup(groupId: string): Observable<ConsumerGroupInfo> {
     return this.guard(() => {
-      const id = checkId(groupId, 'groupId');
+      const id = planGroupId(groupId);
       return defer(() => {
         const info = this.groups.info(id);
         return info
@@ -512,11 +437,9 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     offset: bigint | number,
   ): Observable<void> {
     return this.guard(() => {
-      const c = checkCursor(stream, partition, cursorId);
-      const key = cursorKey(c.stream, c.partition, c.cursorId);
-      const value = checkInt64(offset, 'offset', -1n);
+      const c = planSetCursor(stream, partition, cursorId, offset);
       return defer(() => {
-        this.cursors.set(key, value);
+        this.store.setCursor(c.stream, c.partition, c.cursorId, c.offset);
         return of(undefined);
       });
     });
@@ -525,21 +448,20 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   /** A cursor's offset, -1n when there is none. */
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint> {
     return this.guard(() => {
-      const c = checkCursor(stream, partition, cursorId);
-      const key = cursorKey(c.stream, c.partition, c.cursorId);
-      return defer(() => of(this.cursors.get(key) ?? -1n));
+      const c = planCursor(stream, partition, cursorId);
+      return defer(() => of(this.store.cursor(c.stream, c.partition, c.cursorId)));
     });
   }
 
   /** Closes: pending publishes and live subscriptions end with CLIENT_CLOSED. Idempotent. */
   async close(): Promise<void> {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    this.closing.next();
-    this.closing.complete();
+    if (this.lifecycle.closed) return;
+    this.lifecycle.closed = true;
+    this.lifecycle.closing.next();
+    this.lifecycle.closing.complete();
     this.statusEvents.next({ type: 'closed' });
     this.statusEvents.complete();
-    this.metadata.complete();
+    this.store.metadata.complete();
   }
 
   /** Calls close(), for `await using`. */
@@ -550,207 +472,36 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   // ---- internals -----------------------------------------------------------
 
   private guard<T>(build: () => Observable<T>): Observable<T> {
-    const operation = build();
-    return defer(() => {
-      if (this.isClosed) return throwError(closedError);
-      return operation.pipe(
-        takeUntil(this.closing),
-        concatWith(defer(() => (this.isClosed ? throwError(closedError) : EMPTY))),
-      );
-    });
+    return guardOperation(build, this.lifecycle);
   }
 
-  private published(
-    request: PublishRequest,
-    subject: string | undefined,
-    wait: number,
-  ): Observable<Ack> {
-    return new Observable<Ack>((subscriber) => {
-      let partition = request.partition;
-      if (subject === undefined) {
-        try {
-          if (request.partitioner)
-            partition = this.partitioning.choose(
-              request.partitioner,
-              request.stream,
-              request.key,
-              request.value,
-              this.metadata.value,
-            );
-          const log = this.log(request.stream, partition);
-          if (log.readonly)
-            throw new LiftbridgeError(
-              ErrorCode.Readonly,
-              `${request.stream}/${partition} is readonly`,
-            );
-        } catch (err: unknown) {
-          subscriber.error(err);
-          return;
-        }
-      }
-      const publish = new TestPublish(request, partition, subject, {
-        ack: (p, fields) => {
-          const ack = { ...this.store(p), ...fields };
-          subscriber.next(ack);
-          subscriber.complete();
-          return ack;
-        },
-        fail: (_p, err) => subscriber.error(err),
-      });
-      this.publishes.push(publish);
-      if (request.ackPolicy === 'NONE') {
-        publish.state = 'acked';
-        this.store(publish);
-        subscriber.complete();
-        return;
-      }
-      const timers = timer(wait).subscribe(() =>
-        publish.fail(
-          ErrorCode.AckTimeout,
-          `no ack within ${wait} ms (fake client: nobody answered the ${publish.describe()})`,
-        ),
-      );
-      const rule = this.rules.find((r) => r.remaining > 0 && publish.matches(r.matcher));
-      if (rule) {
-        rule.remaining -= 1;
-        publish.expected = true;
-        const answer = () => {
-          if (publish.state !== 'pending') return;
-          if (rule.answer.type === 'ack') publish.ack();
-          else publish.fail(rule.answer.code);
-        };
-        if (rule.delay === 0) answer();
-        else timers.add(timer(rule.delay).subscribe(answer));
-      }
-      return () => {
-        timers.unsubscribe();
-        if (publish.state === 'pending') publish.state = 'cancelled';
-      };
-    });
-  }
-
-  /** Stores an answered publish; returns its Ack. */
-  private store(publish: TestPublish): Ack {
-    const { request } = publish;
-    const targets =
-      publish.subject === undefined
-        ? [this.log(request.stream, publish.partition)]
-        : [...this.logs.values()].flatMap((logs) =>
-            logs.filter((l) => l.partition === 0 && l.subject === publish.subject),
-          );
-    const first = targets[0];
-    if (!first)
-      throw new Error(`cannot store the ${publish.describe()}: no stream consumes that subject`);
-    this.ids += 1;
-    const correlationId = request.correlationId ?? `fake-${this.ids}`;
-    const init: MessageInit = {
-      value: request.value,
-      key: request.key,
-      headers: Object.fromEntries(request.headers),
-      correlationId,
-    };
-    const stored = targets.map((log) => log.append(init, request.ackPolicy));
-    const message = stored[0] as Message;
-    return {
-      stream: first.stream,
-      partition: first.partition,
-      offset: message.offset,
-      correlationId,
-      partitionSubject: first.subject,
-      msgSubject: first.subject,
-      ackInbox: '',
-      ackPolicy: request.ackPolicy,
-      receptionTimestamp: message.timestamp,
-      commitTimestamp: nowNanos(),
-    };
-  }
-
-  private addStream(name: string, partitions: number, subject: string): void {
-    const logs: PartitionLog[] = [];
-    for (let i = 0; i < partitions; i++)
-      logs.push(new PartitionLog(name, i, i === 0 ? subject : `${subject}.${i}`));
-    this.logs.set(name, logs);
-    this.refresh();
-  }
-
-  private partitionsOf(stream: string): PartitionLog[] {
-    const logs = this.logs.get(stream);
-    if (!logs) throw new LiftbridgeError(ErrorCode.NotFound, `no stream "${stream}" (fake client)`);
-    return logs;
-  }
-
-  private log(stream: string, partition: number): PartitionLog {
-    const log = this.partitionsOf(stream)[partition];
-    if (!log) throw noPartition(stream, partition);
-    return log;
-  }
-
-  private chosen(stream: string, partitions: number[] | undefined): PartitionLog[] {
-    const logs = this.partitionsOf(stream);
-    return partitions === undefined ? logs : partitions.map((p) => this.log(stream, p));
-  }
-
-  private refresh(): void {
-    this.metadata.next(this.snapshot());
-  }
-
-  private snapshot(): ClusterMetadata {
-    const streams = new Map<string, StreamInfo>();
-    for (const [name, logs] of this.logs) {
-      const partitions = new Map<number, PartitionInfo>();
-      for (const log of logs)
-        partitions.set(log.partition, {
-          id: log.partition,
-          leader: FAKE_BROKER.id,
-          replicas: [FAKE_BROKER.id],
-          isr: [FAKE_BROKER.id],
-          highWatermark: log.newestOffset,
-          newestOffset: log.newestOffset,
-          paused: log.paused,
-          readonly: log.readonly,
-          messagesReceived: NEVER_HAPPENED,
-          pauseChanged: NEVER_HAPPENED,
-          readonlyChanged: NEVER_HAPPENED,
-        });
-      streams.set(name, {
-        name,
-        subject: logs[0]?.subject ?? name,
-        creationTimestamp: 0n,
-        partitions,
-      });
+  /** Reads a partition by a subscribe plan, a RESUME start looked up in the cursors. */
+  private read(log: PartitionLog, p: SubscribePlan): Observable<Message> {
+    let start = p.startPosition;
+    let startOffset = p.startOffset ?? 0n;
+    if (start === StartPosition.RESUME) {
+      const saved = this.store.cursor(p.stream, p.partition, p.cursorId ?? '');
+      start = saved < 0n ? StartPosition.EARLIEST : StartPosition.OFFSET;
+      startOffset = saved + 1n;
     }
-    return {
-      brokers: new Map([[FAKE_BROKER.id, FAKE_BROKER]]),
-      streams,
-      updatedAt: asyncScheduler.now(),
-    };
-  }
-
-  /** Publishes still waiting for an answer (that match). */
-  private pending(matcher?: PublishMatcher): TestPublish[] {
-    return this.publishes.filter((p) => p.state === 'pending' && p.matches(matcher));
-  }
-
-  private describePending(): string {
-    const pending = this.pending();
-    return pending.length === 0
-      ? 'no publish is pending'
-      : `pending:\n${pending.map((p) => `  ${p.describe()}`).join('\n')}`;
+    return log.read({
+      start,
+      startOffset,
+      startTimestamp: p.startTimestamp ?? 0n,
+      stop: p.stopPosition,
+      stopOffset: p.stopOffset ?? 0n,
+      stopTimestamp: p.stopTimestamp ?? 0n,
+    });
   }
 }
 
-const cursorKey = (stream: string, partition: number, cursorId: string) =>
-  `${stream}\u0000${partition}\u0000${cursorId}`;
-
-const toBig = (value: bigint | number | undefined): bigint =>
-  value === undefined ? 0n : BigInt(value);
-
-function describeMatcher(matcher: PublishMatcher | undefined): string {
-  if (matcher === undefined) return '';
-  if (typeof matcher === 'function') return ' matching the predicate';
-  const fields = Object.entries(matcher).map(
-    ([k, v]) =>
-      `${k}=${typeof v === 'string' || typeof v === 'number' ? JSON.stringify(v) : '<bytes>'}`,
-  );
-  return ` with ${fields.join(', ')}`;
+/** The fake's own `ackTimeout` option: undefined, or a positive finite number of ms. */
+function checkAckTimeout(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw new LiftbridgeError(
+      ErrorCode.InvalidArgument,
+      `ackTimeout: expected a positive number of ms, got ${String(value)}`,
+    );
+  return value;
 }

@@ -20,17 +20,18 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import { ErrorCode, LiftbridgeError } from '../errors.js';
-import type { Message } from '../message.js';
 import {
   AssignedPartition,
-  type ConsumerGroupOptions,
+  type AutoOffset,
+  type ConsumerGroupPlan,
+  ErrorCode,
   type GroupMessage,
   groupCursorId,
-} from '../observables/consumer-group.js';
-import type { SubscribeOptions } from '../observables/subscribe.js';
-import { StartPosition } from '../positions.js';
-import { checkId } from '../validate.js';
+  LiftbridgeError,
+  type Message,
+  StartPosition,
+  type SubscribeOptions,
+} from '../index.js';
 
 /** What a fake group needs from the fake client. */
 interface FakeGroupHost {
@@ -53,15 +54,9 @@ export class FakeGroups {
     return this.members.get(groupId);
   }
 
-  partitions(
-    groupId: string,
-    streams: string | string[],
-    options: ConsumerGroupOptions,
-  ): Observable<AssignedPartition> {
-    const id = checkId(groupId, 'groupId');
-    const names = typeof streams === 'string' ? [streams] : [...streams];
-    const consumerId = options.consumerId ?? `fake-member-${Math.random().toString(36).slice(2)}`;
-    const every = options.autoCheckpoint ?? 5000;
+  /** A member joining by `plan` (see planConsumerGroup): its partitions, or none while another member is in. */
+  partitions(plan: ConsumerGroupPlan): Observable<AssignedPartition> {
+    const { groupId: id, streams: names, consumerId, autoCheckpoint: every } = plan;
     return defer(() => {
       const counts = this.host.partitionCounts(names);
       if (this.members.has(id)) return NEVER;
@@ -80,7 +75,7 @@ export class FakeGroups {
             new AssignedPartition(
               stream,
               partition,
-              this.read(id, stream, partition, options).pipe(
+              this.read(id, stream, partition, plan.autoOffset).pipe(
                 map((m): GroupMessage => ({ ...m, groupEpoch: epoch })),
                 tap((m) =>
                   delivered.set(`${stream}/${partition}`, { stream, partition, offset: m.offset }),
@@ -110,7 +105,7 @@ export class FakeGroups {
     groupId: string,
     stream: string,
     partition: number,
-    options: ConsumerGroupOptions,
+    autoOffset: AutoOffset,
   ): Observable<Message> {
     return defer(() => {
       const saved = this.host.cursor(stream, partition, groupCursorId(groupId));
@@ -120,7 +115,7 @@ export class FakeGroups {
           startPosition: StartPosition.OFFSET,
           startOffset: saved + 1n,
         });
-      switch (options.autoOffset ?? 'earliest') {
+      switch (autoOffset) {
         case 'earliest':
           return this.host.subscribe(stream, { partition, startPosition: StartPosition.EARLIEST });
         case 'latest':

@@ -4,9 +4,14 @@
  * follow appends until their stop position.
  */
 import { asyncScheduler, Observable, Subject } from 'rxjs';
-import { ErrorCode, LiftbridgeError } from '../errors.js';
-import type { AckPolicy, Message } from '../message.js';
-import { StartPosition, StopPosition } from '../positions.js';
+import {
+  type AckPolicy,
+  ErrorCode,
+  LiftbridgeError,
+  type Message,
+  StartPosition,
+  StopPosition,
+} from '../index.js';
 
 /** A message to store, as given to the fake's `emit` (only `value` is required). */
 export interface MessageInit {

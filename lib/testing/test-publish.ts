@@ -3,9 +3,7 @@
  * HttpTestingController: each one waits for the test to `ack()` or
  * `fail()` it (or for a `whenPublish` rule, or its ack timeout).
  */
-import { type ErrorCode, LiftbridgeError } from '../errors.js';
-import type { Ack } from '../message.js';
-import type { PublishRequest } from '../publish-request.js';
+import { type Ack, type ErrorCode, LiftbridgeError, type PublishRequest } from '../index.js';
 
 /** Which publishes a test means: fields to compare, or a predicate. */
 export type PublishMatcher =

@@ -1,9 +1,9 @@
 /** Publish requests and acks for specs that do not need a server. */
 import type { Ack, PublishRequest } from '../../lib/index.js';
-import { buildPublishRequest } from '../../lib/publish-request.js';
+import { planPublish } from '../../lib/publish-request.js';
 
 export function request(id: string, stream = 'test'): PublishRequest {
-  return buildPublishRequest(id, { stream, correlationId: id });
+  return planPublish(id, { stream, correlationId: id });
 }
 
 export function ack(id: string, offset = 0n): Ack {

@@ -16,7 +16,7 @@ import type { DecodedPublishResponse } from '../../lib/internal/grpc/publish-cod
 import { Publisher, type PublishRouting } from '../../lib/internal/publisher.js';
 import type { Ack } from '../../lib/message.js';
 import { AckPolicy } from '../../lib/message.js';
-import { buildPublishRequest, type PublishRequest } from '../../lib/publish-request.js';
+import { type PublishRequest, planPublish } from '../../lib/publish-request.js';
 import type { ClientStatus } from '../../lib/status.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 
@@ -134,7 +134,7 @@ function setup({ budget = 30_000 } = {}) {
   const send = (id: string, ackTimeout = 5_000, over: Partial<PublishRequest> = {}) =>
     publisher.send(
       {
-        ...buildPublishRequest(id, { stream: 'orders', correlationId: id }),
+        ...planPublish(id, { stream: 'orders', correlationId: id }),
         ...over,
       } as PublishRequest,
       ackTimeout,
