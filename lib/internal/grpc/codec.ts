@@ -4,16 +4,14 @@
  * protobufjs message objects whose int64 fields are `Long` (converted to
  * bigint by the mappers, never to a lossy number).
  */
-import Long from 'long';
-import protobuf from 'protobufjs';
+import type Long from 'long';
+import type { Root } from 'protobufjs';
 import { apiDescriptor } from './api-descriptor.generated.js';
 import type { Int64Like } from './api-types.generated.js';
+import { longJs, protobufJs } from './load.js';
 
-// protobufjs finds `long` on its own in most set-ups; make sure it does.
-protobuf.util.Long = Long;
-protobuf.configure();
-
-const root = protobuf.Root.fromJSON(apiDescriptor);
+/** The API's protobufjs root, built on first use (see load.ts). */
+let root: Root | undefined;
 
 export interface Codec<In, Out> {
   serialize(value: In): Buffer;
@@ -26,6 +24,7 @@ const cache = new Map<string, Codec<unknown, unknown>>();
 export function codec<In, Out>(typeName: string): Codec<In, Out> {
   let found = cache.get(typeName);
   if (!found) {
+    root ??= protobufJs().Root.fromJSON(apiDescriptor);
     const type = root.lookupType(`proto.${typeName}`);
     found = {
       serialize: (value) => {
@@ -41,7 +40,7 @@ export function codec<In, Out>(typeName: string): Codec<In, Out> {
 
 /** bigint -> what an int64 field encodes, without going through a lossy number. */
 export function toInt64(value: bigint): Int64Like {
-  return Long.fromString(value.toString());
+  return longJs().fromString(value.toString());
 }
 
 /** A decoded int64 (Long, or a number for small defaults) -> bigint. */

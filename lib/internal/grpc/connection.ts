@@ -7,12 +7,13 @@
  * lifecycle.
  */
 import type http2 from 'node:http2';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import { ErrorCode, LiftbridgeError } from '../../errors.js';
 import { type ApiMethods, apiMethods } from './api-types.generated.js';
 import { codec } from './codec.js';
 import { frame } from './framing.js';
+import { grpcJs } from './load.js';
 import { type DecodedMessage, MessageDecoder } from './message-codec.js';
 import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
 import { openSession, RawCall, type SessionTls } from './raw-call.js';
@@ -127,7 +128,7 @@ class GrpcJsPublish implements PublishDuplex {
       apiMethods.PublishAsync.path,
       (encoded: Buffer) => encoded,
       (buf: Buffer) => decodePublishResponse(buf),
-      new grpc.Metadata(),
+      new (grpcJs().Metadata)(),
       {},
     );
   }
@@ -190,7 +191,7 @@ export class BrokerConnection {
     private readonly scheduler: SchedulerLike = asyncScheduler,
     private readonly idle: SchedulerLike = scheduler,
   ) {
-    this.client = new grpc.Client(address, settings.credentials, settings.channelOptions);
+    this.client = new (grpcJs().Client)(address, settings.credentials, settings.channelOptions);
   }
 
   /**
@@ -211,23 +212,24 @@ export class BrokerConnection {
         () => fail(ErrorCode.Timeout, `not connected within ${timeoutMs} ms`),
         timeoutMs,
       );
+      const { connectivityState } = grpcJs();
       const check = (): void => {
         if (done) return;
         const state = channel.getConnectivityState(true);
-        if (state === grpc.connectivityState.READY) {
+        if (state === connectivityState.READY) {
           done = true;
           timer.unsubscribe();
           subscriber.next();
           subscriber.complete();
           return;
         }
-        if (state === grpc.connectivityState.SHUTDOWN) {
+        if (state === connectivityState.SHUTDOWN) {
           timer.unsubscribe();
           fail(ErrorCode.Closed, 'channel closed');
           return;
         }
         // A failure after (or instead of) a connection attempt: the broker is down.
-        if (state === grpc.connectivityState.TRANSIENT_FAILURE) {
+        if (state === connectivityState.TRANSIENT_FAILURE) {
           timer.unsubscribe();
           fail(ErrorCode.Unavailable, 'connection failed (broker down or unreachable)');
           return;
@@ -259,7 +261,7 @@ export class BrokerConnection {
         serialize,
         deserialize,
         request,
-        new grpc.Metadata(),
+        new (grpcJs().Metadata)(),
         deadline(options.timeoutMs ?? this.settings.requestTimeout, this.scheduler.now()),
         (err, response) => {
           if (err) subscriber.error(fromGrpcError(err, 'unary', `${method} at ${this.address}`));
@@ -291,7 +293,7 @@ export class BrokerConnection {
         serialize,
         (buf: Buffer) => decoder.decode(buf),
         request,
-        new grpc.Metadata(),
+        new (grpcJs().Metadata)(),
         {},
       );
       let done = false;

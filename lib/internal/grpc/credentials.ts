@@ -1,5 +1,6 @@
 /** gRPC channel credentials from PEM contents (the `tls` option): the only place that makes them. */
-import { type ChannelCredentials, credentials } from '@grpc/grpc-js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { grpcJs } from './load.js';
 
 export type { ChannelCredentials };
 
@@ -7,6 +8,7 @@ export type { ChannelCredentials };
 export function makeCredentials(
   tls: { ca: Buffer | null; cert: Buffer | null; key: Buffer | null } | undefined,
 ): ChannelCredentials {
+  const { credentials } = grpcJs();
   if (tls === undefined) return credentials.createInsecure();
   return credentials.createSsl(tls.ca, tls.key, tls.cert);
 }

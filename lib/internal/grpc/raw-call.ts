@@ -7,10 +7,11 @@
  * client's CPU, so they skip it. Unary calls stay on grpc-js.
  */
 import { EventEmitter } from 'node:events';
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
 import { isIP } from 'node:net';
-import { status } from '@grpc/grpc-js';
+import { status, statusName } from './codes.js';
 import { Deframer, decodeGrpcMessage, FramingError } from './framing.js';
+import { nodeHttp2 } from './load.js';
 import { WireFormatError } from './proto-reader.js';
 
 /** PEM contents for a TLS session. */
@@ -32,7 +33,7 @@ function grpcError(
   details: string,
   cause?: unknown,
 ): Error & { code: number; details: string } {
-  const err = new Error(`${code} ${status[code] ?? ''}: ${details}`, { cause });
+  const err = new Error(`${code} ${statusName(code)}: ${details}`, { cause });
   return Object.assign(err, { code, details });
 }
 
@@ -67,13 +68,13 @@ export function openSession(
   // SNI takes host names only (an IP there is deprecated); the certificate is
   // still checked against the address.
   const session = tls
-    ? http2.connect(`https://${address}`, {
+    ? nodeHttp2().connect(`https://${address}`, {
         ...tls,
         settings,
         ALPNProtocols: ['h2'],
         servername: isIP(host) ? '' : host,
       })
-    : http2.connect(`http://${address}`, { settings });
+    : nodeHttp2().connect(`http://${address}`, { settings });
   // A session destroyed before its 'connect' event ran (a call cancelled, or
   // a publish with AckPolicy NONE, and the client closed at once) must not
   // throw from here.
@@ -167,7 +168,7 @@ export class RawCall extends EventEmitter {
   }
 
   private close(): void {
-    if (!this.request.closed) this.request.close(http2.constants.NGHTTP2_CANCEL);
+    if (!this.request.closed) this.request.close(nodeHttp2().constants.NGHTTP2_CANCEL);
     this.release();
   }
 

@@ -3,9 +3,10 @@
  * {@link LiftbridgeError}s. The same gRPC code means different things
  * depending on the phase of the call (see the protocol notes).
  */
-import { type ServiceError, status } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import { ErrorCode, LiftbridgeError } from '../../errors.js';
 import { Ack_Error, PublishAsyncError_Code } from './api-types.generated.js';
+import { status } from './codes.js';
 
 /** Where in a call an error happened. */
 export type CallPhase = 'unary' | 'subscribe-setup' | 'subscribe-stream' | 'publish';
