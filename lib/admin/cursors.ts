@@ -6,8 +6,8 @@ import { defer, map, type Observable, switchMap } from 'rxjs';
 import { CURSORS_STREAM, cursorPartition } from '../cursors.js';
 import { ErrorCode, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
-import { fromInt64, toInt64 } from '../internal/wire.js';
-import { planCursor, planSetCursor } from '../plans/reads.js';
+import { type BrokerConnection, fromInt64, toInt64 } from '../internal/wire.js';
+import { type CursorPlan, planCursor, planSetCursor } from '../plans/reads.js';
 
 /**
  * The cursors of a client ({@link LiftbridgeClient} implements it).
@@ -98,6 +98,17 @@ export function cursorHomeNow(
   );
 }
 
+/** Runs `call` at the leader of the `__cursors` partition that keeps the cursor. */
+function atCursorHome<T>(
+  core: ClientCore,
+  { stream, partition, cursorId }: CursorPlan,
+  call: (conn: BrokerConnection) => Observable<T>,
+): Observable<T> {
+  return cursorHome(core, stream, partition, cursorId).pipe(
+    switchMap((home) => core.cluster.leaderBound(CURSORS_STREAM, home, call)),
+  );
+}
+
 export function setCursor(
   core: ClientCore,
   stream: string,
@@ -106,24 +117,10 @@ export function setCursor(
   offset: bigint | number,
 ): Observable<void> {
   return core.guard(() => {
-    const {
-      stream: name,
-      partition: index,
-      cursorId: id,
-      offset: value,
-    } = planSetCursor(stream, partition, cursorId, offset);
-    return cursorHome(core, name, index, id).pipe(
-      switchMap((home) =>
-        core.cluster.leaderBound(CURSORS_STREAM, home, (conn) =>
-          conn.unary(
-            'SetCursor',
-            { stream: name, partition: index, cursorId: id, offset: toInt64(value) },
-            { timeoutMs: core.options.requestTimeout },
-          ),
-        ),
-      ),
-      map(() => undefined),
-    );
+    const plan = planSetCursor(stream, partition, cursorId, offset);
+    return atCursorHome(core, plan, (conn) =>
+      conn.unary('SetCursor', { ...plan, offset: toInt64(plan.offset) }),
+    ).pipe(map(() => undefined));
   });
 }
 
@@ -134,21 +131,8 @@ export function fetchCursor(
   cursorId: string,
 ): Observable<bigint> {
   return core.guard(() => {
-    const {
-      stream: name,
-      partition: index,
-      cursorId: id,
-    } = planCursor(stream, partition, cursorId);
-    return cursorHome(core, name, index, id).pipe(
-      switchMap((home) =>
-        core.cluster.leaderBound(CURSORS_STREAM, home, (conn) =>
-          conn.unary(
-            'FetchCursor',
-            { stream: name, partition: index, cursorId: id },
-            { timeoutMs: core.options.requestTimeout },
-          ),
-        ),
-      ),
+    const plan = planCursor(stream, partition, cursorId);
+    return atCursorHome(core, plan, (conn) => conn.unary('FetchCursor', plan)).pipe(
       map((res) => fromInt64(res.offset)),
     );
   });

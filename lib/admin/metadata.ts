@@ -88,33 +88,27 @@ export function fetchPartitionMetadata(
   return core.guard(() => {
     const { stream: name, partition: index } = planPartition(stream, partition);
     return core.cluster.leaderBound(name, index, (conn) =>
-      conn
-        .unary(
-          'FetchPartitionMetadata',
-          { stream: name, partition: index },
-          { timeoutMs: core.options.requestTimeout },
-        )
-        .pipe(
-          map((res) => {
-            if (!res.metadata) {
-              throw new LiftbridgeError(ErrorCode.NotFound, `no metadata for ${name}/${index}`);
-            }
-            return toPartitionInfo(res.metadata);
-          }),
-          // A paused partition has no running leader to answer; the
-          // cluster metadata still describes it.
-          catchError((err: unknown) =>
-            isLiftbridgeError(err, ErrorCode.NotLeader)
-              ? core.cluster.refreshMetadata([name]).pipe(
-                  map((md) => {
-                    const info = md.streams.get(name)?.partitions.get(index);
-                    if (info?.paused) return info;
-                    throw err;
-                  }),
-                )
-              : throwError(() => err),
-          ),
+      conn.unary('FetchPartitionMetadata', { stream: name, partition: index }).pipe(
+        map((res) => {
+          if (!res.metadata) {
+            throw new LiftbridgeError(ErrorCode.NotFound, `no metadata for ${name}/${index}`);
+          }
+          return toPartitionInfo(res.metadata);
+        }),
+        // A paused partition has no running leader to answer; the
+        // cluster metadata still describes it.
+        catchError((err: unknown) =>
+          isLiftbridgeError(err, ErrorCode.NotLeader)
+            ? core.cluster.refreshMetadata([name]).pipe(
+                map((md) => {
+                  const info = md.streams.get(name)?.partitions.get(index);
+                  if (info?.paused) return info;
+                  throw err;
+                }),
+              )
+            : throwError(() => err),
         ),
+      ),
     );
   });
 }

@@ -197,7 +197,7 @@ export function admin<
   ours: () => Observable<boolean> = () => of(true),
 ): Observable<void> {
   return core.cluster.anyBroker((conn, reachedBefore) =>
-    conn.unary(method, request, { timeoutMs: core.options.requestTimeout }).pipe(
+    conn.unary(method, request).pipe(
       map(() => undefined),
       catchError((err: unknown) =>
         doneCode && reachedBefore && isLiftbridgeError(err, doneCode)
@@ -272,9 +272,7 @@ export function pauseStream(
   name: string,
   options: PauseStreamOptions = {},
 ): Observable<void> {
-  return core.guard(() => {
-    return admin(core, 'PauseStream', planPauseStream(name, options));
-  });
+  return core.guard(() => admin(core, 'PauseStream', planPauseStream(name, options)));
 }
 
 export function setStreamReadonly(
@@ -282,7 +280,5 @@ export function setStreamReadonly(
   name: string,
   options: SetReadonlyOptions = {},
 ): Observable<void> {
-  return core.guard(() => {
-    return admin(core, 'SetStreamReadonly', planSetStreamReadonly(name, options));
-  });
+  return core.guard(() => admin(core, 'SetStreamReadonly', planSetStreamReadonly(name, options)));
 }

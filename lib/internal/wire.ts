@@ -26,6 +26,7 @@ export {
 } from './grpc/api-shapes.js';
 /** protobufjs codecs by message name (envelopes, activity events): not for the hot paths. */
 export { codec, fromInt64, toInt64 } from './grpc/codec.js';
+export type { BrokerConnection } from './grpc/connection.js';
 export { toPartitionInfo } from './grpc/convert.js';
 export { type ChannelCredentials, makeCredentials } from './grpc/credentials.js';
 export type { DecodedMessage } from './grpc/message-codec.js';
