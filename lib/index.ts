@@ -116,6 +116,7 @@ export {
 } from './plans/publish.js';
 export {
   type CursorPlan,
+  checkCursorTarget,
   type PartitionPlan,
   planCursor,
   planFetchMetadata,

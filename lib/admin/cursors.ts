@@ -7,7 +7,7 @@ import { CURSORS_STREAM, cursorPartition } from '../cursors.js';
 import { ErrorCode, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
 import { type BrokerConnection, fromInt64, toInt64 } from '../internal/wire.js';
-import { type CursorPlan, planCursor, planSetCursor } from '../plans/reads.js';
+import { type CursorPlan, checkCursorTarget, planCursor, planSetCursor } from '../plans/reads.js';
 
 /**
  * The cursors of a client ({@link LiftbridgeClient} implements it).
@@ -98,13 +98,24 @@ export function cursorHomeNow(
   );
 }
 
-/** Runs `call` at the leader of the `__cursors` partition that keeps the cursor. */
+/**
+ * Runs `call` at the leader of the `__cursors` partition that keeps the
+ * cursor, once metadata shows the stream partition exists.
+ */
 function atCursorHome<T>(
   core: ClientCore,
   { stream, partition, cursorId }: CursorPlan,
   call: (conn: BrokerConnection) => Observable<T>,
 ): Observable<T> {
-  return cursorHome(core, stream, partition, cursorId).pipe(
+  // The stream partition must exist (metadata refreshed once when it does not list it).
+  const listed = core.cluster.lookup([stream], (md) =>
+    md?.streams.get(stream)?.partitions.has(partition) ? md : undefined,
+  );
+  return listed.pipe(
+    switchMap((md) => {
+      checkCursorTarget(md ?? core.cluster.metadata, stream, partition);
+      return cursorHome(core, stream, partition, cursorId);
+    }),
     switchMap((home) => core.cluster.leaderBound(CURSORS_STREAM, home, call)),
   );
 }

@@ -2,6 +2,8 @@
  * Metadata and cursor calls, planned: their argument checks as plain
  * values, shared by the client and the testing kit's fake.
  */
+import { ErrorCode, invalidArgument, LiftbridgeError } from '../errors.js';
+import type { ClusterMetadata } from '../metadata/metadata.js';
 import { checkCursor, checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
 
 /**
@@ -137,4 +139,36 @@ export function planSetCursor(
 ): SetCursorPlan {
   const cursor = checkCursor(stream, partition, cursorId);
   return { ...cursor, offset: checkInt64(offset, 'offset', -1n) };
+}
+
+/**
+ * Whether a cursor call may name `stream`/`partition`, by cluster metadata
+ * (refreshed once by the client when it does not list them): a stream it
+ * does not list is `NOT_FOUND`, a partition the stream does not have is
+ * `INVALID_ARGUMENT`. So a typo fails instead of storing a cursor nobody
+ * reads, or reading "no cursor" and resuming from the beginning.
+ *
+ * @param metadata - the cluster metadata (undefined: none yet, so no stream).
+ * @param stream - the stream the cursor is for.
+ * @param partition - its partition.
+ * @throws {@link LiftbridgeError} `NOT_FOUND` or `INVALID_ARGUMENT` as above.
+ * @example
+ * ```ts
+ * const md = await lastValueFrom(client.fetchMetadata(['orders']));
+ * checkCursorTarget(md, 'orders', 0); // throws unless orders/0 exists
+ * ```
+ */
+export function checkCursorTarget(
+  metadata: ClusterMetadata | undefined,
+  stream: string,
+  partition: number,
+): void {
+  const info = metadata?.streams.get(stream);
+  if (!info) throw new LiftbridgeError(ErrorCode.NotFound, `no stream "${stream}"`);
+  if (!info.partitions.has(partition)) {
+    throw invalidArgument(
+      'partition',
+      `stream "${stream}" has no partition ${partition} (it has ${info.partitions.size})`,
+    );
+  }
 }

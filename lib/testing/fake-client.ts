@@ -24,6 +24,7 @@ import {
   type ConsumerGroupInfo,
   type ConsumerGroupOptions,
   type CreateStreamOptions,
+  checkCursorTarget,
   checkStreamName,
   DEFAULT_ACK_TIMEOUT_MS,
   decodeActivity,
@@ -439,6 +440,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     return this.guard(() => {
       const c = planSetCursor(stream, partition, cursorId, offset);
       return defer(() => {
+        checkCursorTarget(this.store.metadata.value, c.stream, c.partition);
         this.store.setCursor(c.stream, c.partition, c.cursorId, c.offset);
         return of(undefined);
       });
@@ -449,7 +451,10 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint> {
     return this.guard(() => {
       const c = planCursor(stream, partition, cursorId);
-      return defer(() => of(this.store.cursor(c.stream, c.partition, c.cursorId)));
+      return defer(() => {
+        checkCursorTarget(this.store.metadata.value, c.stream, c.partition);
+        return of(this.store.cursor(c.stream, c.partition, c.cursorId));
+      });
     });
   }
 

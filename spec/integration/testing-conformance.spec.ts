@@ -95,4 +95,32 @@ describe('testing kit - conformance with the real client', async () => {
     ]);
     assert.deepEqual(faked, real);
   });
+
+  it('FakeLiftbridgeClient - cursor calls naming a missing stream or partition fail as on a real server', async () => {
+    const cursors = async (client: LiftbridgeClientApi) => {
+      const stream = uniqueName('cursors');
+      await lastValueFrom(client.createStream(stream));
+      return [
+        await code(firstValueFrom(client.setCursor(stream, 9, 'c', 1))),
+        await code(firstValueFrom(client.fetchCursor(stream, 9, 'c'))),
+        await code(firstValueFrom(client.setCursor(uniqueName('missing'), 0, 'c', 1))),
+        await code(firstValueFrom(client.fetchCursor(uniqueName('missing'), 0, 'c'))),
+        String(await lastValueFrom(client.fetchCursor(stream, 0, 'c'))),
+      ];
+    };
+    const realClient = new LiftbridgeClient(server.brokers);
+    const real = await cursors(realClient);
+    await realClient.close();
+    const fake = new FakeLiftbridgeClient();
+    const faked = await cursors(fake);
+    await fake.close();
+    assert.deepEqual(real, [
+      ErrorCode.InvalidArgument,
+      ErrorCode.InvalidArgument,
+      ErrorCode.NotFound,
+      ErrorCode.NotFound,
+      '-1',
+    ]);
+    assert.deepEqual(faked, real);
+  });
 });
