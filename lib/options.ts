@@ -101,6 +101,20 @@ export const DEFAULT_ENCODING_HEADER = 'X-Msg-Encoding';
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Default cap on a decompressed message value, in bytes: 64 MiB (the
+ * {@link ClientOptions.maxDecompressedBytes} option). A value that would
+ * decompress past it is delivered as stored, its encoding header in place.
+ *
+ * @example
+ * ```ts
+ * const roomy = new LiftbridgeClient(BROKERS, {
+ *   maxDecompressedBytes: 4 * DEFAULT_MAX_DECOMPRESSED_BYTES,
+ * });
+ * ```
+ */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+
 export type { BrokerSelection } from './internal/broker-selection.js';
 
 /**
@@ -249,6 +263,16 @@ export interface ClientOptions {
    */
   encodingHeader?: string;
   /**
+   * Largest value (bytes, a positive integer) a subscriber decompresses.
+   * Decompression stops once the output passes it, so a small value that
+   * would inflate to gigabytes (a "zip bomb") costs at most this much memory;
+   * such a value is delivered as stored, with its encoding header left in
+   * place, exactly as a value that cannot be decompressed. Small zlib values
+   * inflate synchronously; larger ones, and lzma, off the main thread.
+   * @defaultValue 64 MiB ({@link DEFAULT_MAX_DECOMPRESSED_BYTES})
+   */
+  maxDecompressedBytes?: number;
+  /**
    * gRPC send/receive limit (bytes); a larger request fails alone with
    * `MESSAGE_TOO_LARGE`, before it is sent.
    * @defaultValue 4 MiB ({@link DEFAULT_MAX_MESSAGE_BYTES})
@@ -291,6 +315,7 @@ export interface ResolvedClientOptions {
   compression: CompressionMethod | undefined;
   compressionThreshold: number;
   encodingHeader: string;
+  maxDecompressedBytes: number;
   maxMessageBytes: number;
   credentials: ChannelCredentials;
   /** How streaming calls travel; see ClientOptions.transport. */
@@ -353,6 +378,14 @@ function positive(
   return value;
 }
 
+function byteCount(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw invalidArgument(`options.${name}`, `expected a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
 function checkSelection(value: unknown): BrokerSelection {
   if (value === undefined) return 'sticky';
   if (SELECTIONS.includes(value as BrokerSelection)) return value as BrokerSelection;
@@ -411,6 +444,11 @@ export function resolveOptions(
     compression,
     compressionThreshold: positive('compressionThreshold', options.compressionThreshold, 0, true),
     encodingHeader,
+    maxDecompressedBytes: byteCount(
+      'maxDecompressedBytes',
+      options.maxDecompressedBytes,
+      DEFAULT_MAX_DECOMPRESSED_BYTES,
+    ),
     maxMessageBytes: positive(
       'maxMessageBytes',
       options.maxMessageBytes,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lastValueFrom } from 'rxjs';
 import { ErrorCode, LiftbridgeClient, LiftbridgeError } from '../lib/index.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, resolveOptions } from '../lib/options.js';
 
 function invalid(fn: () => unknown, mentions: string) {
   assert.throws(fn, (err: unknown) => {
@@ -110,5 +111,27 @@ describe('client construction', () => {
         code: ErrorCode.InvalidArgument,
       });
     }
+  });
+
+  it('options - maxDecompressedBytes must be a positive integer (default 64 MiB)', () => {
+    for (const bad of [
+      0,
+      -1,
+      1.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      '1024' as unknown as number,
+    ]) {
+      invalid(
+        () => new LiftbridgeClient(['127.0.0.1:1'], { maxDecompressedBytes: bad }),
+        'options.maxDecompressedBytes',
+      );
+    }
+    assert.equal(DEFAULT_MAX_DECOMPRESSED_BYTES, 64 * 1024 * 1024);
+    assert.equal(resolveOptions(['127.0.0.1:1']).maxDecompressedBytes, 64 * 1024 * 1024);
+    assert.equal(
+      resolveOptions(['127.0.0.1:1'], { maxDecompressedBytes: 1024 }).maxDecompressedBytes,
+      1024,
+    );
   });
 });

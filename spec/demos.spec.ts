@@ -50,6 +50,11 @@ describe('demos', () => {
     }
     assert.equal((out.match(/^ack: offset \d+/gm) ?? []).length, 10, 'bulk prints 10 acks');
     assert.match(out, /read back intact: true/);
+    assert.match(
+      out,
+      /^over the cap: \d+ bytes as stored, encoding zlib$/m,
+      'maxDecompressedBytes',
+    );
     assert.match(out, /acked 5000 messages, never more than (\d|[1-5]\d|6[0-4]) in flight/);
     assert.match(out, /stream test deleted/);
     assert.match(out, /^connected to 127\.0\.0\.1:\d+$/m, 'status$: connected');

@@ -20,6 +20,8 @@ export interface CoreOptions extends ClientConfig {
   readonly signal: AbortSignal | undefined;
   /** The client's default partitioner; undefined: partition 0 unless a request says. */
   readonly partitioner: Partitioner | undefined;
+  /** Largest value a subscriber decompresses (bytes); larger ones arrive as stored. */
+  readonly maxDecompressedBytes: number;
 }
 
 export class ClientCore {

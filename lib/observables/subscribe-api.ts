@@ -84,6 +84,7 @@ export function subscribeContext(core: ClientCore): SubscribeContext {
     cluster: core.cluster,
     fetchCursor: (s, p, c) => fetchCursor(core, s, p, c),
     encodingHeader: core.options.encodingHeader,
+    maxDecompressedBytes: core.options.maxDecompressedBytes,
     setupTimeout: core.options.requestTimeout,
   };
 }

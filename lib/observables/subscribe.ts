@@ -20,7 +20,12 @@ import {
   throwError,
   timeout,
 } from 'rxjs';
-import { decompress, decompressSync, isCompressionMethod, isSynchronous } from '../compression.js';
+import {
+  decompress,
+  decompressesSynchronously,
+  decompressSync,
+  isCompressionMethod,
+} from '../compression.js';
 import { ErrorCode, LiftbridgeError } from '../errors.js';
 import { resolveInOrder } from '../internal/resolve-in-order.js';
 import {
@@ -62,6 +67,8 @@ export interface SubscribeContext {
   cluster: SubscribeRouting;
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint>;
   encodingHeader: string;
+  /** Largest decompressed value (bytes); a value past it is delivered as stored. */
+  maxDecompressedBytes: number;
   /** Milliseconds to wait for the subscribe handshake before retrying. */
   setupTimeout: number;
 }
@@ -105,6 +112,46 @@ export function plan(stream: unknown, options: SubscribeOptions): Plan {
   };
 }
 
+/** The last asynchronous decompression of a subscription (they run one at a time). */
+export interface DecompressQueue {
+  tail?: Promise<unknown>;
+}
+
+/**
+ * Decompresses a message whose encoding header is `encoding`: the message
+ * with its value decompressed and the header removed, or as stored when the
+ * method is unknown, the bytes are bad, or the value decompresses past
+ * `ctx.maxDecompressedBytes`. Asynchronous decompressions of one
+ * subscription run one at a time (`queue` holds the last one), so a run of
+ * large values holds at most one partial output.
+ */
+export function decodeCompressed(
+  m: DecodedMessage,
+  encoding: Uint8Array,
+  ctx: Pick<SubscribeContext, 'encodingHeader' | 'maxDecompressedBytes'>,
+  queue: DecompressQueue = {},
+): Message | Promise<Message> {
+  const method = Buffer.from(encoding).toString();
+  if (!isCompressionMethod(method)) return m;
+  const decoded = (value: Uint8Array) => {
+    m.headers.delete(ctx.encodingHeader);
+    m.value = value;
+    return m;
+  };
+  const max = ctx.maxDecompressedBytes;
+  if (decompressesSynchronously(method, m.value)) {
+    try {
+      return decoded(decompressSync(m.value, max));
+    } catch {
+      return m;
+    }
+  }
+  const run = () => decompress(m.value, method, max).then(decoded, () => m);
+  const next = queue.tail ? queue.tail.then(run) : run();
+  queue.tail = next;
+  return next;
+}
+
 /** A consumer-group member's claim on a partition (the server fences older epochs). */
 export interface GroupClaim {
   groupId: string;
@@ -130,27 +177,15 @@ export function subscribeMessages(
   return defer(() => {
     let last: bigint | undefined;
     let progressed = false;
-    // Compressed values are decompressed (zlib synchronously, lzma
-    // asynchronously, order kept). An undecodable value is delivered as
+    // Compressed values are decompressed (small zlib values synchronously,
+    // larger ones and lzma asynchronously, order kept). An undecodable value,
+    // or one that decompresses past maxDecompressedBytes, is delivered as
     // stored, with its encoding header left in place.
+    const decompressing: DecompressQueue = {};
     const decode = (m: DecodedMessage): Message | Promise<Message> => {
       const encoding = m.headers.get(ctx.encodingHeader);
       if (!encoding || encoding.byteLength === 0) return m;
-      const method = Buffer.from(encoding).toString();
-      if (!isCompressionMethod(method)) return m;
-      const decoded = (value: Uint8Array) => {
-        m.headers.delete(ctx.encodingHeader);
-        m.value = value;
-        return m;
-      };
-      if (isSynchronous(method)) {
-        try {
-          return decoded(decompressSync(m.value));
-        } catch {
-          return m;
-        }
-      }
-      return decompress(m.value, method).then(decoded, () => m);
+      return decodeCompressed(m, encoding, ctx, decompressing);
     };
     const startRequest: Observable<WireSubscribe> = p.resumeFromCursor
       ? ctx.fetchCursor(p.stream, p.partition, p.cursorId as string).pipe(

@@ -91,6 +91,7 @@ function fakeContext(
         throw new Error('no cursors here');
       },
       encodingHeader: 'X-Msg-Encoding',
+      maxDecompressedBytes: 64 * 1024 * 1024,
       setupTimeout: 50,
     },
   };
