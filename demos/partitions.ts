@@ -1,6 +1,11 @@
 // Partitioners: by key (as go-liftbridge's PartitionByKey), round-robin, or your own function.
 
-import { LiftbridgeClient, type PartitionFunction } from 'liftbridge-rx';
+import {
+  LiftbridgeClient,
+  type PartitionFunction,
+  StartPosition,
+  StopPosition,
+} from 'liftbridge-rx';
 import { concatMap, from, lastValueFrom, map, toArray } from 'rxjs';
 import { BROKERS } from './brokers.js';
 
@@ -32,5 +37,22 @@ const last: PartitionFunction = (stream, _key, _value, metadata) =>
   (metadata.streams.get(stream)?.partitions.size ?? 1) - 1;
 const ack = await lastValueFrom(client.publish('audit', { stream: 'events', partitioner: last }));
 console.log(`custom: partition ${ack.partition}`);
+
+// Read every partition at once, merged: each message carries its partition,
+// and each partition stops at its own newest message (stop position LATEST).
+const partitions = await lastValueFrom(
+  client
+    .subscribe('events', {
+      partition: 'all',
+      startPosition: StartPosition.EARLIEST,
+      stopPosition: StopPosition.LATEST,
+    })
+    .pipe(
+      map((msg) => msg.partition),
+      toArray(),
+    ),
+);
+const read = [...new Set(partitions)].sort().join(' ');
+console.log(`all partitions: ${partitions.length} messages from partitions ${read}`);
 
 await lastValueFrom(client.deleteStream('events'));

@@ -134,7 +134,12 @@ export {
   planSetStreamReadonly,
   type SetStreamReadonlyPlan,
 } from './plans/streams.js';
-export { planSubscribe, type SubscribePlan } from './plans/subscribe.js';
+export {
+  type PartitionSubscribePlan,
+  planPartitions,
+  planSubscribe,
+  type SubscribePlan,
+} from './plans/subscribe.js';
 export { StartPosition, StopPosition } from './positions.js';
 export type { PublishApi } from './publish/publish.js';
 export {

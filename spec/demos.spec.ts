@@ -70,6 +70,7 @@ describe('demos', () => {
       /tick 0 -> partition (\d)\n.*tick 1 -> partition (?!\1)\d\n.*tick 2 -> partition/,
     );
     assert.match(out, /^custom: partition 2$/m);
+    assert.match(out, /^all partitions: 10 messages from partitions 0 1 2$/m);
     assert.match(out, /^acked by alerts-(ops|audit) at offset 0$/m);
     assert.match(out, /^alerts-ops stored: disk 91% full$/m);
     assert.match(out, /^alerts-audit stored: disk 91% full$/m);

@@ -41,7 +41,11 @@ function httpError(err: unknown): unknown {
 }
 
 /** Where GET /sse/:stream starts: ?start=earliest|latest|new, or after the Last-Event-ID. */
-function startOf(start: string, partition: number, lastEventId?: string): SubscribeOptions {
+function startOf(
+  start: string,
+  partition: number,
+  lastEventId?: string,
+): SubscribeOptions & { partition: number } {
   if (lastEventId !== undefined && /^\d+$/.test(lastEventId))
     return { partition, startPosition: 'OFFSET', startOffset: BigInt(lastEventId) + 1n };
   switch (start) {

@@ -1,6 +1,6 @@
 /**
- * Reading a stream: subscribe (one partition, from any start position,
- * following its leader) and the server's activity stream as typed events.
+ * Reading a stream: subscribe (one partition or all of them, from any start
+ * position, following leaders) and the server's activity stream as typed events.
  */
 import { map, type Observable } from 'rxjs';
 import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from '../activity.js';
@@ -20,15 +20,16 @@ import { type SubscribeContext, type SubscribeOptions, subscribeMessages } from 
  */
 export interface SubscribeApi {
   /**
-   * Subscribes to a stream partition: a cold Observable, one gRPC stream per
-   * subscriber, at the partition leader (or a random in-sync replica with
+   * Subscribes to a stream partition (partition 0 unless `partition` says
+   * otherwise; `'all'` reads every partition, one subscription each, merged):
+   * a cold Observable, one gRPC stream per subscriber and partition, at the partition leader (or a random in-sync replica with
    * `readIsrReplica`). Completes at the stop position; unsubscribing
    * cancels the stream. Compressed values arrive decompressed. If the
    * connection breaks or the leader moves, it resumes at the last offset + 1
    * (no gap, no duplicate) for up to `retryTimeout`.
    *
    * @param stream - the stream (reserved `__` names such as `__activity` allowed).
-   * @param options - see {@link SubscribeOptions}: partition (default 0),
+   * @param options - see {@link SubscribeOptions}: partition (default 0, or `'all'`),
    *   start (default `NEW_ONLY`) and stop (default `ON_CANCEL`) positions.
    * @returns a cold Observable of {@link Message}s. Errors with `NOT_FOUND`
    *   for an unknown stream or partition, `STREAM_DELETED` when the stream

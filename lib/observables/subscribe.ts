@@ -1,5 +1,6 @@
 /**
- * Subscribe: one gRPC server stream per subscriber, at the partition leader.
+ * Subscribe: one gRPC server stream per subscriber, at the partition leader
+ * (with `partition: 'all'`, one per partition of the stream, merged).
  * Drops the handshake, decodes and decompresses messages, completes at the
  * stop position, follows leader changes (resubscribing from the last offset
  * + 1), and maps terminal server states to typed errors.
@@ -11,6 +12,7 @@ import {
   EMPTY,
   filter,
   map,
+  merge,
   NEVER,
   type Observable,
   of,
@@ -36,8 +38,13 @@ import {
   type SubscribeRequest as WireSubscribe,
 } from '../internal/wire.js';
 import type { Message } from '../message.js';
-import { type ClusterMetadata, leaderAddress } from '../metadata/metadata.js';
-import { planSubscribe, type SubscribeOptions } from '../plans/subscribe.js';
+import { type ClusterMetadata, leaderAddress, type StreamInfo } from '../metadata/metadata.js';
+import {
+  type PartitionSubscribePlan,
+  planPartitions,
+  planSubscribe,
+  type SubscribeOptions,
+} from '../plans/subscribe.js';
 import { START_WIRE, STOP_WIRE } from '../positions.js';
 
 export type { SubscribeOptions };
@@ -55,6 +62,11 @@ export interface SubscribeRouting {
   /** The latest snapshot, then every refresh. */
   readonly metadataChanges: Observable<ClusterMetadata | undefined>;
   refreshMetadata(streams: readonly string[]): Observable<ClusterMetadata>;
+  /** What `pick` finds in metadata, refreshed (for `streams`) when it finds nothing. */
+  lookup<T>(
+    streams: readonly string[],
+    pick: (md: ClusterMetadata | undefined) => T | undefined,
+  ): Observable<T | undefined>;
   leaderBound<T>(
     stream: string,
     partition: number,
@@ -84,9 +96,8 @@ export interface Plan {
   readIsrReplica: boolean;
 }
 
-/** The wire form of a subscribe plan (at the call site); also what subscribeMessages runs on. */
-export function plan(stream: unknown, options: SubscribeOptions): Plan {
-  const p = planSubscribe(stream as string, options);
+/** The wire form of a one-partition subscribe plan; what subscribePartition runs on. */
+export function plan(p: PartitionSubscribePlan): Plan {
   const start = p.startPosition;
   const request: WireSubscribe = {
     stream: p.stream,
@@ -159,14 +170,43 @@ export interface GroupClaim {
   epoch: bigint;
 }
 
-/** The cold Observable behind LiftbridgeClient.subscribe (and consumer groups, with `claim`). */
+/**
+ * The cold Observable behind LiftbridgeClient.subscribe (and consumer
+ * groups, with `claim`): one partition, or with `partition: 'all'` every
+ * partition of the stream (from metadata, refreshed when the stream is
+ * unknown; NOT_FOUND when it is still unknown), one subscription each,
+ * merged: it completes when every partition has reached its stop.
+ * Arguments are checked at the call site.
+ */
 export function subscribeMessages(
   ctx: SubscribeContext,
   stream: string,
   options: SubscribeOptions = {},
   claim?: GroupClaim,
 ): Observable<Message> {
-  const p = plan(stream, options);
+  // A group claim is on one partition: consumer groups never ask for 'all'.
+  const checked = planSubscribe(stream as string, options);
+  if (checked.partition !== 'all') {
+    return subscribePartition(ctx, { ...checked, partition: checked.partition }, claim);
+  }
+  return ctx.cluster
+    .lookup([checked.stream], (md): StreamInfo | undefined => md?.streams.get(checked.stream))
+    .pipe(
+      switchMap((info) => {
+        if (!info) throw new LiftbridgeError(ErrorCode.NotFound, `no stream "${checked.stream}"`);
+        const each = planPartitions(checked, info.partitions.keys());
+        return merge(...each.map((one) => subscribePartition(ctx, one, undefined)));
+      }),
+    );
+}
+
+/** One partition's subscription: see {@link subscribeMessages}. */
+function subscribePartition(
+  ctx: SubscribeContext,
+  checked: PartitionSubscribePlan,
+  claim: GroupClaim | undefined,
+): Observable<Message> {
+  const p = plan(checked);
   if (claim) {
     p.request.consumer = {
       groupId: claim.groupId,

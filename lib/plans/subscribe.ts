@@ -8,8 +8,9 @@ import { StartPosition, StopPosition } from '../positions.js';
 import { checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js';
 
 /**
- * Options of {@link LiftbridgeClient.subscribe}: the partition, where to
- * start and where to stop. A position that needs a value (`OFFSET`,
+ * Options of {@link LiftbridgeClient.subscribe}: the partition (0 unless
+ * given, as in go-liftbridge and Gufo; `'all'` reads every partition of
+ * the stream, merged), where to start and where to stop. A position that needs a value (`OFFSET`,
  * `TIMESTAMP`, `RESUME`) without it, or a `startOffset` without start
  * `OFFSET`, throws `INVALID_ARGUMENT` at the call site.
  *
@@ -27,10 +28,15 @@ import { checkId, checkIndex, checkInt64, checkStreamName } from '../validate.js
  */
 export interface SubscribeOptions {
   /**
-   * Partition number.
+   * Partition number, or `'all'`: every partition of the stream (from
+   * cluster metadata), each read as one partition is (its own start, stop,
+   * cursor and leader moves), merged; each message carries its
+   * `partition`. With `'all'` a stop position stops each partition at its
+   * own (`LATEST`: each partition's newest message when it is subscribed),
+   * and the Observable completes when every partition has.
    * @defaultValue 0
    */
-  partition?: number;
+  partition?: number | 'all';
   /**
    * Where to start (see {@link StartPosition}).
    * @defaultValue `'NEW_ONLY'`
@@ -77,8 +83,8 @@ export interface SubscribeOptions {
 export interface SubscribePlan {
   /** The stream. */
   stream: string;
-  /** The partition (default 0). */
-  partition: number;
+  /** The partition (default 0), or `'all'` (see {@link planPartitions}). */
+  partition: number | 'all';
   /** Where to start (default `NEW_ONLY`). */
   startPosition: StartPosition;
   /** With start `OFFSET`: the first offset. */
@@ -119,7 +125,11 @@ export function planSubscribe(stream: string, options: SubscribeOptions = {}): S
     throw invalidArgument('options', 'expected an object');
   const name = checkStreamName(stream, 'stream', true);
   const partition =
-    options.partition === undefined ? 0 : checkIndex(options.partition, 'partition');
+    options.partition === undefined
+      ? 0
+      : options.partition === 'all'
+        ? 'all'
+        : checkIndex(options.partition, 'partition');
   const start = options.startPosition ?? StartPosition.NEW_ONLY;
   const stop = options.stopPosition ?? StopPosition.ON_CANCEL;
   if (!(start in StartPosition))
@@ -161,4 +171,44 @@ export function planSubscribe(stream: string, options: SubscribeOptions = {}): S
     throw invalidArgument('cursorId', 'required with startPosition RESUME');
   }
   return plan;
+}
+
+/**
+ * A {@link SubscribePlan} for one partition: what a subscription to a
+ * single partition runs on.
+ *
+ * @example
+ * ```ts
+ * const [one] = planPartitions(planSubscribe('orders', { partition: 2 }), []);
+ * console.log(one?.partition); // 2
+ * ```
+ */
+export interface PartitionSubscribePlan extends SubscribePlan {
+  /** The one partition read. */
+  partition: number;
+}
+
+/**
+ * The single-partition plans a subscription runs: the plan itself when it
+ * names a partition, or one plan per partition of `partitions` (in order)
+ * for `partition: 'all'`, each with the plan's start, stop and cursor. The
+ * client (with the partitions of the stream's metadata) and the testing
+ * kit's fake both merge one subscription per plan.
+ *
+ * @param plan - a plan from {@link planSubscribe}.
+ * @param partitions - the stream's partitions; only read for `'all'`.
+ * @returns the plans, one per partition read.
+ * @example
+ * ```ts
+ * const plans = planPartitions(planSubscribe('orders', { partition: 'all' }), [0, 1, 2]);
+ * console.log(plans.map((p) => p.partition)); // [0, 1, 2]
+ * ```
+ */
+export function planPartitions(
+  plan: SubscribePlan,
+  partitions: Iterable<number>,
+): PartitionSubscribePlan[] {
+  const { partition } = plan;
+  if (partition !== 'all') return [{ ...plan, partition }];
+  return [...partitions].sort((a, b) => a - b).map((p) => ({ ...plan, partition: p }));
 }

@@ -7,6 +7,7 @@
 import {
   defer,
   map,
+  merge,
   mergeAll,
   type Observable,
   of,
@@ -36,6 +37,7 @@ import {
   type Message,
   type Partitioner,
   type PartitionInfo,
+  type PartitionSubscribePlan,
   type PauseStreamOptions,
   type PublishOptions,
   type PublishRequest,
@@ -46,6 +48,7 @@ import {
   planFetchMetadata,
   planGroupId,
   planPartition,
+  planPartitions,
   planPauseStream,
   planPublish,
   planPublishRequest,
@@ -57,7 +60,6 @@ import {
   type SinglePublishOptions,
   StartPosition,
   type SubscribeOptions,
-  type SubscribePlan,
 } from '../index.js';
 import { FakeGroups } from './fake-group.js';
 import { describeMatcher, FakePublishes } from './fake-publish.js';
@@ -371,25 +373,20 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     });
   }
 
-  /** Reads a partition from memory: replays from the start position, then follows. */
+  /**
+   * Reads a partition from memory: replays from the start position, then
+   * follows. With `partition: 'all'`, every partition of the stream, merged
+   * (each to its own stop).
+   */
   subscribe(stream: string, options: SubscribeOptions = {}): Observable<Message> {
     return this.guard(() => {
-      const p = planSubscribe(stream, options);
+      const checked = planSubscribe(stream, options);
       return defer(() => {
-        const log = this.store.log(p.stream, p.partition);
-        if (log.paused) {
-          if (!p.resume)
-            return throwError(
-              () =>
-                new LiftbridgeError(
-                  ErrorCode.PartitionPaused,
-                  `${p.stream}/${p.partition} is paused`,
-                ),
-            );
-          log.paused = false;
-          this.store.refresh();
-        }
-        return this.read(log, p);
+        const partitions =
+          checked.partition === 'all'
+            ? this.store.partitionsOf(checked.stream).map((log) => log.partition)
+            : [];
+        return merge(...planPartitions(checked, partitions).map((p) => this.readPartition(p)));
       });
     });
   }
@@ -480,8 +477,23 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     return guardOperation(build, this.lifecycle);
   }
 
+  /** One partition's subscription: PARTITION_PAUSED unless `resume`, then read. */
+  private readPartition(p: PartitionSubscribePlan): Observable<Message> {
+    const log = this.store.log(p.stream, p.partition);
+    if (log.paused) {
+      if (!p.resume)
+        return throwError(
+          () =>
+            new LiftbridgeError(ErrorCode.PartitionPaused, `${p.stream}/${p.partition} is paused`),
+        );
+      log.paused = false;
+      this.store.refresh();
+    }
+    return this.read(log, p);
+  }
+
   /** Reads a partition by a subscribe plan, a RESUME start looked up in the cursors. */
-  private read(log: PartitionLog, p: SubscribePlan): Observable<Message> {
+  private read(log: PartitionLog, p: PartitionSubscribePlan): Observable<Message> {
     let start = p.startPosition;
     let startOffset = p.startOffset ?? 0n;
     if (start === StartPosition.RESUME) {

@@ -466,6 +466,73 @@ describe('cli against a real server', { timeout: 600_000 }, async () => {
       assert.equal(await lastValueFrom(client.fetchCursor(name, 0, 'reader')), 11n);
     });
 
+    it('tail - --partition all reads every partition merged, with a cursor per partition', async () => {
+      const name = await stream(3);
+      await publishValues(name, ['a0', 'a1'], 0);
+      await publishValues(name, ['b0'], 1);
+      await publishValues(name, ['c0', 'c1', 'c2'], 2);
+      const all = await run([
+        'tail',
+        name,
+        '--partition',
+        'all',
+        '--from',
+        'earliest',
+        '--no-follow',
+      ]);
+      assert.equal(all.code, 0, all.stderr);
+      // The default format names the partition; each partition in order.
+      const got = lines(all.stdout);
+      assert.deepEqual([...got].sort(), [
+        '0\t0\t\ta0',
+        '0\t1\t\ta1',
+        '1\t0\t\tb0',
+        '2\t0\t\tc0',
+        '2\t1\t\tc1',
+        '2\t2\t\tc2',
+      ]);
+      assert.deepEqual(
+        got.filter((l) => l.startsWith('2\t')),
+        ['2\t0\t\tc0', '2\t1\t\tc1', '2\t2\t\tc2'],
+      );
+      const cursor = await run([
+        'tail',
+        name,
+        '--partition',
+        'all',
+        '--cursor',
+        'everyone',
+        '--no-follow',
+        '--format',
+        '{partition}:{value}',
+      ]);
+      assert.equal(cursor.code, 0, cursor.stderr);
+      assert.equal(lines(cursor.stdout).length, 6);
+      for (const [partition, last] of [
+        [0, 1n],
+        [1, 0n],
+        [2, 2n],
+      ] as const) {
+        assert.equal(await lastValueFrom(client.fetchCursor(name, partition, 'everyone')), last);
+      }
+      await publishValues(name, ['b1'], 1);
+      const again = await run([
+        'tail',
+        name,
+        '--partition',
+        'all',
+        '--cursor',
+        'everyone',
+        '--no-follow',
+        '--format',
+        '{partition}:{value}',
+      ]);
+      assert.deepEqual(lines(again.stdout), ['1:b1']);
+      const bad = await run(['tail', name, '--partition', 'every']);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, /--partition: expected a partition number or all, got "every"/);
+    });
+
     it('tail - a reader that closes the pipe (| head -1) ends it quietly with exit 0', async () => {
       const name = await stream();
       await publishValues(name, numbers(0, 20_000));

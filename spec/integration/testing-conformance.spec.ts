@@ -68,6 +68,48 @@ async function scenario(client: LiftbridgeClientApi): Promise<unknown[]> {
   return seen;
 }
 
+/** What a `partition: 'all'` subscription observes, comparable across clients. */
+async function allPartitions(client: LiftbridgeClientApi): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const stream = uniqueName('conf-all');
+  await lastValueFrom(client.createStream(stream, { partitions: 3 }));
+  for (const [value, partition] of [
+    ['a', 0],
+    ['b', 1],
+    ['c', 1],
+  ] as const) {
+    await lastValueFrom(client.publish(value, { stream, partition }));
+  }
+  const read = (options: Parameters<typeof client.subscribe>[1]) =>
+    lastValueFrom(
+      client
+        .subscribe(stream, { partition: 'all', stopPosition: StopPosition.LATEST, ...options })
+        .pipe(
+          map((m) => `${m.partition}/${m.offset}:${Buffer.from(m.value).toString()}`),
+          toArray(),
+          // Merged partitions interleave as they arrive: compare the set.
+          map((lines) => lines.sort()),
+        ),
+    );
+  seen.push(await read({ startPosition: StartPosition.EARLIEST }));
+  seen.push(await read({ startPosition: StartPosition.LATEST }));
+  await lastValueFrom(client.setCursor(stream, 1, 'c', 0));
+  seen.push(await read({ startPosition: StartPosition.RESUME, cursorId: 'c' }));
+  seen.push(
+    await code(firstValueFrom(client.subscribe(uniqueName('missing'), { partition: 'all' }))),
+  );
+  seen.push(
+    await code(
+      Promise.resolve().then(() =>
+        client.subscribe(stream, { partition: 'every' as unknown as number }),
+      ),
+    ),
+  );
+  await lastValueFrom(client.deleteStream(stream));
+  await client.close();
+  return seen;
+}
+
 describe('testing kit - conformance with the real client', async () => {
   const server = await useServer();
 
@@ -120,6 +162,21 @@ describe('testing kit - conformance with the real client', async () => {
       ErrorCode.NotFound,
       ErrorCode.NotFound,
       '-1',
+    ]);
+    assert.deepEqual(faked, real);
+  });
+
+  it("FakeLiftbridgeClient - partition: 'all' gives the same results as a real server", async () => {
+    const real = await allPartitions(new LiftbridgeClient(server.brokers));
+    const fake = new FakeLiftbridgeClient();
+    fake.whenPublish().ack();
+    const faked = await allPartitions(fake);
+    assert.deepEqual(real, [
+      ['0/0:a', '1/0:b', '1/1:c'],
+      ['0/0:a', '1/1:c'],
+      ['0/0:a', '1/1:c'],
+      ErrorCode.NotFound,
+      ErrorCode.InvalidArgument,
     ]);
     assert.deepEqual(faked, real);
   });

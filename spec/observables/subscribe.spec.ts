@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { catchError, defer, NEVER, type Observable, throwError } from 'rxjs';
+import { catchError, defer, NEVER, type Observable, of, throwError } from 'rxjs';
 import { type ClusterMetadata, ErrorCode, LiftbridgeError, type Message } from '../../lib/index.js';
 import { retryWithBackoff } from '../../lib/internal/backoff.js';
 import type { SubscribeRequest } from '../../lib/internal/grpc/api-types.generated.js';
@@ -72,6 +72,8 @@ function fakeContext(
         metadata: undefined,
         metadataChanges: metadata,
         refreshMetadata: () => throwError(() => new Error('no metadata in marble specs')),
+        lookup: <T>(_s: readonly string[], pick: (md: ClusterMetadata | undefined) => T) =>
+          of(pick(undefined)),
         leaderBound: <T>(
           _s: string,
           _p: number,

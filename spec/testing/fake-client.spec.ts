@@ -163,6 +163,33 @@ describe('FakeLiftbridgeClient - streams and subscriptions', () => {
     ]);
   });
 
+  it("subscribe - partition: 'all' reads every partition merged, each to its own stop and cursor", async () => {
+    const fake = new FakeLiftbridgeClient({ streams: { s: 3 } });
+    fake.emit('s', 0, ['a0', 'a1']);
+    fake.emit('s', 1, ['b0']);
+    fake.emit('s', 2, ['c0', 'c1', 'c2']);
+    const read = (o: Parameters<typeof fake.subscribe>[1]) =>
+      lastValueFrom(
+        fake.subscribe('s', { partition: 'all', stopPosition: StopPosition.LATEST, ...o }).pipe(
+          map((m) => `${m.partition}:${m.offset}:${text(m)}`),
+          toArray(),
+        ),
+      );
+    const all = await read({ startPosition: StartPosition.EARLIEST });
+    assert.deepEqual([...all].sort(), ['0:0:a0', '0:1:a1', '1:0:b0', '2:0:c0', '2:1:c1', '2:2:c2']);
+    await lastValueFrom(fake.setCursor('s', 2, 'c', 0));
+    await lastValueFrom(fake.setCursor('s', 0, 'c', 1));
+    assert.deepEqual((await read({ startPosition: StartPosition.RESUME, cursorId: 'c' })).sort(), [
+      '1:0:b0',
+      '2:1:c1',
+      '2:2:c2',
+    ]);
+    await assert.rejects(
+      lastValueFrom(fake.subscribe('nope', { partition: 'all' })),
+      (err: unknown) => isLiftbridgeError(err) && err.code === ErrorCode.NotFound,
+    );
+  });
+
   it('subscribe - NEW_ONLY gets what is emitted later; deleting the stream ends it STREAM_DELETED', async () => {
     const fake = new FakeLiftbridgeClient({ streams: { s: 1 } });
     fake.emit('s', 0, ['old']);

@@ -1,6 +1,7 @@
 /**
- * `tail`: subscribe to a partition and print each message, from a start
- * position or after a cursor (which it then keeps up to date).
+ * `tail`: subscribe to a partition (or all of them) and print each
+ * message, from a start position or after a cursor (which it then keeps up
+ * to date, per partition).
  */
 import { lastValueFrom, Subject, take, takeUntil } from 'rxjs';
 import {
@@ -73,21 +74,36 @@ class CursorKeeper {
   }
 }
 
+/** The default format of `--partition all`: the partition, then as {@link DEFAULT_FORMAT}. */
+const ALL_PARTITIONS_FORMAT = `{partition}\\t${DEFAULT_FORMAT}`;
+
+/** `--partition`: a partition number, or `all`. */
+function parsePartition(text: string): number | 'all' {
+  if (text === 'all') return 'all';
+  if (!/^\s*\d+\s*$/.test(text))
+    throw new UsageError(`--partition: expected a partition number or all, got "${text}"`, 'tail');
+  return parseInteger(text, '--partition');
+}
+
 /** `liftbridge-rx tail <stream>`. */
 export const tailCommand: Command = {
   name: 'tail',
   usage: 'tail <stream>',
-  summary: 'print the messages of a partition, then follow new ones',
+  summary: 'print the messages of a partition (or all), then follow new ones',
   details: [
     'Prints one line per message: --format (default offset<TAB>key<TAB>value,',
     'values as stored), or with --json one JSON object per line.',
+    '--partition all reads every partition of the stream, merged (in order within',
+    'each partition); its default format starts with the partition:',
+    'partition<TAB>offset<TAB>key<TAB>value. --count counts messages of all of them.',
     'Starts at --from (default new, or after the cursor with --cursor) and',
     'follows new messages until Ctrl-C (exit 0); --no-follow stops at the',
     'newest message, --count after N messages.',
     'With --cursor ID it starts after the cursor (the earliest message when there',
     'is none yet) and stores the offset of each printed message in it as it goes,',
     'and once more at the end: the next run with the same ID carries on after',
-    'the last printed message. (A reader that quits early, like `| head`, may',
+    'the last printed message (with --partition all, one cursor per partition,',
+    'under the same ID). (A reader that quits early, like `| head`, may',
     'leave the cursor past what it read: use --count instead.)',
     `Format placeholders: ${FORMAT_FIELDS.slice(0, 6)
       .map((f) => `{${f}}`)
@@ -97,7 +113,11 @@ export const tailCommand: Command = {
       .join(' ')} {header:NAME}; escapes \\t \\n \\\\.`,
   ],
   options: {
-    partition: { type: 'string', value: 'N', help: 'partition to read (default 0)' },
+    partition: {
+      type: 'string',
+      value: 'N|all',
+      help: 'partition to read, or all of them merged (default 0)',
+    },
     from: {
       type: 'string',
       value: 'POSITION',
@@ -122,7 +142,7 @@ export const tailCommand: Command = {
     const stream = positionals[0] as string;
     const usage = (message: string) => new UsageError(message, 'tail');
     const partitionText = stringOption(values, 'partition');
-    const partition = partitionText === undefined ? 0 : parseInteger(partitionText, '--partition');
+    const partition = partitionText === undefined ? 0 : parsePartition(partitionText);
     const countText = stringOption(values, 'count');
     const count = countText === undefined ? undefined : parseInteger(countText, '--count', 1);
     if (flag(values, 'follow') && flag(values, 'no-follow')) {
@@ -136,7 +156,9 @@ export const tailCommand: Command = {
     let line: (msg: Message) => string | Uint8Array;
     if (ctx.json) line = (msg) => `${messageJson(msg)}\n`;
     else {
-      const compiled = compileFormat(formatText ?? DEFAULT_FORMAT);
+      const compiled = compileFormat(
+        formatText ?? (partition === 'all' ? ALL_PARTITIONS_FORMAT : DEFAULT_FORMAT),
+      );
       if (typeof compiled === 'string') throw usage(`--format: ${compiled}`);
       line = compiled;
     }
@@ -149,11 +171,18 @@ export const tailCommand: Command = {
     if (!follow) options.stopPosition = StopPosition.LATEST;
 
     const client = ctx.client;
-    await requireStream(client, stream, partition);
-    const cursor =
-      cursorId === undefined
-        ? undefined
-        : new CursorKeeper(client, { stream, partition, cursorId }, ctx);
+    await requireStream(client, stream, partition === 'all' ? undefined : partition);
+    // One keeper per partition read (with --partition all, made as they appear).
+    const keepers = new Map<number, CursorKeeper>();
+    const keeper = (p: number): CursorKeeper | undefined => {
+      if (cursorId === undefined) return undefined;
+      let found = keepers.get(p);
+      if (!found) {
+        found = new CursorKeeper(client, { stream, partition: p, cursorId }, ctx);
+        keepers.set(p, found);
+      }
+      return found;
+    };
 
     const stop = new Subject<void>();
     const onInterrupt = () => stop.next();
@@ -170,7 +199,7 @@ export const tailCommand: Command = {
               stop.next();
               return;
             }
-            cursor?.printed(msg.offset);
+            keeper(msg.partition)?.printed(msg.offset);
           },
           error: reject,
           complete: resolve,
@@ -182,10 +211,12 @@ export const tailCommand: Command = {
       ctx.interrupted.removeEventListener('abort', onInterrupt);
     }
     // What was printed counts as processed, also when the subscription failed.
-    try {
-      await cursor?.finish();
-    } catch (err) {
-      failure ??= err;
+    for (const cursor of keepers.values()) {
+      try {
+        await cursor.finish();
+      } catch (err) {
+        failure ??= err;
+      }
     }
     if (failure !== undefined) throw failure;
     return ExitCode.Ok;
