@@ -76,6 +76,7 @@ function context(
     },
     fetchCursor: (_s, p) => of([-1n, 4n, 9n][p] ?? -1n),
     encodingHeader: 'X-Msg-Encoding',
+    maxDecompressedBytes: 64 * 1024 * 1024,
     setupTimeout: 50,
   };
   return { ctx, requests, refreshes: () => refreshes };
