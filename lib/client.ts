@@ -4,7 +4,7 @@
  * capability. What each call does is documented on the capability
  * interfaces it implements (lib/client-api.ts lists them).
  */
-import { filter, type Observable } from 'rxjs';
+import { filter, type Observable, type ObservableInput } from 'rxjs';
 import type { ActivityEvent } from './activity.js';
 import { fetchCursor, setCursor } from './admin/cursors.js';
 import { fetchConsumerGroup, fetchMetadata, fetchPartitionMetadata } from './admin/metadata.js';
@@ -29,8 +29,9 @@ import type {
 } from './observables/consumer-group.js';
 import { consumerGroup, consumerGroupPartitions } from './observables/group-api.js';
 import type { SubscribeOptions } from './observables/subscribe.js';
-import { activity, subscribe } from './observables/subscribe-api.js';
+import { activity, consume, messages, subscribe } from './observables/subscribe-api.js';
 import { type ClientOptions, resolveOptions } from './options.js';
+import type { ConsumeOptions, MessagesOptions } from './plans/flow.js';
 import {
   getPublishRequest,
   publish,
@@ -177,6 +178,18 @@ export class LiftbridgeClient implements LiftbridgeClientApi {
 
   subscribe(stream: string, options: SubscribeOptions = {}): Observable<Message> {
     return subscribe(this.core, stream, options);
+  }
+
+  messages(stream: string, options: MessagesOptions = {}): AsyncIterable<Message> {
+    return messages(this.core, stream, options);
+  }
+
+  consume<R>(
+    stream: string,
+    handler: (message: Message) => ObservableInput<R>,
+    options: ConsumeOptions = {},
+  ): Observable<R> {
+    return consume(this.core, stream, handler, options);
   }
 
   activity$(options: Omit<SubscribeOptions, 'partition'> = {}): Observable<ActivityEvent> {

@@ -79,6 +79,11 @@ export {
   type GroupMessage,
   groupCursorId,
 } from './observables/consumer-group.js';
+export {
+  consumeWithFlowControl,
+  iterateWithFlowControl,
+  type PausableSource,
+} from './observables/flow-control.js';
 export type { GroupApi } from './observables/group-api.js';
 export type { SubscribeOptions } from './observables/subscribe.js';
 export type { SubscribeApi } from './observables/subscribe-api.js';
@@ -108,6 +113,18 @@ export {
   type Transport,
 } from './options.js';
 export { type Partitioner, type PartitionFunction, Partitioning } from './partitioners.js';
+export {
+  type ConsumeOptions,
+  type ConsumePlan,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_PREFETCH,
+  type MessagesOptions,
+  type MessagesPlan,
+  planConsume,
+  planMessages,
+  type WaterMarks,
+} from './plans/flow.js';
 export { type ConsumerGroupPlan, planConsumerGroup } from './plans/group.js';
 export {
   type PublishRequestPlan,

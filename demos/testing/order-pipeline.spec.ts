@@ -47,7 +47,7 @@ describe('testing kit - marble tests of a publish pipeline', () => {
       ['a:1 failed', 'a:1 failed', 'a:1 acked', 'b:2 acked'],
     );
     assert.deepEqual(
-      fake.messages('orders').map((m) => Buffer.from(m.key).toString()),
+      fake.stored('orders').map((m) => Buffer.from(m.key).toString()),
       ['a', 'b'],
       'the key is the order prefix',
     );

@@ -2,11 +2,19 @@
  * Reading a stream: subscribe (one partition or all of them, from any start
  * position, following leaders) and the server's activity stream as typed events.
  */
-import { map, type Observable } from 'rxjs';
+import { map, type Observable, type ObservableInput } from 'rxjs';
 import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from '../activity.js';
 import { fetchCursor } from '../admin/cursors.js';
 import type { ClientCore } from '../internal/core.js';
 import type { Message } from '../message.js';
+import {
+  type ConsumeOptions,
+  type MessagesOptions,
+  planConsume,
+  planMessages,
+} from '../plans/flow.js';
+import { planSubscribe } from '../plans/subscribe.js';
+import { consumeWithFlowControl, iterateWithFlowControl } from './flow-control.js';
 import { type SubscribeContext, type SubscribeOptions, subscribeMessages } from './subscribe.js';
 
 /**
@@ -51,6 +59,61 @@ export interface SubscribeApi {
   subscribe(stream: string, options?: SubscribeOptions): Observable<Message>;
 
   /**
+   * Reads a stream as an AsyncIterable, with flow control: `for await`
+   * pulls, and while the loop is `highWaterMark` messages behind the gRPC
+   * stream is paused (not read, so HTTP/2 flow control stops the server
+   * once the stream's 1 MiB window is full) until it is back to
+   * `lowWaterMark`. Memory stays bounded whatever the backlog. Each
+   * `for await` subscribes anew (as {@link subscribe} does, with the same
+   * options, `partition: 'all'`, resubscription and leader moves); `break`
+   * cancels the call; errors are thrown from the loop as the same typed
+   * errors, after the messages before them.
+   *
+   * @param stream - the stream.
+   * @param options - see {@link MessagesOptions}: subscribe's options, and
+   *   `highWaterMark` (default 256) and `lowWaterMark` (default a quarter of it).
+   * @returns a cold AsyncIterable of {@link Message}s.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad name or option, at the call site.
+   * @example
+   * ```ts
+   * for await (const msg of client.messages('orders', { startPosition: StartPosition.EARLIEST })) {
+   *   await save(msg);
+   *   if (msg.offset >= 99n) break; // cancels the call
+   * }
+   * ```
+   */
+  messages(stream: string, options?: MessagesOptions): AsyncIterable<Message>;
+
+  /**
+   * Reads a stream into `handler` with flow control, the Rx form of
+   * {@link messages}: each message is handed to `handler` (`concurrency`
+   * at a time; one at a time, in order, by default), and while `prefetch`
+   * messages are received and not yet handled the gRPC stream is paused,
+   * until half of them are. Unlike `subscribe().pipe(concatMap(handler))`,
+   * which buffers the whole backlog, memory stays bounded.
+   *
+   * @param stream - the stream.
+   * @param handler - called per message; returns an Observable, Promise or
+   *   array (its values are emitted).
+   * @param options - see {@link ConsumeOptions}: subscribe's options,
+   *   `prefetch` (default 256) and `concurrency` (default 1).
+   * @returns a cold Observable of the handlers' results; errors as
+   *   {@link subscribe} does, or with a handler's error.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad name or option, at the call site.
+   * @example
+   * ```ts
+   * client
+   *   .consume('orders', (msg) => save(msg), { startPosition: StartPosition.EARLIEST, prefetch: 100 })
+   *   .subscribe({ error: (err) => console.error(err) });
+   * ```
+   */
+  consume<R>(
+    stream: string,
+    handler: (message: Message) => ObservableInput<R>,
+    options?: ConsumeOptions,
+  ): Observable<R>;
+
+  /**
    * The server's activity stream (`__activity`; the server needs
    * `activity.stream.enabled: true`) as typed events: a subscription with
    * the given positions, each message decoded by {@link decodeActivity}.
@@ -77,6 +140,39 @@ export function subscribe(
   options: SubscribeOptions = {},
 ): Observable<Message> {
   return core.guard(() => subscribeMessages(subscribeContext(core), stream, options));
+}
+
+export function messages(
+  core: ClientCore,
+  stream: string,
+  options: MessagesOptions = {},
+): AsyncIterable<Message> {
+  const plan = planMessages(options);
+  planSubscribe(stream, plan.subscribe);
+  return iterateWithFlowControl(
+    (paused) =>
+      core.guard(() =>
+        subscribeMessages({ ...subscribeContext(core), paused }, stream, plan.subscribe),
+      ),
+    plan.marks,
+  );
+}
+
+export function consume<R>(
+  core: ClientCore,
+  stream: string,
+  handler: (message: Message) => ObservableInput<R>,
+  options: ConsumeOptions = {},
+): Observable<R> {
+  const plan = planConsume(handler, options);
+  planSubscribe(stream, plan.subscribe);
+  return core.guard(() =>
+    consumeWithFlowControl(
+      (paused) => subscribeMessages({ ...subscribeContext(core), paused }, stream, plan.subscribe),
+      handler,
+      plan,
+    ),
+  );
 }
 
 /** What a subscription needs of the client. */

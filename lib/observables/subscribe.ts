@@ -6,6 +6,7 @@
  * + 1), and maps terminal server states to typed errors.
  */
 import {
+  BehaviorSubject,
   catchError,
   concatWith,
   defer,
@@ -53,7 +54,12 @@ export type { SubscribeOptions };
 export interface SubscribeTransport {
   /** `host:port` of the broker. */
   readonly address: string;
-  subscribe(request: WireSubscribe, phase: () => CallPhase): Observable<DecodedMessage>;
+  /** While `paused` says true the call is not read (see BrokerConnection.subscribe). */
+  subscribe(
+    request: WireSubscribe,
+    phase: () => CallPhase,
+    paused?: Observable<boolean>,
+  ): Observable<DecodedMessage>;
 }
 
 /** Leader routing (Cluster, or a fake in marble specs). */
@@ -83,6 +89,12 @@ export interface SubscribeContext {
   maxDecompressedBytes: number;
   /** Milliseconds to wait for the subscribe handshake before retrying. */
   setupTimeout: number;
+  /**
+   * Flow control (messages(), consume()): while this says true, every call
+   * of the subscription stops reading its stream once its handshake has
+   * come (HTTP/2 flow control then stops the server); false reads again.
+   */
+  paused?: Observable<boolean>;
 }
 
 export interface Plan {
@@ -252,6 +264,13 @@ function subscribePartition(
                 ? base
                 : { ...base, startPosition: START_WIRE.OFFSET, startOffset: toInt64(last + 1n) };
             let handshake = false;
+            // A new call reads its handshake whatever the flow says (or it
+            // would time out), then follows ctx.paused.
+            const handshook = new BehaviorSubject(false);
+            const gate = ctx.paused;
+            const paused = gate
+              ? handshook.pipe(switchMap((done) => (done ? gate : of(false))))
+              : undefined;
             const phase = (): CallPhase => (handshake ? 'subscribe-stream' : 'subscribe-setup');
             // Metadata that shows the leader elsewhere ends this call (a frozen
             // or deposed leader may never end it itself): resubscribe there.
@@ -265,7 +284,7 @@ function subscribePartition(
                   }),
                   tap(() => (moved = true)),
                 );
-            return conn.subscribe(request, phase).pipe(
+            return conn.subscribe(request, phase, paused).pipe(
               takeUntil(leaderMoved),
               concatWith(
                 defer(() => {
@@ -308,6 +327,7 @@ function subscribePartition(
               filter(() => {
                 if (handshake) return true;
                 handshake = true;
+                handshook.next(true);
                 return false;
               }),
             );

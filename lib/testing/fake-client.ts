@@ -10,6 +10,7 @@ import {
   merge,
   mergeAll,
   type Observable,
+  type ObservableInput,
   of,
   Subject,
   type Subscription,
@@ -22,31 +23,38 @@ import {
   type AssignedPartition,
   type ClientStatus,
   type ClusterMetadata,
+  type ConsumeOptions,
   type ConsumerGroupInfo,
   type ConsumerGroupOptions,
   type CreateStreamOptions,
   checkCursorTarget,
   checkStreamName,
+  consumeWithFlowControl,
   DEFAULT_ACK_TIMEOUT_MS,
   decodeActivity,
   ErrorCode,
   type GroupMessage,
   guardOperation,
+  iterateWithFlowControl,
   type LiftbridgeClientApi,
   LiftbridgeError,
   type Message,
+  type MessagesOptions,
   type Partitioner,
   type PartitionInfo,
   type PartitionSubscribePlan,
+  type PausableSource,
   type PauseStreamOptions,
   type PublishOptions,
   type PublishRequest,
   type PublishToSubjectOptions,
+  planConsume,
   planConsumerGroup,
   planCreateStream,
   planCursor,
   planFetchMetadata,
   planGroupId,
+  planMessages,
   planPartition,
   planPartitions,
   planPauseStream,
@@ -230,8 +238,11 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
       .fail(new LiftbridgeError(code, message ?? `${code} (scripted by the test)`));
   }
 
-  /** The messages stored in a partition, oldest first. */
-  messages(stream: string, partition = 0): readonly Message[] {
+  /**
+   * The messages stored in a partition, oldest first (synchronous, for
+   * assertions; `messages()` is the client's flow-controlled read).
+   */
+  stored(stream: string, partition = 0): readonly Message[] {
     return this.store.log(stream, partition).messages;
   }
 
@@ -379,16 +390,28 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
    * (each to its own stop).
    */
   subscribe(stream: string, options: SubscribeOptions = {}): Observable<Message> {
-    return this.guard(() => {
-      const checked = planSubscribe(stream, options);
-      return defer(() => {
-        const partitions =
-          checked.partition === 'all'
-            ? this.store.partitionsOf(checked.stream).map((log) => log.partition)
-            : [];
-        return merge(...planPartitions(checked, partitions).map((p) => this.readPartition(p)));
-      });
-    });
+    return this.guard(() => this.pausable(stream, options)(NOT_PAUSED));
+  }
+
+  /**
+   * As the client's: an AsyncIterable whose replay stops while the loop is
+   * `highWaterMark` messages behind (until `lowWaterMark`).
+   */
+  messages(stream: string, options: MessagesOptions = {}): AsyncIterable<Message> {
+    const plan = planMessages(options);
+    const source = this.pausable(stream, plan.subscribe);
+    return iterateWithFlowControl((paused) => this.guard(() => source(paused)), plan.marks);
+  }
+
+  /** As the client's: `handler` per message, the replay paused at `prefetch` unhandled messages. */
+  consume<R>(
+    stream: string,
+    handler: (message: Message) => ObservableInput<R>,
+    options: ConsumeOptions = {},
+  ): Observable<R> {
+    const plan = planConsume(handler, options);
+    const source = this.pausable(stream, plan.subscribe);
+    return this.guard(() => consumeWithFlowControl(source, handler, plan));
   }
 
   /** The activity stream, when a test created `__activity` and emitted events to it. */
@@ -473,12 +496,30 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
 
   // ---- internals -----------------------------------------------------------
 
+  /** A subscription (checked now) whose replay stops while `paused` says true. */
+  private pausable(stream: string, options: SubscribeOptions): PausableSource<Message> {
+    const checked = planSubscribe(stream, options);
+    return (paused) =>
+      defer(() => {
+        const partitions =
+          checked.partition === 'all'
+            ? this.store.partitionsOf(checked.stream).map((log) => log.partition)
+            : [];
+        return merge(
+          ...planPartitions(checked, partitions).map((p) => this.readPartition(p, paused)),
+        );
+      });
+  }
+
   private guard<T>(build: () => Observable<T>): Observable<T> {
     return guardOperation(build, this.lifecycle);
   }
 
   /** One partition's subscription: PARTITION_PAUSED unless `resume`, then read. */
-  private readPartition(p: PartitionSubscribePlan): Observable<Message> {
+  private readPartition(
+    p: PartitionSubscribePlan,
+    paused: Observable<boolean>,
+  ): Observable<Message> {
     const log = this.store.log(p.stream, p.partition);
     if (log.paused) {
       if (!p.resume)
@@ -489,11 +530,15 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
       log.paused = false;
       this.store.refresh();
     }
-    return this.read(log, p);
+    return this.read(log, p, paused);
   }
 
   /** Reads a partition by a subscribe plan, a RESUME start looked up in the cursors. */
-  private read(log: PartitionLog, p: PartitionSubscribePlan): Observable<Message> {
+  private read(
+    log: PartitionLog,
+    p: PartitionSubscribePlan,
+    paused: Observable<boolean>,
+  ): Observable<Message> {
     let start = p.startPosition;
     let startOffset = p.startOffset ?? 0n;
     if (start === StartPosition.RESUME) {
@@ -501,16 +546,22 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
       start = saved < 0n ? StartPosition.EARLIEST : StartPosition.OFFSET;
       startOffset = saved + 1n;
     }
-    return log.read({
-      start,
-      startOffset,
-      startTimestamp: p.startTimestamp ?? 0n,
-      stop: p.stopPosition,
-      stopOffset: p.stopOffset ?? 0n,
-      stopTimestamp: p.stopTimestamp ?? 0n,
-    });
+    return log.read(
+      {
+        start,
+        startOffset,
+        startTimestamp: p.startTimestamp ?? 0n,
+        stop: p.stopPosition,
+        stopOffset: p.stopOffset ?? 0n,
+        stopTimestamp: p.stopTimestamp ?? 0n,
+      },
+      paused,
+    );
   }
 }
+
+/** The pause signal of a plain subscription: never paused. */
+const NOT_PAUSED: Observable<boolean> = of(false);
 
 /** The fake's own `ackTimeout` option: undefined, or a positive finite number of ms. */
 function checkAckTimeout(value: unknown): number | undefined {

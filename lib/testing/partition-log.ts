@@ -91,8 +91,12 @@ export class PartitionLog {
     this.failures.next(error);
   }
 
-  /** Replays from the plan's start, then follows appends; completes at its stop. */
-  read(plan: ReadPlan): Observable<Message> {
+  /**
+   * Replays from the plan's start, then follows appends; completes at its
+   * stop. While `paused` says true nothing is delivered (the replay waits
+   * where it is); false goes on.
+   */
+  read(plan: ReadPlan, paused: Observable<boolean>): Observable<Message> {
     return new Observable<Message>((subscriber) => {
       let next = this.firstIndex(plan);
       const last =
@@ -102,11 +106,12 @@ export class PartitionLog {
             ? this.newestOffset
             : undefined;
       let pumping = false;
+      let stopped = false;
       const pump = () => {
-        if (pumping) return;
+        if (pumping || stopped) return;
         pumping = true;
         try {
-          while (!subscriber.closed) {
+          while (!subscriber.closed && !stopped) {
             if (last !== undefined && BigInt(next) > last) {
               subscriber.complete();
               return;
@@ -126,6 +131,12 @@ export class PartitionLog {
       };
       const woken = this.appended.subscribe(pump);
       woken.add(this.failures.subscribe((err) => subscriber.error(err)));
+      woken.add(
+        paused.subscribe((p) => {
+          stopped = p;
+          pump();
+        }),
+      );
       pump();
       return woken;
     });

@@ -32,7 +32,7 @@ describe('FakeLiftbridgeClient - publish expectations', () => {
     pub.ack();
     assert.equal(acks[0]?.offset, 0n);
     assert.equal(acks[0]?.partition, 1);
-    assert.deepEqual(fake.messages('orders', 1).map(text), ['hello']);
+    assert.deepEqual(fake.stored('orders', 1).map(text), ['hello']);
     assert.throws(() => pub.ack(), /already|acked/);
     fake.verify();
   });
@@ -124,8 +124,8 @@ describe('FakeLiftbridgeClient - publish expectations', () => {
     });
     fake.publishToSubject('alerts', 'disk full').subscribe();
     fake.expectPublish({ subject: 'alerts' }).ack();
-    assert.deepEqual(fake.messages('ops').map(text), ['disk full']);
-    assert.deepEqual(fake.messages('audit').map(text), ['disk full']);
+    assert.deepEqual(fake.stored('ops').map(text), ['disk full']);
+    assert.deepEqual(fake.stored('audit').map(text), ['disk full']);
   });
 });
 

@@ -278,12 +278,15 @@ export class BrokerConnection {
   /**
    * Subscribe as a cold Observable of raw decoded messages, handshake
    * included. `phase()` tells the error mapper whether the handshake came.
+   * While `paused` says true, the call's response is not read (HTTP/2 flow
+   * control then stops the server); false reads it again.
    */
   subscribe(
     request: ApiMethods['Subscribe']['request'],
     phase: () => CallPhase,
+    paused?: Observable<boolean>,
   ): Observable<DecodedMessage> {
-    if (this.settings.transport === 'http2') return this.subscribeHttp2(request, phase);
+    if (this.settings.transport === 'http2') return this.subscribeHttp2(request, phase, paused);
     const def = apiMethods.Subscribe;
     const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
     return new Observable<DecodedMessage>((subscriber) => {
@@ -306,7 +309,13 @@ export class BrokerConnection {
         done = true;
         subscriber.complete();
       });
+      const gate = paused?.subscribe((p) => {
+        if (done) return;
+        if (p) call.pause();
+        else call.resume();
+      });
       return () => {
+        gate?.unsubscribe();
         if (!done) call.cancel();
       };
     });
@@ -331,6 +340,7 @@ export class BrokerConnection {
   private subscribeHttp2(
     request: ApiMethods['Subscribe']['request'],
     phase: () => CallPhase,
+    paused: Observable<boolean> | undefined,
   ): Observable<DecodedMessage> {
     const def = apiMethods.Subscribe;
     const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
@@ -355,7 +365,11 @@ export class BrokerConnection {
       );
       call.write(frame(serialize(request)));
       call.end();
-      return () => call.cancel();
+      const gate = paused?.subscribe((p) => (p ? call.pause() : call.resume()));
+      return () => {
+        gate?.unsubscribe();
+        call.cancel();
+      };
     });
   }
 

@@ -161,6 +161,20 @@ export class RawCall extends EventEmitter {
     if (!this.ended) this.request.end();
   }
 
+  /**
+   * Stops reading the response: HTTP/2 flow control then stops the server
+   * once the stream's receive window (WINDOW) is full. Messages of a chunk
+   * already read still arrive.
+   */
+  pause(): void {
+    if (!this.ended) this.request.pause();
+  }
+
+  /** Reads the response again after {@link pause}. */
+  resume(): void {
+    if (!this.ended) this.request.resume();
+  }
+
   cancel(): void {
     if (this.ended) return;
     this.ended = true;
