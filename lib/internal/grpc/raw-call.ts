@@ -132,7 +132,14 @@ export class RawCall extends EventEmitter {
     );
     const req = this.request;
     req.on('response', (headers) => this.onHeaders(headers));
-    req.on('trailers', (trailers) => this.onHeaders(trailers));
+    req.on('trailers', (trailers) => {
+      // Trailers arrive as soon as the server sends them, also while the
+      // call is paused with messages still unread: the status waits for
+      // them (the stream ends once they are read).
+      if (req.readableFlowing === false || req.readableLength > 0) {
+        req.once('end', () => this.onHeaders(trailers));
+      } else this.onHeaders(trailers);
+    });
     req.on('data', (chunk: Buffer) => this.onData(chunk));
     req.on('drain', () => this.emit('drain'));
     req.on('error', (err: Error) =>

@@ -1,0 +1,237 @@
+/**
+ * Flow control against a real server: messages() and consume() over a
+ * backlog with a slow consumer pause the gRPC call (what the client holds
+ * stays within the water mark plus one HTTP/2 window), `break` cancels the
+ * call, `partition: 'all'`, typed errors; subscribe().pipe(concatMap()) is
+ * the control that holds the whole backlog.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { concatMap, from, lastValueFrom, map, range, take, tap, toArray } from 'rxjs';
+import {
+  ErrorCode,
+  isLiftbridgeError,
+  publishBulk,
+  StartPosition,
+  StopPosition,
+} from '../../lib/index.js';
+import { type Credit, flowProbe } from '../../lib/observables/flow-control.js';
+import { childScript } from '../helpers/exit/index.js';
+import { uniqueName, useServer } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
+
+const SIZE = 256;
+const BACKLOG = 20_000;
+/** A Subscribe call's receive window (raw-call.ts) and a readable buffer, in messages of SIZE bytes. */
+const WINDOW_MESSAGES = Math.ceil((1024 * 1024 + 64 * 1024) / SIZE);
+
+function captureCredits(): { credits: Credit[]; stop: () => void } {
+  const credits: Credit[] = [];
+  flowProbe.created = (c) => credits.push(c);
+  return { credits, stop: () => (flowProbe.created = undefined) };
+}
+
+function runChild(
+  args: string[],
+  killAfterMs: number,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [childScript('flow-break'), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('flow control against a real server', { timeout: 180_000 }, async () => {
+  const server = await useServer();
+  const client = server.client();
+
+  /** A stream with `count` messages of SIZE bytes in each of `partitions` partitions. */
+  async function backlog(count: number, partitions = 1): Promise<string> {
+    const stream = uniqueName('flow');
+    await lastValueFrom(client.createStream(stream, { partitions }));
+    const value = Buffer.alloc(SIZE, 'x');
+    await lastValueFrom(
+      range(0, count * partitions).pipe(
+        map((i) => client.getPublishRequest(value, { stream, partition: i % partitions })),
+        publishBulk(client),
+        toArray(),
+      ),
+    );
+    return stream;
+  }
+
+  const stream = await backlog(BACKLOG);
+
+  it('messages - a slow consumer of a 20K backlog: the call is paused, the client holds at most the high water mark + one window', async () => {
+    const { credits, stop } = captureCredits();
+    try {
+      const offsets: bigint[] = [];
+      for await (const msg of client.messages(stream, {
+        startPosition: StartPosition.EARLIEST,
+        highWaterMark: 100,
+      })) {
+        offsets.push(msg.offset);
+        if (offsets.length % 20 === 0) await sleep(1);
+        if (offsets.length === 3_000) break;
+      }
+      assert.deepEqual(
+        offsets,
+        Array.from({ length: 3_000 }, (_, i) => BigInt(i)),
+      );
+      const peak = credits[0]?.peak ?? Number.POSITIVE_INFINITY;
+      assert.ok(peak <= 100 + WINDOW_MESSAGES, `peak buffered ${peak}`);
+    } finally {
+      stop();
+    }
+  });
+
+  it('messages - paused: while the loop waits, what the client received stops growing far below the backlog', async () => {
+    const { credits, stop } = captureCredits();
+    try {
+      const iterator = client
+        .messages(stream, { startPosition: StartPosition.EARLIEST, highWaterMark: 50 })
+        [Symbol.asyncIterator]();
+      await iterator.next();
+      const credit = credits[0] as Credit;
+      // The loop stops pulling: the buffer fills to the mark, then the call is paused.
+      await until(() => credit.outstanding >= 50, 'the buffer to reach the high water mark');
+      let before = -1;
+      await until(() => {
+        const now = credit.outstanding;
+        const settled = now === before;
+        before = now;
+        return settled;
+      }, 'the buffer to stop growing');
+      assert.ok(
+        credit.outstanding <= 50 + WINDOW_MESSAGES,
+        `buffered ${credit.outstanding} of a ${BACKLOG} backlog`,
+      );
+      // Pulling again resumes the call: the next messages come in order.
+      const next = await iterator.next();
+      assert.equal(next.value?.offset, 1n);
+      await iterator.return?.();
+    } finally {
+      stop();
+    }
+  });
+
+  it('control - subscribe().pipe(concatMap(slow handler)) holds the whole backlog', async () => {
+    let received = 0;
+    let handled = 0;
+    const subscription = client
+      .subscribe(stream, { startPosition: StartPosition.EARLIEST })
+      .pipe(
+        tap(() => received++),
+        concatMap((m) => from(sleep(1).then(() => m))),
+      )
+      .subscribe(() => handled++);
+    try {
+      await until(() => received === BACKLOG, 'the whole backlog to arrive', 60_000);
+      assert.ok(
+        received - handled > 100 + WINDOW_MESSAGES,
+        `received ${received}, handled ${handled}`,
+      );
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
+  it('consume - a slow handler of a 20K backlog: at most prefetch + one window unhandled, results in order', async () => {
+    const { credits, stop } = captureCredits();
+    try {
+      const results = await lastValueFrom(
+        client
+          .consume(
+            stream,
+            async (msg) => {
+              if (msg.offset % 20n === 0n) await sleep(1);
+              return msg.offset;
+            },
+            { startPosition: StartPosition.EARLIEST, prefetch: 50 },
+          )
+          .pipe(take(3_000), toArray()),
+      );
+      assert.deepEqual(
+        results,
+        Array.from({ length: 3_000 }, (_, i) => BigInt(i)),
+      );
+      const peak = credits[0]?.peak ?? Number.POSITIVE_INFINITY;
+      assert.ok(peak <= 50 + WINDOW_MESSAGES, `peak unhandled ${peak}`);
+    } finally {
+      stop();
+    }
+  });
+
+  it("messages - partition 'all': 3 x 2000 messages read with a slow loop, every pair once, bounded", async () => {
+    const { credits, stop } = captureCredits();
+    try {
+      const all = await backlog(2_000, 3);
+      const pairs = new Set<string>();
+      for await (const msg of client.messages(all, {
+        partition: 'all',
+        startPosition: StartPosition.EARLIEST,
+        stopPosition: StopPosition.LATEST,
+        highWaterMark: 30,
+      })) {
+        pairs.add(`${msg.partition}/${msg.offset}`);
+        if (pairs.size % 50 === 0) await sleep(1);
+      }
+      assert.equal(pairs.size, 6_000);
+      const peak = credits[0]?.peak ?? Number.POSITIVE_INFINITY;
+      // Each partition's call may hold one window when the loop pauses them all.
+      assert.ok(peak <= 30 + 3 * WINDOW_MESSAGES, `peak buffered ${peak}`);
+    } finally {
+      stop();
+    }
+  });
+
+  it('messages - errors are typed: INVALID_ARGUMENT at the call site, NOT_FOUND and CLIENT_CLOSED from the loop', async () => {
+    assert.throws(
+      () => client.messages(stream, { highWaterMark: 0 }),
+      (e: unknown) => isLiftbridgeError(e) && e.code === ErrorCode.InvalidArgument,
+    );
+    assert.throws(
+      () => client.consume(stream, (m) => [m], { prefetch: -1 }),
+      (e: unknown) => isLiftbridgeError(e) && e.code === ErrorCode.InvalidArgument,
+    );
+    await assert.rejects(
+      (async () => {
+        for await (const _ of client.messages(uniqueName('missing'))) break;
+      })(),
+      (e: unknown) => isLiftbridgeError(e) && e.code === ErrorCode.NotFound,
+    );
+    const closing = server.client();
+    let read = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const _ of closing.messages(stream, { startPosition: StartPosition.EARLIEST })) {
+          read += 1;
+          if (read === 10) void closing.close();
+        }
+      })(),
+      (e: unknown) => isLiftbridgeError(e) && e.code === ErrorCode.Closed,
+    );
+    assert.ok(read >= 10);
+  });
+
+  it('messages - break cancels the call: a process that breaks out exits by itself (control: one that stops pulling stays alive)', async () => {
+    const broke = await runChild([server.brokers.join(','), stream, 'break'], 20_000);
+    assert.equal(broke.code, 0, `exit code (killed after 20 s if it hung): ${broke.out}`);
+    assert.match(broke.out, /done/);
+    const abandoned = await runChild([server.brokers.join(','), stream, 'abandon'], 4_000);
+    assert.match(abandoned.out, /done/);
+    assert.equal(abandoned.code, null, 'killed after 4 s, still running');
+  });
+});
