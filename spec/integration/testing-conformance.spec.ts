@@ -110,6 +110,65 @@ async function allPartitions(client: LiftbridgeClientApi): Promise<unknown[]> {
   return seen;
 }
 
+/** messages() and consume(), flow-controlled: what they read and how they fail. */
+async function flowControlled(client: LiftbridgeClientApi): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const stream = uniqueName('flow');
+  await lastValueFrom(client.createStream(stream, { partitions: 2 }));
+  await lastValueFrom(
+    from(['a', 'b', 'c', 'd', 'e']).pipe(
+      mergeMap((v, i) => client.publish(v, { stream, partition: i % 2 }), 1),
+      toArray(),
+    ),
+  );
+  const all = {
+    partition: 'all',
+    startPosition: StartPosition.EARLIEST,
+    stopPosition: StopPosition.LATEST,
+  } as const;
+  const pairs: string[] = [];
+  for await (const m of client.messages(stream, { ...all, highWaterMark: 1 })) {
+    pairs.push(`${m.partition}/${m.offset}:${Buffer.from(m.value).toString()}`);
+  }
+  seen.push(pairs.sort());
+  const first: string[] = [];
+  for await (const m of client.messages(stream, { startPosition: StartPosition.EARLIEST })) {
+    first.push(Buffer.from(m.value).toString());
+    if (first.length === 2) break;
+  }
+  seen.push(first);
+  const handled = await lastValueFrom(
+    client
+      .consume(stream, async (m) => Buffer.from(m.value).toString(), {
+        ...all,
+        partition: 1,
+        prefetch: 1,
+      })
+      .pipe(toArray()),
+  );
+  seen.push(handled);
+  seen.push(
+    await code(
+      (async () => {
+        for await (const _ of client.messages(uniqueName('missing'))) break;
+      })(),
+    ),
+  );
+  seen.push(await code(lastValueFrom(client.consume(uniqueName('missing'), (m) => [m]))));
+  seen.push(
+    await code(Promise.resolve().then(() => client.messages(stream, { lowWaterMark: 1.5 }))),
+  );
+  await client.close();
+  seen.push(
+    await code(
+      (async () => {
+        for await (const _ of client.messages(stream)) break;
+      })(),
+    ),
+  );
+  return seen;
+}
+
 describe('testing kit - conformance with the real client', async () => {
   const server = await useServer();
 
@@ -177,6 +236,23 @@ describe('testing kit - conformance with the real client', async () => {
       ['0/0:a', '1/1:c'],
       ErrorCode.NotFound,
       ErrorCode.InvalidArgument,
+    ]);
+    assert.deepEqual(faked, real);
+  });
+
+  it('FakeLiftbridgeClient - messages() and consume() give the same results as a real server', async () => {
+    const real = await flowControlled(new LiftbridgeClient(server.brokers));
+    const fake = new FakeLiftbridgeClient();
+    fake.whenPublish().ack();
+    const faked = await flowControlled(fake);
+    assert.deepEqual(real, [
+      ['0/0:a', '0/1:c', '0/2:e', '1/0:b', '1/1:d'],
+      ['a', 'c'],
+      ['b', 'd'],
+      ErrorCode.NotFound,
+      ErrorCode.NotFound,
+      ErrorCode.InvalidArgument,
+      ErrorCode.Closed,
     ]);
     assert.deepEqual(faked, real);
   });

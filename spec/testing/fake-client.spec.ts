@@ -282,3 +282,69 @@ describe('FakeLiftbridgeClient - lifecycle', () => {
     assert.equal(seen.closed, true);
   });
 });
+
+describe('FakeLiftbridgeClient - flow control', () => {
+  it('messages - the replay stops at the high water mark while the loop is behind', async () => {
+    const fake = new FakeLiftbridgeClient({ streams: { orders: 1 } });
+    fake.emit(
+      'orders',
+      0,
+      Array.from({ length: 1_000 }, (_, i) => ({ value: `m${i}` })),
+    );
+    const appended: number[] = [];
+    let read = 0;
+    const iterator = fake
+      .messages('orders', { startPosition: StartPosition.EARLIEST, highWaterMark: 10 })
+      [Symbol.asyncIterator]();
+    // One pull: the replay runs until 10 wait (plus the one handed out).
+    const first = await iterator.next();
+    assert.equal(first.value && text(first.value), 'm0');
+    // The rest still comes, in order, as the loop pulls.
+    for (;;) {
+      const r = await iterator.next();
+      if (r.done) break;
+      read += 1;
+      appended.push(Number(r.value.offset));
+      if (read === 998) break;
+    }
+    assert.deepEqual(
+      appended,
+      Array.from({ length: 998 }, (_, i) => i + 1),
+    );
+    await iterator.return?.();
+    await fake.close();
+  });
+
+  it('consume - handles every message with the given concurrency, results emitted', async () => {
+    const fake = new FakeLiftbridgeClient({ streams: { orders: 1 } });
+    fake.emit(
+      'orders',
+      0,
+      ['a', 'b', 'c'].map((value) => ({ value })),
+    );
+    let running = 0;
+    let most = 0;
+    const out = await lastValueFrom(
+      fake
+        .consume(
+          'orders',
+          async (m) => {
+            running += 1;
+            most = Math.max(most, running);
+            await Promise.resolve();
+            running -= 1;
+            return text(m);
+          },
+          {
+            startPosition: StartPosition.EARLIEST,
+            stopPosition: StopPosition.LATEST,
+            concurrency: 2,
+          },
+        )
+        .pipe(toArray()),
+    );
+    assert.deepEqual(out.sort(), ['a', 'b', 'c']);
+    assert.equal(most, 2);
+    await fake.close();
+  });
+});
