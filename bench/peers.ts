@@ -12,7 +12,7 @@ export const CLIENTS: readonly ClientName[] = ['rx', 'go', 'gufo'];
 /** The rx peer of this checkout (or of another one's build: see bench/ab.ts). */
 export const RX_PEER = '.build/bench/peers/rx/rx-peer.js';
 
-function runRxPeer(args: string[], root = projectRoot): Promise<string> {
+export function runRxPeer(args: string[], root = projectRoot): Promise<string> {
   const script = join(root, RX_PEER);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run bench: build, compile, install the server, then bench/run.ts (or, with `ab` first, bench/ab.ts).
+// npm run bench: build, compile, install the server, then bench/run.ts (or, with `ab` or
+// `slow-consumer` first, bench/ab.ts or bench/slow-consumer.ts).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -12,4 +13,7 @@ run(['scripts/build.mjs']);
 run([join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 run(['.build/scripts/testbed/install.js']);
 const args = process.argv.slice(2);
-run([args[0] === 'ab' ? '.build/bench/ab.js' : '.build/bench/run.js', ...args]);
+// `npm run bench -- ab ...` and `npm run bench -- slow-consumer ...` are runners of their own.
+const runners = { ab: '.build/bench/ab.js', 'slow-consumer': '.build/bench/slow-consumer.js' };
+const runner = runners[args[0]];
+run(runner ? [runner, ...args.slice(1)] : ['.build/bench/run.js', ...args]);

@@ -21,6 +21,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,7 @@ var subcommands = map[string]subcommand{
 	"bench-pub":   benchPub,
 	"bench-sync":  benchSync,
 	"bench-sub":   benchSub,
+	"bench-slow":  benchSlow,
 }
 
 func main() {
@@ -636,5 +638,115 @@ func readAck(args []string, out io.Writer) error {
 	_, err = fmt.Fprintf(out, "stream %s\noffset %d\ncorrelationId %s\nackInbox %s\nmsgSubject %s\npartitionSubject %s\nackPolicy %d\n",
 		ack.Stream(), ack.Offset(), ack.CorrelationID(), ack.AckInbox(), ack.MessageSubject(),
 		ack.PartitionSubject(), ack.AckPolicy())
+	return err
+}
+
+// slowResult is bench-slow's JSON line (the rx peer's SlowResult).
+type slowResult struct {
+	Client        string  `json:"client"`
+	Workload      string  `json:"workload"`
+	Mode          string  `json:"mode"`
+	Messages      int64   `json:"messages"`
+	Seconds       float64 `json:"seconds"`
+	CPUSeconds    float64 `json:"cpuSeconds"`
+	BaselineRssMb float64 `json:"baselineRssMb"`
+	PeakRssMb     float64 `json:"peakRssMb"`
+	RssGrowthMb   float64 `json:"rssGrowthMb"`
+	StoppedAtCap  bool    `json:"stoppedAtCap"`
+}
+
+// rssBytes is this process's resident set now (VmRSS in /proc/self/status).
+func rssBytes() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			fields := strings.Fields(line)
+			if len(fields) >= 2 {
+				kb, _ := strconv.ParseInt(fields[1], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
+
+// benchSlow: the slow-consumer workload: Subscribe from the earliest message
+// of a backlog with a handler that sleeps --handler-ms per message, for
+// --seconds; reports the messages handled and the peak RSS growth over the
+// RSS before subscribing. go-liftbridge calls the handler on the goroutine
+// that reads the stream, so a slow handler stops reading (gRPC flow control).
+func benchSlow(args []string, out io.Writer) error {
+	f := newFlags("bench-slow")
+	stream := f.String("stream", "", "stream name")
+	seconds := f.Float64("seconds", 30, "how long to read")
+	handlerMs := f.Float64("handler-ms", 1, "handler time per message (ms)")
+	if err := f.parse(args, "stream"); err != nil {
+		return err
+	}
+	client, err := f.connect()
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	ctx, cancel := rpcContext()
+	_, err = client.FetchMetadata(ctx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	baseline := rssBytes()
+	start := now()
+	var handled atomic.Int64
+	failed := make(chan error, 1)
+	subCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	pause := time.Duration(*handlerMs * float64(time.Millisecond))
+	err = client.Subscribe(subCtx, *stream, func(m *lift.Message, err error) {
+		if err != nil {
+			if subCtx.Err() == nil {
+				select {
+				case failed <- err:
+				default:
+				}
+			}
+			return
+		}
+		time.Sleep(pause)
+		handled.Add(1)
+	}, lift.StartAtEarliestReceived())
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-failed:
+		return err
+	case <-time.After(time.Duration(*seconds * float64(time.Second))):
+	}
+	n := handled.Load()
+	stop()
+	end := now()
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	peak := ru.Maxrss * 1024 // Linux: ru_maxrss in KiB
+	const mb = 1024 * 1024
+	r := slowResult{
+		Client:        "go",
+		Workload:      "slow-consumer",
+		Mode:          "subscribe",
+		Messages:      n,
+		Seconds:       round(end.at.Sub(start.at).Seconds(), 1),
+		CPUSeconds:    round((end.cpu - start.cpu).Seconds(), 3),
+		BaselineRssMb: math.Round(float64(baseline) / mb),
+		PeakRssMb:     math.Round(float64(peak) / mb),
+		RssGrowthMb:   math.Round(float64(peak-baseline) / mb),
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%s\n", line)
 	return err
 }

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { lastValueFrom, map, reduce } from 'rxjs';
 import { type Ack, LiftbridgeClient, publishBulkFrom } from '../../../lib/index.js';
 import { mark, payloads, percentile, type Result, result, since } from './measure.js';
+import { type SlowMode, type SlowResult, slowConsumer } from './slow-consumer.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -17,6 +18,10 @@ const { positionals, values } = parseArgs({
     size: { type: 'string', default: '256' },
     inflight: { type: 'string', default: '256' },
     warmup: { type: 'string', default: '0' },
+    mode: { type: 'string', default: 'messages' },
+    seconds: { type: 'string', default: '30' },
+    'handler-ms': { type: 'string', default: '1' },
+    'cap-mb': { type: 'string', default: '1024' },
   },
 });
 const command = positionals[0];
@@ -81,7 +86,18 @@ async function sync(n: number, data: Uint8Array[]): Promise<Float64Array> {
   return latency;
 }
 
-async function main(): Promise<Result> {
+async function main(): Promise<Result | SlowResult> {
+  if (command === 'bench-slow') {
+    // Connected before the baseline RSS is taken.
+    await lastValueFrom(client.fetchMetadata([stream]));
+    return slowConsumer(client, {
+      stream,
+      mode: values.mode as SlowMode,
+      seconds: Number(values.seconds),
+      handlerMs: Number(values['handler-ms']),
+      capMb: Number(values['cap-mb']),
+    });
+  }
   const data = payloads(Math.min(count, 4096), size);
   if (command === 'bench-pub' || command === 'bench-sync') {
     const run = command === 'bench-pub' ? bulk : sync;
