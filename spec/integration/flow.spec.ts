@@ -148,6 +148,27 @@ describe('flow control against a real server', { timeout: 180_000 }, async () =>
     }
   });
 
+  it("messages - transport 'grpc-js': the same bound (its call is paused through the stream's own pause)", async () => {
+    const { credits, stop } = captureCredits();
+    try {
+      const viaGrpcJs = server.client({ transport: 'grpc-js' });
+      let read = 0;
+      for await (const msg of viaGrpcJs.messages(stream, {
+        startPosition: StartPosition.EARLIEST,
+        highWaterMark: 100,
+      })) {
+        assert.equal(msg.offset, BigInt(read));
+        read += 1;
+        if (read % 20 === 0) await sleep(1);
+        if (read === 3_000) break;
+      }
+      const peak = credits[0]?.peak ?? Number.POSITIVE_INFINITY;
+      assert.ok(peak <= 100 + WINDOW_MESSAGES, `peak buffered ${peak}`);
+    } finally {
+      stop();
+    }
+  });
+
   it('consume - a slow handler of a 20K backlog: at most prefetch + one window unhandled, results in order', async () => {
     const { credits, stop } = captureCredits();
     try {
