@@ -2,7 +2,7 @@
  * Reading a stream: subscribe (one partition or all of them, from any start
  * position, following leaders) and the server's activity stream as typed events.
  */
-import { map, type Observable } from 'rxjs';
+import { map, type Observable, takeUntil } from 'rxjs';
 import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from '../activity.js';
 import { fetchCursor } from '../admin/cursors.js';
 import type { ClientCore } from '../internal/core.js';
@@ -76,14 +76,17 @@ export function subscribe(
   stream: string,
   options: SubscribeOptions = {},
 ): Observable<Message> {
-  return core.guard(() => subscribeMessages(subscribeContext(core), stream, options));
+  // A plain subscription has no handler to wait for: it completes when drain starts.
+  return core.guard(() =>
+    subscribeMessages(subscribeContext(core), stream, options).pipe(takeUntil(core.drain.draining)),
+  );
 }
 
 /** What a subscription needs of the client. */
 export function subscribeContext(core: ClientCore): SubscribeContext {
   return {
     cluster: core.cluster,
-    fetchCursor: (s, p, c) => fetchCursor(core, s, p, c),
+    fetchCursor: (s, p, c) => fetchCursor(core, s, p, c, 'inner'),
     encodingHeader: core.options.encodingHeader,
     maxDecompressedBytes: core.options.maxDecompressedBytes,
     setupTimeout: core.options.requestTimeout,

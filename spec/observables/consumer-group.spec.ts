@@ -38,6 +38,8 @@ class FakeGroup {
   readonly checkpoints: string[] = [];
   readonly opened: Opened[] = [];
   readonly goodbyes: Promise<void>[] = [];
+  /** The client's drain signal (next() to start draining). */
+  readonly draining = new Subject<void>();
   live = 0;
 
   private handle(method: string, request: { epoch?: unknown }): unknown {
@@ -89,6 +91,7 @@ class FakeGroup {
 
   readonly context: GroupContext = {
     cluster: this.cluster,
+    draining: this.draining,
     subscribe: (stream, options, claim) =>
       defer(() => {
         const opened: Opened = { stream, options, claim, messages: new Subject(), closed: false };

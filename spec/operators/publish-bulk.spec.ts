@@ -1,7 +1,7 @@
 /** Marble specs of publishBulk / publishBulkSettled over a fake sender. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Observable } from 'rxjs';
+import { NEVER, type Observable } from 'rxjs';
 import {
   ErrorCode,
   type LiftbridgeClientApi,
@@ -28,7 +28,11 @@ type Cold = ReturnType<ReturnType<typeof testScheduler>['createColdObservable']>
  * ack deadlines (when given) go through the client's own Deadlines, in
  * virtual time.
  */
-function fakeSender(replies: Record<string, Cold>, ackTimeoutMs?: number) {
+function fakeSender(
+  replies: Record<string, Cold>,
+  ackTimeoutMs?: number,
+  draining: Observable<unknown> = NEVER,
+) {
   const written: string[] = [];
   const deadlines = new Deadlines<{ done: boolean; expire(): void }>((item) => item.expire());
   const sender = {
@@ -70,7 +74,11 @@ function fakeSender(replies: Record<string, Cold>, ackTimeoutMs?: number) {
   };
   // Registered as a real client registers its publisher: the bulk operators
   // send through it directly.
-  registerSender(sender, (req, ackTimeout, sink) => sender.sendRequest(req, ackTimeout, sink));
+  registerSender(
+    sender,
+    (req, ackTimeout, sink) => sender.sendRequest(req, ackTimeout, sink),
+    draining,
+  );
   return Object.assign(sender as unknown as LiftbridgeClientApi, { written });
 }
 
