@@ -211,6 +211,37 @@ describe('publishBulk', () => {
     });
   });
 
+  it('publishBulkSettled - draining: the source is let go, waiting requests fail CLIENT_CLOSED, those in flight settle, then it completes', () => {
+    let client: ReturnType<typeof fakeSender> | undefined;
+    testScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const a = cold('----(A|)', { A: ack('a') });
+      const b = cold('------(B|)', { B: ack('b') });
+      const source = hot('abc-d', {
+        a: request('a'),
+        b: request('b'),
+        c: request('c'),
+        d: request('d'),
+      });
+      const draining = hot('---x');
+      client = fakeSender({ a, b }, undefined, draining);
+      const out = source.pipe(publishBulkSettled(client, { concurrency: 2 }));
+      expectObservable(out).toBe('---ca--(b|)', {
+        c: {
+          type: 'error',
+          request: request('c'),
+          error: new LiftbridgeError(ErrorCode.Closed, 'the client is closed'),
+        },
+        a: { type: 'ack', request: request('a'), ack: ack('a') },
+        b: { type: 'ack', request: request('b'), ack: ack('b') },
+      });
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(a.subscriptions).toBe('^---!');
+      expectSubscriptions(b.subscriptions).toBe('-^-----!');
+    });
+    // c was never sent (it failed in the window); d came after the drain and was never taken.
+    assert.deepEqual(client?.written, ['a', 'b']);
+  });
+
   it('publishBulk - rejects a bad concurrency at the call site', () => {
     assert.throws(
       () => publishBulk(fakeSender({}), { concurrency: 0 }),
