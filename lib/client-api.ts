@@ -8,6 +8,7 @@ import type { Observable } from 'rxjs';
 import type { CursorApi } from './admin/cursors.js';
 import type { MetadataApi } from './admin/metadata.js';
 import type { StreamAdminApi } from './admin/streams.js';
+import type { DrainOptions } from './lifecycle.js';
 import type { ClusterMetadata } from './metadata/metadata.js';
 import type { GroupApi } from './observables/group-api.js';
 import type { SubscribeApi } from './observables/subscribe-api.js';
@@ -95,6 +96,35 @@ export interface LiftbridgeClientApi
    * ```
    */
   close(): Promise<void>;
+
+  /**
+   * Closes the client gracefully, as nats.js's `drain()` does: it takes no
+   * new work (every new operation, publish, bulk request, subscribe or
+   * admin call, fails with `CLIENT_CLOSED`; `status$` emits `draining`),
+   * lets the work it accepted finish, then closes as {@link close} does:
+   * - publishes already sent settle, each with its Ack or its own typed
+   *   error; a bulk stops taking requests, fails those still waiting in its
+   *   window with `CLIENT_CLOSED`, and completes once its requests in flight settle;
+   * - live subscriptions complete (a plain `subscribe()` at once: it has no
+   *   handler to wait for; `messages()` loops and `consume()` stop pulling
+   *   and end once the messages already received are handled);
+   * - consumer groups complete, store their checkpoints (cursors) and leave;
+   * - other calls under way (admin, cursors) finish.
+   * It waits at most `timeout` (default the `drainTimeout` client option,
+   * 10000 ms); what is still live then is closed as close() closes it
+   * (publishes in flight fail with `CLIENT_CLOSED`). Calling drain again
+   * returns the same promise; close() during a drain closes at once; after
+   * close(), drain returns close()'s promise.
+   *
+   * @param options - see {@link DrainOptions}: `timeout` (ms).
+   * @returns a promise that resolves once the client is closed.
+   * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad `timeout`, at the call site.
+   * @example
+   * ```ts
+   * process.once('SIGTERM', () => void client.drain({ timeout: 5_000 }));
+   * ```
+   */
+  drain(options?: DrainOptions): Promise<void>;
 
   /**
    * Calls {@link close}, so `await using` closes the client at scope exit.

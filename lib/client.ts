@@ -18,8 +18,11 @@ import {
   setStreamReadonly,
 } from './admin/streams.js';
 import type { LiftbridgeClientApi } from './client-api.js';
+import { closedError } from './errors.js';
 import { ClientCore } from './internal/core.js';
+import { failSink } from './internal/publisher.js';
 import { registerSender } from './internal/senders.js';
+import { type DrainOptions, planDrain } from './lifecycle.js';
 import type { Ack, Message } from './message.js';
 import type { ClusterMetadata, ConsumerGroupInfo, PartitionInfo } from './metadata/metadata.js';
 import type {
@@ -75,6 +78,7 @@ export type { PublishToSubjectOptions } from './publish/subject.js';
 export class LiftbridgeClient implements LiftbridgeClientApi {
   private readonly core: ClientCore;
   private closing: Promise<void> | undefined;
+  private draining: Promise<void> | undefined;
 
   /**
    * Makes a client; nothing connects until the first operation is subscribed.
@@ -96,8 +100,14 @@ export class LiftbridgeClient implements LiftbridgeClientApi {
   constructor(brokers: string[], options: ClientOptions = {}) {
     const core = new ClientCore(resolveOptions(brokers, options));
     this.core = core;
-    registerSender(this, (request, ackTimeout, sink) =>
-      sendRequest(core, request, ackTimeout, sink),
+    registerSender(
+      this,
+      (request, ackTimeout, sink) =>
+        // Once drain started a bulk's new requests are refused, as every new operation is.
+        core.drain.refusing
+          ? failSink(sink, closedError())
+          : sendRequest(core, request, ackTimeout, sink),
+      core.drain.draining,
     );
     const signal = core.options.signal;
     if (signal) {
@@ -223,6 +233,14 @@ export class LiftbridgeClient implements LiftbridgeClientApi {
 
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint> {
     return fetchCursor(this.core, stream, partition, cursorId);
+  }
+
+  drain(options?: DrainOptions): Promise<void> {
+    const timeout = planDrain(options, this.core.options.drainTimeout); // bad options throw here
+    if (this.draining) return this.draining;
+    if (this.closing) return this.closing;
+    this.draining = this.core.drained(timeout).then(() => this.close());
+    return this.draining;
   }
 
   async close(): Promise<void> {

@@ -62,7 +62,14 @@ export {
   LiftbridgeError,
   type LiftbridgeErrorOptions,
 } from './errors.js';
-export { guardOperation, type Lifecycle } from './lifecycle.js';
+export {
+  type DrainOptions,
+  DrainState,
+  guardOperation,
+  type Lifecycle,
+  type LiveOperations,
+  planDrain,
+} from './lifecycle.js';
 export { type Ack, AckPolicy, type Message } from './message.js';
 export type {
   BrokerInfo,
@@ -81,6 +88,7 @@ export {
 } from './observables/consumer-group.js';
 export {
   consumeWithFlowControl,
+  type FlowLifecycle,
   iterateWithFlowControl,
   type PausableSource,
 } from './observables/flow-control.js';
@@ -103,6 +111,7 @@ export {
   DEFAULT_ACK_TIMEOUT_MS,
   DEFAULT_BULK_CONCURRENCY,
   DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_ENCODING_HEADER,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -169,6 +178,7 @@ export type {
   ClientStatus,
   ClosedStatus,
   ConnectedStatus,
+  DrainingStatus,
   LeaderChangedStatus,
   MetadataUpdatedStatus,
   PublishRejectedStatus,

@@ -43,6 +43,17 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * ```
  */
 export const DEFAULT_RETRY_TIMEOUT_MS = 30_000;
+
+/**
+ * How long `drain()` waits for live work to finish before it closes what
+ * is left, in milliseconds: 10000 (the {@link ClientOptions.drainTimeout} option).
+ *
+ * @example
+ * ```ts
+ * const patient = new LiftbridgeClient(BROKERS, { drainTimeout: 3 * DEFAULT_DRAIN_TIMEOUT_MS });
+ * ```
+ */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /**
  * Default time to reach a first broker before calls fail with `UNAVAILABLE`,
  * in milliseconds: 10000 (the {@link ClientOptions.connectTimeout} option).
@@ -216,6 +227,14 @@ export interface ClientOptions {
    */
   retryTimeout?: number;
   /**
+   * How long `drain()` waits for live work (publishes awaiting acks,
+   * consumer groups checkpointing, flow-controlled handlers) to finish
+   * (ms, above 0); then what is left is closed as close() does. A drain's
+   * own `timeout` overrides it.
+   * @defaultValue 10000 ({@link DEFAULT_DRAIN_TIMEOUT_MS})
+   */
+  drainTimeout?: number;
+  /**
    * How long calls try the seed brokers before any broker has ever answered
    * (ms, above 0); then they fail with `UNAVAILABLE` naming the seeds.
    * @defaultValue 10000 ({@link DEFAULT_CONNECT_TIMEOUT_MS})
@@ -307,6 +326,7 @@ export interface ResolvedClientOptions {
   ackTimeout: number;
   requestTimeout: number;
   retryTimeout: number;
+  drainTimeout: number;
   connectTimeout: number;
   metadataRefreshInterval: number;
   signal: AbortSignal | undefined;
@@ -431,6 +451,7 @@ export function resolveOptions(
     ackTimeout: positive('ackTimeout', options.ackTimeout, DEFAULT_ACK_TIMEOUT_MS),
     requestTimeout: positive('requestTimeout', options.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS),
     retryTimeout: positive('retryTimeout', options.retryTimeout, DEFAULT_RETRY_TIMEOUT_MS, true),
+    drainTimeout: positive('drainTimeout', options.drainTimeout, DEFAULT_DRAIN_TIMEOUT_MS),
     connectTimeout: positive('connectTimeout', options.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS),
     metadataRefreshInterval: positive(
       'metadataRefreshInterval',

@@ -108,6 +108,22 @@ export interface PublishRejectedStatus {
 }
 
 /**
+ * drain() started: the client takes no new work and lets live work finish;
+ * `closed` follows.
+ *
+ * @example
+ * ```ts
+ * client.status$
+ *   .pipe(filter((e): e is DrainingStatus => e.type === 'draining'))
+ *   .subscribe(() => console.log('draining'));
+ * ```
+ */
+export interface DrainingStatus {
+  /** Discriminant: `'draining'`. */
+  readonly type: 'draining';
+}
+
+/**
  * The client was closed; the last event before `status$` completes.
  *
  * @example
@@ -139,6 +155,8 @@ export interface ClosedStatus {
  *       return `metadata: ${event.metadata.brokers.size} broker(s)`;
  *     case 'publishRejected':
  *       return `${event.stream} refused ${event.correlationId} (${event.error.code})`;
+ *     case 'draining':
+ *       return 'draining';
  *     case 'closed':
  *       return 'client closed';
  *   }
@@ -151,6 +169,7 @@ export type ClientStatus =
   | LeaderChangedStatus
   | MetadataUpdatedStatus
   | PublishRejectedStatus
+  | DrainingStatus
   | ClosedStatus;
 
 /**

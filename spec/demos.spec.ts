@@ -62,6 +62,9 @@ describe('demos', () => {
     assert.match(out, /^client closed$/m, 'status$: closed');
     assert.match(out, /^no broker: UNAVAILABLE$/m, 'connectTimeout');
     assert.match(out, /^aborted: CLIENT_CLOSED$/m, 'signal');
+    assert.match(out, /^subscription completed$/m, 'drain: the live subscription completed');
+    assert.match(out, /^drained: 100 publishes acked, client closed: true$/m, 'drain');
+    assert.match(out, /^after drain: CLIENT_CLOSED$/m, 'drain: later publishes');
     const byKey = /^by key: partitions (\d) (\d) (\d) (\d) (\d) (\d)$/m.exec(out);
     assert.ok(byKey, 'partitions demo: by key');
     assert.deepEqual(byKey.slice(1, 4), byKey.slice(4, 7), 'a key keeps its partition');

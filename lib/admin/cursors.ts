@@ -126,8 +126,9 @@ export function setCursor(
   partition: number,
   cursorId: string,
   offset: bigint | number,
+  guard: Guard = 'operation',
 ): Observable<void> {
-  return core.guard(() => {
+  return guarded(core, guard, () => {
     const plan = planSetCursor(stream, partition, cursorId, offset);
     return atCursorHome(core, plan, (conn) =>
       conn.unary('SetCursor', { ...plan, offset: toInt64(plan.offset) }),
@@ -140,11 +141,24 @@ export function fetchCursor(
   stream: string,
   partition: number,
   cursorId: string,
+  guard: Guard = 'operation',
 ): Observable<bigint> {
-  return core.guard(() => {
+  return guarded(core, guard, () => {
     const plan = planCursor(stream, partition, cursorId);
     return atCursorHome(core, plan, (conn) => conn.unary('FetchCursor', plan)).pipe(
       map((res) => fromInt64(res.offset)),
     );
   });
+}
+
+/**
+ * How a cursor call is guarded: `'operation'`, a call of the user's (refused
+ * once drain started); `'inner'`, made by a live operation on its own
+ * behalf (a group's checkpoint, a subscription's RESUME lookup), which
+ * drain lets through (see ClientCore.guardInner).
+ */
+export type Guard = 'operation' | 'inner';
+
+function guarded<T>(core: ClientCore, guard: Guard, build: () => Observable<T>): Observable<T> {
+  return guard === 'inner' ? core.guardInner(build) : core.guard(build);
 }

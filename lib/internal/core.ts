@@ -6,7 +6,7 @@
  * capability modules (lib/admin/, lib/publish/, lib/observables/).
  */
 import { defer, firstValueFrom, type Observable, race, timer } from 'rxjs';
-import { guardOperation } from '../lifecycle.js';
+import { DrainState, guardOperation, type Lifecycle } from '../lifecycle.js';
 import { type Partitioner, Partitioning } from '../partitioners.js';
 import { Cluster } from './cluster.js';
 import type { ClientConfig } from './config.js';
@@ -22,6 +22,8 @@ export interface CoreOptions extends ClientConfig {
   readonly partitioner: Partitioner | undefined;
   /** Largest value a subscriber decompresses (bytes); larger ones arrive as stored. */
   readonly maxDecompressedBytes: number;
+  /** How long drain() waits for live work by default (ms). */
+  readonly drainTimeout: number;
 }
 
 export class ClientCore {
@@ -31,18 +33,63 @@ export class ClientCore {
   /** Live consumer groups (each ends itself when called) and their pending goodbyes. */
   readonly liveGroups = new Set<() => void>();
   readonly goodbyes = new Set<{ group: string; work: Promise<void> }>();
+  /** The drain signal and the count of live work drain waits for. */
+  readonly drain = new DrainState();
+  /** What the public operations are guarded by: the cluster's close, and the drain. */
+  readonly lifecycle: Lifecycle;
 
   constructor(readonly options: CoreOptions) {
-    this.cluster = new Cluster(options);
-    this.publisher = new Publisher(this.cluster, options);
+    const cluster = new Cluster(options);
+    this.cluster = cluster;
+    this.publisher = new Publisher(cluster, options);
+    this.publisher.holdWhileBusy(this.drain);
+    const drain = this.drain;
+    this.lifecycle = {
+      get closed() {
+        return cluster.closed;
+      },
+      closing: cluster.closing,
+      draining: drain.draining,
+      operations: drain,
+    };
   }
 
   /**
    * Builds an operation now (so argument checks throw at the call site) and
-   * returns it cold, failing with CLIENT_CLOSED if subscribed after close().
+   * returns it cold, failing with CLIENT_CLOSED if subscribed after close()
+   * or once drain() started; drain waits for it while it runs.
    */
   guard<T>(build: () => Observable<T>): Observable<T> {
+    return guardOperation(build, this.lifecycle);
+  }
+
+  /**
+   * The guard of calls an operation makes on its own behalf (a consumer
+   * group's checkpoints and partition subscriptions, a subscription's
+   * cursor lookup): they end with the client, but are not refused while
+   * it drains (the operation they serve is live, and counted).
+   */
+  guardInner<T>(build: () => Observable<T>): Observable<T> {
     return guardOperation(build, this.cluster);
+  }
+
+  /** Holds the drain open until `work` settles (a consumer group's last checkpoint and leave). */
+  hold(work: Promise<unknown>): void {
+    const leave = this.drain.enter();
+    void work.then(leave, leave);
+  }
+
+  /**
+   * Starts draining (new operations fail CLIENT_CLOSED; live ones that have
+   * something to finish hear `draining`) and resolves once nothing is live,
+   * `timeoutMs` has passed, or the client closed, whichever comes first.
+   */
+  async drained(timeoutMs: number): Promise<void> {
+    if (this.drain.start()) this.cluster.report({ type: 'draining' });
+    await firstValueFrom(
+      race(this.drain.settled(), timer(timeoutMs, this.cluster.scheduler), this.cluster.closing),
+      { defaultValue: undefined },
+    );
   }
 
   /**

@@ -173,6 +173,9 @@ export class Publisher {
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private counter = 0;
   private closed = false;
+  /** Told while requests are pending (a client's drain waits for them); see holdWhileBusy(). */
+  private busy: { enter(): () => void } | undefined;
+  private release: (() => void) | undefined;
 
   /** @param scheduler - the clock and timers of ack deadlines and reconnects; default the cluster's. */
   constructor(
@@ -186,6 +189,22 @@ export class Publisher {
   /** Requests sent and not yet settled. */
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /** Enters `live` while any request is pending, and leaves it once none is (so a drain waits for them). */
+  holdWhileBusy(live: { enter(): () => void }): void {
+    this.busy = live;
+  }
+
+  /** A request was added to pending, or removed from it. */
+  private pendingChanged(): void {
+    const size = this.pending.size;
+    if (size === 1 && !this.release && this.busy) this.release = this.busy.enter();
+    else if (size === 0 && this.release) {
+      const release = this.release;
+      this.release = undefined;
+      release();
+    }
   }
 
   private nextId(): string {
@@ -415,7 +434,10 @@ export class Publisher {
   private finish(entry: Entry, ack: Ack | undefined, err: LiftbridgeError | undefined): void {
     if (entry.done) return;
     entry.done = true;
-    if (this.pending.get(entry.id) === entry) this.pending.delete(entry.id);
+    if (this.pending.get(entry.id) === entry) {
+      this.pending.delete(entry.id);
+      if (this.pending.size === 0) this.pendingChanged();
+    }
     this.endWrite(entry);
     entry.sink.settled(ack, err);
   }
@@ -519,6 +541,7 @@ export class Publisher {
     }
     const entry = new Entry(this, id, request, sink);
     this.pending.set(id, entry);
+    if (this.pending.size === 1) this.pendingChanged();
     if (request.ackPolicy !== AckPolicy.NONE) this.deadlines.add(entry, ackTimeout);
     const method = this.options.compression;
     const compressIt =
@@ -549,7 +572,10 @@ export class Publisher {
 
   /** A cancelled entry: no longer awaited (it leaves the write queue when it reaches the head). */
   forget(entry: Entry): void {
-    if (this.pending.get(entry.id) === entry) this.pending.delete(entry.id);
+    if (this.pending.get(entry.id) === entry) {
+      this.pending.delete(entry.id);
+      if (this.pending.size === 0) this.pendingChanged();
+    }
   }
 
   /** Fails what is in flight with a closed-client error and cancels the stream. */

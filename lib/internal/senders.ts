@@ -5,7 +5,7 @@
  * implementation of the client's interface (a test double) is used through
  * its public publishRequest instead.
  */
-import type { Unsubscribable } from 'rxjs';
+import type { Observable, Unsubscribable } from 'rxjs';
 import type { PublishRequest } from '../publish-request.js';
 import type { PublishSink } from './publisher.js';
 
@@ -16,12 +16,22 @@ export type SendRequest = (
   sink: PublishSink,
 ) => Unsubscribable;
 
-const senders = new WeakMap<object, SendRequest>();
-
-export function registerSender(client: object, send: SendRequest): void {
-  senders.set(client, send);
+/** A client's sender, and its drain signal (a bulk stops taking requests when it emits). */
+export interface RegisteredSender {
+  readonly send: SendRequest;
+  readonly draining: Observable<unknown>;
 }
 
-export function senderOf(client: object): SendRequest | undefined {
+const senders = new WeakMap<object, RegisteredSender>();
+
+export function registerSender(
+  client: object,
+  send: SendRequest,
+  draining: Observable<unknown>,
+): void {
+  senders.set(client, { send, draining });
+}
+
+export function senderOf(client: object): RegisteredSender | undefined {
   return senders.get(client);
 }

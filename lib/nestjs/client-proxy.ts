@@ -91,11 +91,14 @@ export class LiftbridgeClientProxy extends ClientProxy {
     return this.connection.client;
   }
 
-  /** Stops the reply subscription, fails requests awaiting replies, and closes the client if the proxy made it. */
+  /**
+   * Stops the reply subscription, fails requests awaiting replies, and
+   * drains the client if the proxy made it (emits under way settle, then it closes).
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.stopReplies(closedError());
-    if (this.connection.owned) await this.connection.client.close();
+    if (this.connection.owned) await this.connection.client.drain();
   }
 
   /** The LiftbridgeClient. */

@@ -1,6 +1,6 @@
 /**
  * LiftbridgeModule: a Nest dynamic module providing one LiftbridgeClient
- * (and a LiftbridgeClientProxy on it), closed on application shutdown.
+ * (and a LiftbridgeClientProxy on it), drained on application shutdown.
  * Plain objects and factories only: no decorators needed.
  */
 import type {
@@ -80,7 +80,8 @@ function providers(): Provider[] {
         ({
           async onApplicationShutdown() {
             await proxy.close();
-            await client.close();
+            // Publishes under way settle, groups checkpoint, then it closes.
+            await client.drain();
           },
         }) satisfies OnApplicationShutdown,
       inject: [LiftbridgeClient, LiftbridgeClientProxy],
@@ -91,7 +92,8 @@ function providers(): Provider[] {
 /**
  * A Nest module providing a {@link LiftbridgeClient} (inject it by class)
  * and a {@link LiftbridgeClientProxy} on the same client; the client is
- * closed on application shutdown (`app.close()`, or a signal with
+ * drained (`client.drain()`: publishes under way settle, consumer groups
+ * checkpoint, then it closes) on application shutdown (`app.close()`, or a signal with
  * `enableShutdownHooks()`).
  *
  * @example

@@ -303,15 +303,16 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
 
   /**
    * Unsubscribes everything (a message whose handler is still running is
-   * not committed, so it is handled again after a restart) and closes the
-   * client if the server made it. Idempotent.
+   * not committed, so it is handled again after a restart) and drains the
+   * client if the server made it (`client.drain()`: its publishes under way
+   * settle, then it closes). Idempotent.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
-    if (this.connection.owned) await this.connection.client.close();
+    if (this.connection.owned) await this.connection.client.drain();
     this._status$.next('disconnected');
     this.events.removeAllListeners();
     this.events.on('error', () => undefined);

@@ -109,6 +109,8 @@ export interface GroupContext {
   subscribe(stream: string, options: SubscribeOptions, claim: GroupClaim): Observable<Message>;
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint>;
   setCursor(stream: string, partition: number, cursorId: string, offset: bigint): Observable<void>;
+  /** Emits when the client starts draining: the group completes (checkpointing and leaving as on unsubscribe). */
+  draining: Observable<unknown>;
   /** Registers a live group; `stop` ends it with CLIENT_CLOSED. Returns the unregister function. */
   live(stop: () => void): () => void;
   /** Work (final checkpoint, leave) that close() waits for. */
@@ -299,9 +301,11 @@ export function groupPartitions(
             .subscribe()
         : undefined;
     const unregister = ctx.live(() => subscriber.error(closedError()));
+    const drained = ctx.draining.subscribe(() => subscriber.complete());
 
     return () => {
       unregister();
+      drained.unsubscribe();
       assignments.unsubscribe();
       timer?.unsubscribe();
       const last = [...held.values()];

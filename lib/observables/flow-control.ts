@@ -13,13 +13,24 @@ import {
   finalize,
   from,
   mergeMap,
+  NEVER,
   type Observable,
   type ObservableInput,
   type Subscription,
+  takeUntil,
   tap,
 } from 'rxjs';
 import { Fifo } from '../internal/fifo.js';
+import type { Lifecycle } from '../lifecycle.js';
 import type { WaterMarks } from '../plans/flow.js';
+
+/**
+ * What the flow-controlled forms watch of a client's lifecycle: when it
+ * drains they stop pulling (the source is unsubscribed) and let the work
+ * on messages already received finish, then complete; `operations` holds
+ * the drain open until a `for await` loop has finished.
+ */
+export type FlowLifecycle = Pick<Lifecycle, 'draining' | 'operations'>;
 
 /**
  * A cold source that stops reading while `paused` says true (its latest
@@ -86,10 +97,13 @@ export class FlowIterator<T> implements AsyncIterator<T> {
     | { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void }
     | undefined;
   private ended: { error: unknown } | 'done' | undefined;
+  /** Lets a drain go on: called once the loop has finished. */
+  private leave: (() => void) | undefined;
 
   constructor(
     private readonly source: PausableSource<T>,
     marks: WaterMarks,
+    private readonly lifecycle: FlowLifecycle = {},
   ) {
     this.credit = new Credit(marks);
     flowProbe.created?.(this.credit);
@@ -97,22 +111,18 @@ export class FlowIterator<T> implements AsyncIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     // Cold: the subscription starts with the first pull.
-    if (!this.ended)
-      this.subscription ??= this.source(this.credit.paused).subscribe({
-        next: (value) => this.push(value),
-        error: (error: unknown) => this.end({ error }),
-        complete: () => this.end('done'),
-      });
+    if (!this.ended && !this.subscription) this.start();
     if (this.buffer.length > 0) {
       const value = this.buffer.shift();
       this.credit.release();
       return Promise.resolve({ value, done: false });
     }
     const ended = this.ended;
-    if (ended === 'done') return Promise.resolve({ value: undefined, done: true });
+    if (ended === 'done') return Promise.resolve(this.finished());
     if (ended) {
       // Thrown once; the iterator is done after it.
       this.ended = 'done';
+      this.finished();
       return Promise.reject(ended.error);
     }
     return new Promise((resolve, reject) => {
@@ -128,7 +138,28 @@ export class FlowIterator<T> implements AsyncIterator<T> {
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.resolve({ value: undefined, done: true });
-    return Promise.resolve({ value: undefined, done: true });
+    return Promise.resolve(this.finished());
+  }
+
+  private start(): void {
+    const operations = this.lifecycle.operations;
+    // A drain waits for the loop (not only for the subscription) to finish.
+    if (operations && !operations.refusing) this.leave = operations.enter();
+    this.subscription = this.source(this.credit.paused)
+      .pipe(takeUntil(this.lifecycle.draining ?? NEVER))
+      .subscribe({
+        next: (value) => this.push(value),
+        error: (error: unknown) => this.end({ error }),
+        complete: () => this.end('done'),
+      });
+  }
+
+  /** The loop is over: a drain need not wait for it any more. */
+  private finished(): IteratorResult<T> {
+    const leave = this.leave;
+    this.leave = undefined;
+    leave?.();
+    return { value: undefined, done: true };
   }
 
   private push(value: T): void {
@@ -150,9 +181,10 @@ export class FlowIterator<T> implements AsyncIterator<T> {
     if (!waiting) return;
     // Nothing is buffered while someone waits: settle the pull now.
     this.waiting = undefined;
-    if (how === 'done') waiting.resolve({ value: undefined, done: true });
+    if (how === 'done') waiting.resolve(this.finished());
     else {
       this.ended = 'done';
+      this.finished();
       waiting.reject(how.error);
     }
   }
@@ -163,11 +195,14 @@ export class FlowIterator<T> implements AsyncIterator<T> {
  * loop has not taken yet wait in a buffer, and the source is paused while
  * `marks.high` of them wait, until `marks.low` do. Breaking out of the loop
  * unsubscribes; an error of the source is thrown from the loop after the
- * messages before it. Each `for await` subscribes anew. For implementations
+ * messages before it. Each `for await` subscribes anew. When `lifecycle`
+ * drains, the source is unsubscribed, the loop gets the messages already
+ * received and then ends, and the drain waits for it. For implementations
  * of {@link LiftbridgeClientApi.messages} (test doubles, wrappers).
  *
  * @param source - see {@link PausableSource}.
  * @param marks - where to pause and resume (see {@link planMessages}).
+ * @param lifecycle - the client's drain signal and live-operation count (optional).
  * @returns a cold AsyncIterable.
  * @example
  * ```ts
@@ -178,8 +213,9 @@ export class FlowIterator<T> implements AsyncIterator<T> {
 export function iterateWithFlowControl<T>(
   source: PausableSource<T>,
   marks: WaterMarks,
+  lifecycle?: FlowLifecycle,
 ): AsyncIterable<T> {
-  return { [Symbol.asyncIterator]: () => new FlowIterator(source, marks) };
+  return { [Symbol.asyncIterator]: () => new FlowIterator(source, marks, lifecycle) };
 }
 
 /**
@@ -187,12 +223,15 @@ export function iterateWithFlowControl<T>(
  * (`concurrency` at a time, as `mergeMap` does), and the source is paused
  * while `marks.high` messages are received and not yet handled (waiting
  * for a handler or in one), until `marks.low` are. Emits what the handlers
- * emit; a handler's error ends it (and cancels the source). For
- * implementations of {@link LiftbridgeClientApi.consume}.
+ * emit; a handler's error ends it (and cancels the source). When
+ * `lifecycle` drains, the source is unsubscribed and the messages already
+ * received are handled, then it completes. For implementations of
+ * {@link LiftbridgeClientApi.consume}.
  *
  * @param source - see {@link PausableSource}.
  * @param handler - called per message; its Observable, Promise or value is its result.
  * @param plan - the water marks and concurrency (see {@link planConsume}).
+ * @param lifecycle - the client's drain signal (optional).
  * @returns a cold Observable of the handlers' results.
  * @example
  * ```ts
@@ -204,11 +243,13 @@ export function consumeWithFlowControl<T, R>(
   source: PausableSource<T>,
   handler: (message: T) => ObservableInput<R>,
   plan: { marks: WaterMarks; concurrency: number },
+  lifecycle: FlowLifecycle = {},
 ): Observable<R> {
   return defer(() => {
     const count = new Credit(plan.marks);
     flowProbe.created?.(count);
     return source(count.paused).pipe(
+      takeUntil(lifecycle.draining ?? NEVER),
       tap(() => count.take()),
       mergeMap(
         (message) => defer(() => from(handler(message))).pipe(finalize(() => count.release())),

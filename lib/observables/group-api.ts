@@ -115,9 +115,10 @@ export function consumerGroupPartitions(
       {
         cluster: core.cluster,
         subscribe: (stream, opts, claim) =>
-          core.guard(() => subscribeMessages(subscribeContext(core), stream, opts, claim)),
-        fetchCursor: (s, p, c) => fetchCursor(core, s, p, c),
-        setCursor: (s, p, c, o) => setCursor(core, s, p, c, o),
+          core.guardInner(() => subscribeMessages(subscribeContext(core), stream, opts, claim)),
+        fetchCursor: (s, p, c) => fetchCursor(core, s, p, c, 'inner'),
+        setCursor: (s, p, c, o) => setCursor(core, s, p, c, o, 'inner'),
+        draining: core.drain.draining,
         live: (stop) => {
           core.liveGroups.add(stop);
           return () => core.liveGroups.delete(stop);
@@ -125,6 +126,7 @@ export function consumerGroupPartitions(
         goodbye: (group, work) => {
           const entry = { group, work };
           core.goodbyes.add(entry);
+          core.hold(work);
           void work.finally(() => core.goodbyes.delete(entry));
         },
         settled: async (group) => {

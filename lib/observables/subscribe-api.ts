@@ -2,7 +2,7 @@
  * Reading a stream: subscribe (one partition or all of them, from any start
  * position, following leaders) and the server's activity stream as typed events.
  */
-import { map, type Observable, type ObservableInput } from 'rxjs';
+import { map, type Observable, type ObservableInput, takeUntil } from 'rxjs';
 import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from '../activity.js';
 import { fetchCursor } from '../admin/cursors.js';
 import type { ClientCore } from '../internal/core.js';
@@ -67,7 +67,9 @@ export interface SubscribeApi {
    * `for await` subscribes anew (as {@link subscribe} does, with the same
    * options, `partition: 'all'`, resubscription and leader moves); `break`
    * cancels the call; errors are thrown from the loop as the same typed
-   * errors, after the messages before them.
+   * errors, after the messages before them. On `drain()` the call stops,
+   * the loop gets the messages already received and ends, and the drain
+   * waits for it.
    *
    * @param stream - the stream.
    * @param options - see {@link MessagesOptions}: subscribe's options, and
@@ -90,7 +92,8 @@ export interface SubscribeApi {
    * at a time; one at a time, in order, by default), and while `prefetch`
    * messages are received and not yet handled the gRPC stream is paused,
    * until half of them are. Unlike `subscribe().pipe(concatMap(handler))`,
-   * which buffers the whole backlog, memory stays bounded.
+   * which buffers the whole backlog, memory stays bounded. On `drain()` it
+   * stops pulling, handles the messages already received, then completes.
    *
    * @param stream - the stream.
    * @param handler - called per message; returns an Observable, Promise or
@@ -139,7 +142,10 @@ export function subscribe(
   stream: string,
   options: SubscribeOptions = {},
 ): Observable<Message> {
-  return core.guard(() => subscribeMessages(subscribeContext(core), stream, options));
+  // A plain subscription has no handler to wait for: it completes when drain starts.
+  return core.guard(() =>
+    subscribeMessages(subscribeContext(core), stream, options).pipe(takeUntil(core.drain.draining)),
+  );
 }
 
 export function messages(
@@ -155,6 +161,7 @@ export function messages(
         subscribeMessages({ ...subscribeContext(core), paused }, stream, plan.subscribe),
       ),
     plan.marks,
+    core.lifecycle,
   );
 }
 
@@ -171,6 +178,7 @@ export function consume<R>(
       (paused) => subscribeMessages({ ...subscribeContext(core), paused }, stream, plan.subscribe),
       handler,
       plan,
+      core.lifecycle,
     ),
   );
 }
@@ -179,7 +187,7 @@ export function consume<R>(
 export function subscribeContext(core: ClientCore): SubscribeContext {
   return {
     cluster: core.cluster,
-    fetchCursor: (s, p, c) => fetchCursor(core, s, p, c),
+    fetchCursor: (s, p, c) => fetchCursor(core, s, p, c, 'inner'),
     encodingHeader: core.options.encodingHeader,
     maxDecompressedBytes: core.options.maxDecompressedBytes,
     setupTimeout: core.options.requestTimeout,

@@ -11,7 +11,12 @@
  * each one). See bench/ for the figures.
  */
 import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
-import { asLiftbridgeError, invalidArgument, type LiftbridgeError } from '../errors.js';
+import {
+  asLiftbridgeError,
+  closedError,
+  invalidArgument,
+  type LiftbridgeError,
+} from '../errors.js';
 import { Fifo } from '../internal/fifo.js';
 import type { PublishSink } from '../internal/publisher.js';
 import type { Ack } from '../message.js';
@@ -28,6 +33,12 @@ export interface RequestSender {
     ackTimeout: number | undefined,
     sink: PublishSink,
   ): Unsubscribable;
+  /**
+   * Emits when the client starts draining: the window stops taking
+   * requests (its source is unsubscribed), fails those still waiting with
+   * `CLIENT_CLOSED`, and ends once the requests in flight settle.
+   */
+  readonly draining?: Observable<unknown>;
 }
 
 /** The window's settings, checked by the operator. */
@@ -222,7 +233,18 @@ export function windowed<T>(
         roomCallback = callback;
       },
     });
+    // Draining: take nothing more; what waits was never sent and fails; what is in flight settles.
+    const drained = client.draining?.subscribe(() => {
+      detach();
+      sourceDone = true;
+      while (waiting.length > 0 && !subscriber.closed) {
+        written += 1;
+        report.settled(subscriber, waiting.shift(), undefined, closedError());
+      }
+      if (!subscriber.closed) maybeComplete();
+    });
     return () => {
+      drained?.unsubscribe();
       detach();
       waiting.clear();
       inFlight.cancelAll();

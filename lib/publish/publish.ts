@@ -3,7 +3,7 @@
  * the client's shared publish stream, its partition chosen first when it
  * has a partitioner (after the stream's metadata is known).
  */
-import { Observable, type Unsubscribable } from 'rxjs';
+import { finalize, Observable, type Unsubscribable } from 'rxjs';
 import type { ClientCore } from '../internal/core.js';
 import { failSink, type PublishSink } from '../internal/publisher.js';
 import type { Ack } from '../message.js';
@@ -210,8 +210,11 @@ export function sendRouted(
     return { unsubscribe: () => sent?.unsubscribe() };
   }
   const stream = request.stream;
+  // Accepted, not yet with the publisher: a drain waits for it too.
+  const leave = core.drain.enter();
   const waiting = core.cluster
     .lookup([stream], (md) => (md?.streams.has(stream) ? md : undefined))
+    .pipe(finalize(leave))
     .subscribe({
       // Not there even after a refresh: the partitioner says NOT_FOUND.
       next: (md) => send(md ?? (core.cluster.metadata as ClusterMetadata)),

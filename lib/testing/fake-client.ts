@@ -6,15 +6,19 @@
  */
 import {
   defer,
+  firstValueFrom,
   map,
   merge,
   mergeAll,
   type Observable,
   type ObservableInput,
   of,
+  race,
   Subject,
   type Subscription,
+  takeUntil,
   throwError,
+  timer,
 } from 'rxjs';
 import {
   ACTIVITY_STREAM,
@@ -31,6 +35,9 @@ import {
   checkStreamName,
   consumeWithFlowControl,
   DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  type DrainOptions,
+  DrainState,
   decodeActivity,
   ErrorCode,
   type GroupMessage,
@@ -52,6 +59,7 @@ import {
   planConsumerGroup,
   planCreateStream,
   planCursor,
+  planDrain,
   planFetchMetadata,
   planGroupId,
   planMessages,
@@ -94,6 +102,8 @@ export interface FakeClientOptions {
   ackTimeout?: number;
   /** Default partitioner, as the real client's option; default none (partition 0). */
   partitioner?: Partitioner;
+  /** How long drain() waits (ms, RxJS clock) for live work; default 10000 as the real client. */
+  drainTimeout?: number;
 }
 
 /**
@@ -121,13 +131,24 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   private readonly groups: FakeGroups;
   private readonly ackTimeout: number;
   private readonly partitioner: Partitioner | undefined;
+  private readonly drainTimeout: number;
   private readonly statusEvents = new Subject<ClientStatus>();
-  /** What guardOperation watches: closed, and when it closes. */
-  private readonly lifecycle = { closed: false, closing: new Subject<void>() };
+  /** The drain signal and the live operations a drain waits for. */
+  private readonly drainState = new DrainState();
+  /** What guardOperation watches: closed, when it closes, the drain. */
+  private readonly lifecycle = {
+    closed: false,
+    closing: new Subject<void>(),
+    draining: this.drainState.draining,
+    operations: this.drainState,
+  };
+  private draining: Promise<void> | undefined;
 
-  /** @param options streams to start with, ack timeout, partitioner. */
+  /** @param options streams to start with, ack timeout, partitioner, drain timeout. */
   constructor(options: FakeClientOptions = {}) {
     this.ackTimeout = checkAckTimeout(options.ackTimeout) ?? DEFAULT_ACK_TIMEOUT_MS;
+    this.drainTimeout =
+      checkAckTimeout(options.drainTimeout, 'drainTimeout') ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.partitioner = options.partitioner;
     for (const [name, spec] of Object.entries(options.streams ?? {})) {
       const s = typeof spec === 'number' ? { partitions: spec } : spec;
@@ -140,6 +161,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
         return counts;
       },
       subscribe: (stream, opts) => this.subscribe(stream, opts),
+      draining: this.drainState.draining,
       cursor: (s, p, c) => this.store.cursor(s, p, c),
       storeCursor: (s, p, c, o) => this.store.setCursor(s, p, c, o),
     });
@@ -253,7 +275,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
 
   // ---- the client interface ------------------------------------------------
 
-  /** Emits `{ type: 'closed' }` on close, then completes; nothing else happens in memory. */
+  /** Emits `{ type: 'draining' }` on drain, `{ type: 'closed' }` on close, then completes; nothing else happens in memory. */
   get status$(): Observable<ClientStatus> {
     return this.statusEvents.asObservable();
   }
@@ -390,7 +412,10 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
    * (each to its own stop).
    */
   subscribe(stream: string, options: SubscribeOptions = {}): Observable<Message> {
-    return this.guard(() => this.pausable(stream, options)(NOT_PAUSED));
+    return this.guard(() =>
+      // No handler to wait for: done when drain starts.
+      this.pausable(stream, options)(NOT_PAUSED).pipe(takeUntil(this.drainState.draining)),
+    );
   }
 
   /**
@@ -400,7 +425,11 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   messages(stream: string, options: MessagesOptions = {}): AsyncIterable<Message> {
     const plan = planMessages(options);
     const source = this.pausable(stream, plan.subscribe);
-    return iterateWithFlowControl((paused) => this.guard(() => source(paused)), plan.marks);
+    return iterateWithFlowControl(
+      (paused) => this.guard(() => source(paused)),
+      plan.marks,
+      this.lifecycle,
+    );
   }
 
   /** As the client's: `handler` per message, the replay paused at `prefetch` unhandled messages. */
@@ -411,7 +440,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   ): Observable<R> {
     const plan = planConsume(handler, options);
     const source = this.pausable(stream, plan.subscribe);
-    return this.guard(() => consumeWithFlowControl(source, handler, plan));
+    return this.guard(() => consumeWithFlowControl(source, handler, plan, this.lifecycle));
   }
 
   /** The activity stream, when a test created `__activity` and emitted events to it. */
@@ -489,6 +518,25 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     this.store.metadata.complete();
   }
 
+  /**
+   * Drains as the real client does: new operations fail CLIENT_CLOSED,
+   * `status$` emits `draining`, subscriptions complete, groups checkpoint
+   * and complete, pending publishes keep waiting for the test's answer, for
+   * up to `timeout` (RxJS clock); then close().
+   */
+  drain(options?: DrainOptions): Promise<void> {
+    const timeout = planDrain(options, this.drainTimeout);
+    if (this.draining) return this.draining;
+    if (this.lifecycle.closed) return this.close();
+    this.drainState.start();
+    this.statusEvents.next({ type: 'draining' });
+    this.draining = firstValueFrom(
+      race(this.drainState.settled(), timer(timeout), this.lifecycle.closing),
+      { defaultValue: undefined },
+    ).then(() => this.close());
+    return this.draining;
+  }
+
   /** Calls close(), for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
@@ -563,13 +611,13 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
 /** The pause signal of a plain subscription: never paused. */
 const NOT_PAUSED: Observable<boolean> = of(false);
 
-/** The fake's own `ackTimeout` option: undefined, or a positive finite number of ms. */
-function checkAckTimeout(value: unknown): number | undefined {
+/** The fake's own `ackTimeout` (or `drainTimeout`) option: undefined, or a positive finite number of ms. */
+function checkAckTimeout(value: unknown, name = 'ackTimeout'): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
     throw new LiftbridgeError(
       ErrorCode.InvalidArgument,
-      `ackTimeout: expected a positive number of ms, got ${String(value)}`,
+      `${name}: expected a positive number of ms, got ${String(value)}`,
     );
   return value;
 }

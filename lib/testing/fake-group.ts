@@ -17,6 +17,7 @@ import {
   NEVER,
   Observable,
   switchMap,
+  takeUntil,
   tap,
   throwError,
 } from 'rxjs';
@@ -38,6 +39,8 @@ interface FakeGroupHost {
   /** Partition counts of the named streams; NOT_FOUND for a missing one. */
   partitionCounts(streams: readonly string[]): Map<string, number>;
   subscribe(stream: string, options: SubscribeOptions): Observable<Message>;
+  /** Emits when the client starts draining: the member completes (checkpointing as on unsubscribe). */
+  draining: Observable<unknown>;
   cursor(stream: string, partition: number, cursorId: string): bigint;
   storeCursor(stream: string, partition: number, cursorId: string, offset: bigint): void;
 }
@@ -91,7 +94,9 @@ export class FakeGroups {
             )
           : NEVER;
       return new Observable<AssignedPartition>((subscriber) => {
-        const sub = concat(from(assigned), checkpoints).subscribe(subscriber);
+        const sub = concat(from(assigned), checkpoints)
+          .pipe(takeUntil(this.host.draining))
+          .subscribe(subscriber);
         return () => {
           sub.unsubscribe();
           checkpoint();

@@ -247,6 +247,70 @@ describe('flow control against a real server', { timeout: 180_000 }, async () =>
     assert.ok(read >= 10);
   });
 
+  it('drain - messages(): the loop gets the messages already received, then ends without an error; drain waits for it', async () => {
+    const draining = server.client();
+    const events: string[] = [];
+    const offsets: bigint[] = [];
+    let drained: Promise<void> | undefined;
+    for await (const msg of draining.messages(stream, {
+      startPosition: StartPosition.EARLIEST,
+      highWaterMark: 50,
+    })) {
+      offsets.push(msg.offset);
+      await sleep(2);
+      events.push('handled');
+      if (offsets.length === 20) {
+        drained = draining.drain();
+        void drained.then(() => events.push('drained'));
+      }
+    }
+    events.push('loop ended');
+    await drained;
+    assert.ok(offsets.length >= 20 && offsets.length < BACKLOG, `${offsets.length} read`);
+    assert.deepEqual(
+      offsets,
+      Array.from({ length: offsets.length }, (_, i) => BigInt(i)),
+    );
+    assert.equal(events.lastIndexOf('handled'), events.indexOf('loop ended') - 1);
+    assert.ok(events.indexOf('drained') > events.lastIndexOf('handled'), events.slice(-3).join());
+    assert.equal(draining.closed, true);
+  });
+
+  it('drain - consume(): stops pulling, lets the handlers finish, then completes', async () => {
+    const draining = server.client();
+    let started = 0;
+    let finished = 0;
+    let drained: Promise<void> | undefined;
+    const results = await lastValueFrom(
+      draining
+        .consume(
+          stream,
+          async (msg) => {
+            started += 1;
+            await sleep(5);
+            finished += 1;
+            return msg.offset;
+          },
+          { startPosition: StartPosition.EARLIEST, prefetch: 20, concurrency: 4 },
+        )
+        .pipe(
+          tap(() => {
+            if (finished === 30) drained ??= draining.drain();
+          }),
+          toArray(),
+        ),
+    );
+    assert.ok(drained, 'drain was called');
+    assert.equal(started, finished, 'every handler started has finished');
+    assert.ok(results.length >= 30 && results.length < BACKLOG, `${results.length} handled`);
+    assert.deepEqual(
+      [...results].sort((a, b) => Number(a - b)),
+      Array.from({ length: results.length }, (_, i) => BigInt(i)),
+    );
+    await drained;
+    assert.equal(draining.closed, true);
+  });
+
   it('messages - break cancels the call: a process that breaks out exits by itself (control: one that stops pulling stays alive)', async () => {
     const broke = await runChild([server.brokers.join(','), stream, 'break'], 20_000);
     assert.equal(broke.code, 0, `exit code (killed after 20 s if it hung): ${broke.out}`);

@@ -14,7 +14,7 @@ import {
   StopPosition,
 } from 'liftbridge-rx';
 import { FakeLiftbridgeClient } from 'liftbridge-rx/testing';
-import { firstValueFrom, from, lastValueFrom, map, mergeMap, toArray } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, map, mergeMap, type Observable, toArray } from 'rxjs';
 import { uniqueName, useServer } from '../helpers/server.js';
 
 const code = async (work: Promise<unknown>): Promise<string> => {
@@ -169,6 +169,57 @@ async function flowControlled(client: LiftbridgeClientApi): Promise<unknown[]> {
   return seen;
 }
 
+/** What a drain observes, comparable across clients. */
+async function draining(client: LiftbridgeClientApi): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const stream = uniqueName('conf-drain');
+  await lastValueFrom(client.createStream(stream));
+  await lastValueFrom(client.publish('before', { stream }));
+  const statuses: string[] = [];
+  client.status$.subscribe((e) => {
+    if (e.type === 'draining' || e.type === 'closed') statuses.push(e.type);
+  });
+  const ended = (source: Observable<unknown>) =>
+    new Promise<string>((resolve) => {
+      source.subscribe({
+        complete: () => resolve('completed'),
+        error: (err: unknown) => resolve(isLiftbridgeError(err) ? err.code : String(err)),
+      });
+    });
+  // Both readers have their first message before the drain starts.
+  let reading = 0;
+  const live = ended(
+    client.subscribe(stream, { startPosition: StartPosition.EARLIEST }).pipe(
+      map(() => {
+        reading += 1;
+      }),
+    ),
+  );
+  const group = ended(
+    client.consumerGroup(uniqueName('g'), stream).pipe(
+      map(() => {
+        reading += 1;
+      }),
+    ),
+  );
+  const until = Date.now() + 20_000;
+  while (reading < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  const acks = ['p1', 'p2', 'p3'].map((v) =>
+    lastValueFrom(client.publish(v, { stream })).then((a) => a.stream === stream),
+  );
+  const drained = client.drain();
+  seen.push(client.drain() === drained);
+  seen.push(await code(lastValueFrom(client.publish('late', { stream }))));
+  seen.push(await code(lastValueFrom(client.subscribe(stream))));
+  seen.push(await code(lastValueFrom(client.fetchCursor(stream, 0, 'c'))));
+  await drained;
+  seen.push(await Promise.all(acks));
+  seen.push(await live, await group);
+  seen.push(client.closed, statuses);
+  seen.push(await code(lastValueFrom(client.fetchMetadata())));
+  return seen;
+}
+
 describe('testing kit - conformance with the real client', async () => {
   const server = await useServer();
 
@@ -221,6 +272,26 @@ describe('testing kit - conformance with the real client', async () => {
       ErrorCode.NotFound,
       ErrorCode.NotFound,
       '-1',
+    ]);
+    assert.deepEqual(faked, real);
+  });
+
+  it('FakeLiftbridgeClient - drain gives the same results as a real server', async () => {
+    const real = await draining(new LiftbridgeClient(server.brokers));
+    const fake = new FakeLiftbridgeClient();
+    fake.whenPublish().ack();
+    const faked = await draining(fake);
+    assert.deepEqual(real, [
+      true,
+      ErrorCode.Closed,
+      ErrorCode.Closed,
+      ErrorCode.Closed,
+      [true, true, true],
+      'completed',
+      'completed',
+      true,
+      ['draining', 'closed'],
+      ErrorCode.Closed,
     ]);
     assert.deepEqual(faked, real);
   });

@@ -38,6 +38,8 @@ class FakeGroup {
   readonly checkpoints: string[] = [];
   readonly opened: Opened[] = [];
   readonly goodbyes: Promise<void>[] = [];
+  /** The client's drain signal (next() to start draining). */
+  readonly draining = new Subject<void>();
   live = 0;
 
   private handle(method: string, request: { epoch?: unknown }): unknown {
@@ -89,6 +91,7 @@ class FakeGroup {
 
   readonly context: GroupContext = {
     cluster: this.cluster,
+    draining: this.draining,
     subscribe: (stream, options, claim) =>
       defer(() => {
         const opened: Opened = { stream, options, claim, messages: new Subject(), closed: false };
@@ -138,20 +141,29 @@ class FakeGroup {
 /** Subscribes to the group; records each partition's messages and whether it completed. */
 function consume(fake: FakeGroup, options = {}) {
   const partitions = new Map<string, { messages: GroupMessage[]; completed: boolean }>();
+  let ended = 'open';
   const subscription = groupPartitions(fake.context, 'g', ['s'], {
     autoCheckpoint: 0,
     ...options,
-  }).subscribe((assigned: AssignedPartition) => {
-    const record = { messages: [] as GroupMessage[], completed: false };
-    partitions.set(`${assigned.stream}/${assigned.partition}`, record);
-    assigned.subscribe({
-      next: (m) => record.messages.push(m),
-      complete: () => {
-        record.completed = true;
-      },
-    });
+  }).subscribe({
+    next: (assigned: AssignedPartition) => {
+      const record = { messages: [] as GroupMessage[], completed: false };
+      partitions.set(`${assigned.stream}/${assigned.partition}`, record);
+      assigned.subscribe({
+        next: (m) => record.messages.push(m),
+        complete: () => {
+          record.completed = true;
+        },
+      });
+    },
+    complete: () => {
+      ended = 'completed';
+    },
+    error: (err: unknown) => {
+      ended = String(err);
+    },
   });
-  return { partitions, stop: () => subscription.unsubscribe() };
+  return { partitions, stop: () => subscription.unsubscribe(), ended: () => ended };
 }
 
 describe('consumer group logic (scripted coordinator)', () => {
@@ -244,6 +256,28 @@ describe('consumer group logic (scripted coordinator)', () => {
     assert.equal(group.partitions.get('s/1')?.completed, true);
     await Promise.all(fake.goodbyes);
     assert.deepEqual(fake.checkpoints, ['s/1=3']);
+    assert.equal(fake.calls[fake.calls.length - 1], 'LeaveConsumerGroup');
+  });
+
+  it('consumerGroupPartitions - draining completes the group (not an error): partitions complete, what was delivered is checkpointed, the member leaves', async () => {
+    const fake = new FakeGroup();
+    fake.assigned = { s: [0, 1] };
+    const group = consume(fake, { autoCheckpoint: 60_000 });
+    await waitFor(() => fake.opened.length === 2, 2000, 'subscribed');
+    fake.deliver('s', 0, 7n);
+    fake.deliver('s', 1, 3n);
+    fake.draining.next();
+    assert.equal(group.ended(), 'completed');
+    assert.equal(fake.live, 0);
+    assert.equal(group.partitions.get('s/0')?.completed, true);
+    assert.equal(group.partitions.get('s/1')?.completed, true);
+    assert.equal(
+      fake.goodbyes.length,
+      1,
+      'the checkpoint and leave are handed to the client (a drain waits for them)',
+    );
+    await Promise.all(fake.goodbyes);
+    assert.deepEqual(fake.checkpoints.sort(), ['s/0=7', 's/1=3']);
     assert.equal(fake.calls[fake.calls.length - 1], 'LeaveConsumerGroup');
   });
 });

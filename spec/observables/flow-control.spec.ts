@@ -23,6 +23,7 @@ import {
 } from 'rxjs';
 import {
   consumeWithFlowControl,
+  DrainState,
   ErrorCode,
   iterateWithFlowControl,
   LiftbridgeError,
@@ -185,6 +186,62 @@ describe('flow control', () => {
       expectObservable(out).toBe('a-#', undefined, boom);
       expectSubscriptions(source.subscriptions).toBe('^-!');
     });
+  });
+
+  it('consume - on drain: stops pulling, the messages received are handled, then it completes', () => {
+    testScheduler().run(({ cold, expectObservable, flush }) => {
+      const log: [number, boolean][] = [];
+      const draining = cold('5ms d');
+      let now = 0;
+      const source = ticking(100, log, () => now);
+      const out = consumeWithFlowControl(
+        (paused) => source(paused).pipe(tap(() => now++)),
+        (n) => timer(10).pipe(map(() => n)),
+        planConsume(() => EMPTY, { prefetch: 10 }),
+        { draining },
+      );
+      // Messages 0-3 at frames 1-4; drain at 5: no more, the four handled one by one.
+      expectObservable(out).toBe('11ms a 9ms b 9ms c 9ms (d|)', { a: 0, b: 1, c: 2, d: 3 });
+      flush();
+      assert.equal(now, 4, 'four messages taken from the source');
+    });
+  });
+
+  it('messages - on drain: the loop gets what was received, then ends; the drain waits for the loop', async () => {
+    const drain = new DrainState();
+    const source = new Subject<number>();
+    const iterable = iterateWithFlowControl(
+      () => source,
+      { high: 10, low: 5 },
+      {
+        draining: drain.draining,
+        operations: drain,
+      },
+    );
+    const events: string[] = [];
+    const loop = (async () => {
+      for await (const n of iterable) {
+        events.push(`got ${n}`);
+        await new Promise((r) => setImmediate(r));
+        events.push(`handled ${n}`);
+      }
+      events.push('loop ended');
+    })();
+    await Promise.resolve();
+    source.next(1);
+    source.next(2);
+    source.next(3);
+    drain.start();
+    source.next(4); // after the drain started: not read
+    drain.settled().subscribe(() => events.push('drained'));
+    await loop;
+    await new Promise((r) => setImmediate(r));
+    // The drain waits until the loop, done with its last message, asks for the next.
+    assert.deepEqual(
+      events.filter((e) => e !== 'loop ended'),
+      ['got 1', 'handled 1', 'got 2', 'handled 2', 'got 3', 'handled 3', 'drained'],
+    );
+    assert.equal(source.observed, false, 'the source was unsubscribed');
   });
 
   it('messages - cold, pulls within the water marks, and break unsubscribes', async () => {

@@ -1,7 +1,7 @@
 /** Marble specs of publishBulk / publishBulkSettled over a fake sender. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Observable } from 'rxjs';
+import { NEVER, type Observable } from 'rxjs';
 import {
   ErrorCode,
   type LiftbridgeClientApi,
@@ -28,7 +28,11 @@ type Cold = ReturnType<ReturnType<typeof testScheduler>['createColdObservable']>
  * ack deadlines (when given) go through the client's own Deadlines, in
  * virtual time.
  */
-function fakeSender(replies: Record<string, Cold>, ackTimeoutMs?: number) {
+function fakeSender(
+  replies: Record<string, Cold>,
+  ackTimeoutMs?: number,
+  draining: Observable<unknown> = NEVER,
+) {
   const written: string[] = [];
   const deadlines = new Deadlines<{ done: boolean; expire(): void }>((item) => item.expire());
   const sender = {
@@ -70,7 +74,11 @@ function fakeSender(replies: Record<string, Cold>, ackTimeoutMs?: number) {
   };
   // Registered as a real client registers its publisher: the bulk operators
   // send through it directly.
-  registerSender(sender, (req, ackTimeout, sink) => sender.sendRequest(req, ackTimeout, sink));
+  registerSender(
+    sender,
+    (req, ackTimeout, sink) => sender.sendRequest(req, ackTimeout, sink),
+    draining,
+  );
   return Object.assign(sender as unknown as LiftbridgeClientApi, { written });
 }
 
@@ -201,6 +209,37 @@ describe('publishBulk', () => {
         y: { type: 'ack', request: request('b'), ack: ack('b') },
       });
     });
+  });
+
+  it('publishBulkSettled - draining: the source is let go, waiting requests fail CLIENT_CLOSED, those in flight settle, then it completes', () => {
+    let client: ReturnType<typeof fakeSender> | undefined;
+    testScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const a = cold('----(A|)', { A: ack('a') });
+      const b = cold('------(B|)', { B: ack('b') });
+      const source = hot('abc-d', {
+        a: request('a'),
+        b: request('b'),
+        c: request('c'),
+        d: request('d'),
+      });
+      const draining = hot('---x');
+      client = fakeSender({ a, b }, undefined, draining);
+      const out = source.pipe(publishBulkSettled(client, { concurrency: 2 }));
+      expectObservable(out).toBe('---ca--(b|)', {
+        c: {
+          type: 'error',
+          request: request('c'),
+          error: new LiftbridgeError(ErrorCode.Closed, 'the client is closed'),
+        },
+        a: { type: 'ack', request: request('a'), ack: ack('a') },
+        b: { type: 'ack', request: request('b'), ack: ack('b') },
+      });
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(a.subscriptions).toBe('^---!');
+      expectSubscriptions(b.subscriptions).toBe('-^-----!');
+    });
+    // c was never sent (it failed in the window); d came after the drain and was never taken.
+    assert.deepEqual(client?.written, ['a', 'b']);
   });
 
   it('publishBulk - rejects a bad concurrency at the call site', () => {

@@ -9,12 +9,15 @@ import {
   ErrorCode,
   isLiftbridgeError,
   type Message,
+  type PublishRequest,
   publishBulk,
+  publishBulkSettled,
   StartPosition,
   StopPosition,
 } from 'liftbridge-rx';
 import { FakeLiftbridgeClient } from 'liftbridge-rx/testing';
-import { firstValueFrom, from, lastValueFrom, map, take, toArray } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, map, Subject, take, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 
 const text = (m: Message) => Buffer.from(m.value).toString();
 
@@ -281,6 +284,73 @@ describe('FakeLiftbridgeClient - lifecycle', () => {
     }
     assert.equal(seen.closed, true);
   });
+
+  it('drain - new calls fail CLIENT_CLOSED at once; pending publishes wait for the test; subscriptions complete; groups checkpoint; then closed', async () => {
+    const fake = new FakeLiftbridgeClient({ streams: { s: 1 } });
+    fake.emit('s', 0, ['a', 'b']);
+    const acks: Ack[] = [];
+    fake.publish('x', { stream: 's' }).subscribe((a) => acks.push(a));
+    const read = lastValueFrom(
+      fake.subscribe('s', { startPosition: StartPosition.EARLIEST }).pipe(toArray()),
+    );
+    const group = lastValueFrom(fake.consumerGroup('g', 's').pipe(toArray()));
+    const statuses = lastValueFrom(fake.status$.pipe(toArray()));
+    const drained = fake.drain();
+    assert.equal(fake.drain(), drained, 'drain() twice: the same promise');
+    assert.deepEqual((await read).map(text), ['a', 'b'], 'the subscription completed');
+    assert.deepEqual((await group).map(text), ['a', 'b'], 'the group completed');
+    assert.equal(fake.cursor('s', 0, '__group:g'), 1n, 'its checkpoint was stored');
+    await assert.rejects(firstValueFrom(fake.publish('late', { stream: 's' })), (e) =>
+      isLiftbridgeError(e, ErrorCode.Closed),
+    );
+    await assert.rejects(firstValueFrom(fake.fetchMetadata()), (e) =>
+      isLiftbridgeError(e, ErrorCode.Closed),
+    );
+    assert.equal(fake.closed, false, 'the pending publish holds the drain open');
+    fake.expectPublish({ value: 'x' }).ack();
+    await drained;
+    assert.equal(acks.length, 1, 'the publish accepted before drain was acked');
+    assert.equal(fake.closed, true);
+    assert.deepEqual(await statuses, [{ type: 'draining' }, { type: 'closed' }]);
+    assert.throws(
+      () => fake.drain({ timeout: 0 }),
+      (e) => isLiftbridgeError(e, ErrorCode.InvalidArgument),
+    );
+  });
+
+  it('drain - the timeout (RxJS clock) closes what is left: a publish nobody answered fails CLIENT_CLOSED', async () => {
+    const fake = new FakeLiftbridgeClient({ streams: { s: 1 }, ackTimeout: 60_000 });
+    const outcome = firstValueFrom(fake.publish('x', { stream: 's' })).then(
+      () => 'acked',
+      (e: unknown) => (isLiftbridgeError(e) ? e.code : String(e)),
+    );
+    let drained: Promise<void> | undefined;
+    new TestScheduler(assert.deepEqual).run(({ flush }) => {
+      drained = fake.drain({ timeout: 1_000 });
+      flush(); // virtual time runs to the drain timeout
+    });
+    await drained;
+    assert.equal(await outcome, ErrorCode.Closed);
+    assert.equal(fake.closed, true);
+  });
+
+  it('drain - a bulk stops taking requests: those waiting fail CLIENT_CLOSED, those in flight are acked by the test, then it completes', async () => {
+    const fake = new FakeLiftbridgeClient({ streams: { s: 1 } });
+    const source = new Subject<PublishRequest>();
+    const outcomes = lastValueFrom(
+      source.pipe(
+        publishBulkSettled(fake, { concurrency: 2 }),
+        map((o) => (o.type === 'error' ? `${o.error.code}` : o.type)),
+        toArray(),
+      ),
+    );
+    for (const v of ['a', 'b', 'c']) source.next(fake.getPublishRequest(v, { stream: 's' }));
+    const drained = fake.drain();
+    assert.equal(source.observed, false, 'the bulk let its source go');
+    for (const p of fake.matchPublishes()) p.ack();
+    await drained;
+    assert.deepEqual(await outcomes, ['CLIENT_CLOSED', 'ack', 'ack']);
+  });
 });
 
 describe('FakeLiftbridgeClient - flow control', () => {
@@ -346,5 +416,46 @@ describe('FakeLiftbridgeClient - flow control', () => {
     assert.deepEqual(out.sort(), ['a', 'b', 'c']);
     assert.equal(most, 2);
     await fake.close();
+  });
+
+  it('drain - messages() loops end after what they received, consume() after its handlers; then closed', async () => {
+    const fake = new FakeLiftbridgeClient({ streams: { orders: 1 } });
+    fake.emit(
+      'orders',
+      0,
+      Array.from({ length: 1_000 }, (_, i) => ({ value: `m${i}` })),
+    );
+    let started = 0;
+    let finished = 0;
+    const consumed = lastValueFrom(
+      fake
+        .consume(
+          'orders',
+          async (m) => {
+            started += 1;
+            await new Promise((r) => setImmediate(r));
+            finished += 1;
+            return text(m);
+          },
+          { startPosition: StartPosition.EARLIEST, prefetch: 10 },
+        )
+        .pipe(toArray()),
+    );
+    let read = 0;
+    let drained: Promise<void> | undefined;
+    for await (const _ of fake.messages('orders', {
+      startPosition: StartPosition.EARLIEST,
+      highWaterMark: 10,
+    })) {
+      read += 1;
+      await new Promise((r) => setImmediate(r));
+      if (read === 5) drained = fake.drain();
+    }
+    const handled = await consumed;
+    await drained;
+    assert.ok(read >= 5 && read < 1_000, `${read} read`);
+    assert.ok(handled.length > 0 && handled.length < 1_000, `${handled.length} handled`);
+    assert.equal(started, finished);
+    assert.equal(fake.closed, true);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Child process of exit.spec: uses the client, closes it, and must then exit
- * on its own. argv: brokers (comma-separated), mode (close | await-using).
+ * on its own. argv: brokers (comma-separated), mode (close | drain | await-using | no-close).
  */
 import { randomBytes } from 'node:crypto';
 import { from, lastValueFrom, map, take, toArray } from 'rxjs';
@@ -8,7 +8,7 @@ import { LiftbridgeClient, publishBulk } from '../../../lib/index.js';
 
 const [brokers = '', mode = 'close'] = process.argv.slice(2);
 
-async function work(client: LiftbridgeClient): Promise<void> {
+async function work(client: LiftbridgeClient): Promise<string> {
   const name = `exit-${randomBytes(4).toString('hex')}`;
   await lastValueFrom(client.createStream(name));
   await lastValueFrom(client.publish('one', { stream: name }));
@@ -29,6 +29,7 @@ async function work(client: LiftbridgeClient): Promise<void> {
   client.consumerGroup(`${name}-g2`, name).subscribe({ error: () => undefined });
   // A live subscription left open: close() must end it.
   client.subscribe(name).subscribe({ error: () => undefined });
+  return name;
 }
 
 if (mode === 'await-using') {
@@ -36,8 +37,13 @@ if (mode === 'await-using') {
   await work(client);
 } else {
   const client = new LiftbridgeClient(brokers.split(','));
-  await work(client);
+  const name = await work(client);
   // no-close: the control case, which must NOT exit by itself.
-  if (mode !== 'no-close') await client.close();
+  if (mode === 'drain') {
+    // Publishes still in flight when drain starts settle first.
+    const late = lastValueFrom(client.publish('late', { stream: name }));
+    await client.drain();
+    await late;
+  } else if (mode !== 'no-close') await client.close();
 }
 console.log('done');
