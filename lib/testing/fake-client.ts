@@ -8,7 +8,6 @@ import {
   defer,
   firstValueFrom,
   map,
-  merge,
   mergeAll,
   type Observable,
   type ObservableInput,
@@ -49,8 +48,6 @@ import {
   type MessagesOptions,
   type Partitioner,
   type PartitionInfo,
-  type PartitionSubscribePlan,
-  type PausableSource,
   type PauseStreamOptions,
   type PublishOptions,
   type PublishRequest,
@@ -64,23 +61,21 @@ import {
   planGroupId,
   planMessages,
   planPartition,
-  planPartitions,
   planPauseStream,
   planPublish,
   planPublishRequest,
   planPublishToSubject,
   planSetCursor,
   planSetStreamReadonly,
-  planSubscribe,
   type SetReadonlyOptions,
   type SinglePublishOptions,
-  StartPosition,
   type SubscribeOptions,
 } from '../index.js';
 import { FakeGroups } from './fake-group.js';
 import { describeMatcher, FakePublishes } from './fake-publish.js';
+import { fakeSubscription, NOT_PAUSED } from './fake-reads.js';
 import { FAKE_BROKER, FakeStore } from './fake-store.js';
-import { type MessageInit, noPartition, type PartitionLog } from './partition-log.js';
+import { type MessageInit, noPartition } from './partition-log.js';
 import { type PublishMatcher, PublishRuleBuilder, type TestPublish } from './test-publish.js';
 
 /** Options of {@link FakeLiftbridgeClient}. */
@@ -414,7 +409,11 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
   subscribe(stream: string, options: SubscribeOptions = {}): Observable<Message> {
     return this.guard(() =>
       // No handler to wait for: done when drain starts.
-      this.pausable(stream, options)(NOT_PAUSED).pipe(takeUntil(this.drainState.draining)),
+      fakeSubscription(
+        this.store,
+        stream,
+        options,
+      )(NOT_PAUSED).pipe(takeUntil(this.drainState.draining)),
     );
   }
 
@@ -424,7 +423,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
    */
   messages(stream: string, options: MessagesOptions = {}): AsyncIterable<Message> {
     const plan = planMessages(options);
-    const source = this.pausable(stream, plan.subscribe);
+    const source = fakeSubscription(this.store, stream, plan.subscribe);
     return iterateWithFlowControl(
       (paused) => this.guard(() => source(paused)),
       plan.marks,
@@ -439,7 +438,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     options: ConsumeOptions = {},
   ): Observable<R> {
     const plan = planConsume(handler, options);
-    const source = this.pausable(stream, plan.subscribe);
+    const source = fakeSubscription(this.store, stream, plan.subscribe);
     return this.guard(() => consumeWithFlowControl(source, handler, plan, this.lifecycle));
   }
 
@@ -544,72 +543,10 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
 
   // ---- internals -----------------------------------------------------------
 
-  /** A subscription (checked now) whose replay stops while `paused` says true. */
-  private pausable(stream: string, options: SubscribeOptions): PausableSource<Message> {
-    const checked = planSubscribe(stream, options);
-    return (paused) =>
-      defer(() => {
-        const partitions =
-          checked.partition === 'all'
-            ? this.store.partitionsOf(checked.stream).map((log) => log.partition)
-            : [];
-        return merge(
-          ...planPartitions(checked, partitions).map((p) => this.readPartition(p, paused)),
-        );
-      });
-  }
-
   private guard<T>(build: () => Observable<T>): Observable<T> {
     return guardOperation(build, this.lifecycle);
   }
-
-  /** One partition's subscription: PARTITION_PAUSED unless `resume`, then read. */
-  private readPartition(
-    p: PartitionSubscribePlan,
-    paused: Observable<boolean>,
-  ): Observable<Message> {
-    const log = this.store.log(p.stream, p.partition);
-    if (log.paused) {
-      if (!p.resume)
-        return throwError(
-          () =>
-            new LiftbridgeError(ErrorCode.PartitionPaused, `${p.stream}/${p.partition} is paused`),
-        );
-      log.paused = false;
-      this.store.refresh();
-    }
-    return this.read(log, p, paused);
-  }
-
-  /** Reads a partition by a subscribe plan, a RESUME start looked up in the cursors. */
-  private read(
-    log: PartitionLog,
-    p: PartitionSubscribePlan,
-    paused: Observable<boolean>,
-  ): Observable<Message> {
-    let start = p.startPosition;
-    let startOffset = p.startOffset ?? 0n;
-    if (start === StartPosition.RESUME) {
-      const saved = this.store.cursor(p.stream, p.partition, p.cursorId ?? '');
-      start = saved < 0n ? StartPosition.EARLIEST : StartPosition.OFFSET;
-      startOffset = saved + 1n;
-    }
-    return log.read(
-      {
-        start,
-        startOffset,
-        startTimestamp: p.startTimestamp ?? 0n,
-        stop: p.stopPosition,
-        stopOffset: p.stopOffset ?? 0n,
-        stopTimestamp: p.stopTimestamp ?? 0n,
-      },
-      paused,
-    );
-  }
 }
-
-/** The pause signal of a plain subscription: never paused. */
-const NOT_PAUSED: Observable<boolean> = of(false);
 
 /** The fake's own `ackTimeout` (or `drainTimeout`) option: undefined, or a positive finite number of ms. */
 function checkAckTimeout(value: unknown, name = 'ackTimeout'): number | undefined {
