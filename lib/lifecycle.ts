@@ -83,7 +83,10 @@ export interface Lifecycle {
   /**
    * Emits once when drain starts (at once to later subscribers); live
    * operations that have something to finish listen to it (a plain
-   * subscription completes, a consumer group checkpoints and completes).
+   * subscription completes, a consumer group checkpoints and completes, a
+   * flow-controlled read stops taking messages and completes once its
+   * handler in flight is done). A guarded operation is counted until it
+   * finalizes, so the drain waits for whatever it finishes after this.
    * Absent: the client never drains.
    */
   readonly draining?: Observable<unknown>;
@@ -144,6 +147,7 @@ export class DrainState implements LiveOperations {
     return this.count;
   }
 
+  /** Counts one more live operation; the function returned (idempotent) counts it out. */
   enter(): () => void {
     this.count += 1;
     let left = false;
