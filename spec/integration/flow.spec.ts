@@ -127,6 +127,23 @@ describe('flow control against a real server', { timeout: 180_000 }, async () =>
     }
   });
 
+  it('messages - a paused call does not hold up another call to the same broker (HTTP/2 connection window)', async () => {
+    const shared = server.client();
+    const paused = shared
+      .messages(stream, { startPosition: StartPosition.EARLIEST, highWaterMark: 10 })
+      [Symbol.asyncIterator]();
+    await paused.next(); // then left paused, its stream window full
+    await sleep(200);
+    let read = 0;
+    for await (const msg of shared.messages(stream, { startPosition: StartPosition.EARLIEST })) {
+      assert.equal(msg.offset, BigInt(read));
+      read += 1;
+      if (read === BACKLOG) break;
+    }
+    assert.equal(read, BACKLOG);
+    await paused.return?.();
+  });
+
   it('control - subscribe().pipe(concatMap(slow handler)) holds the whole backlog', async () => {
     let received = 0;
     let handled = 0;
