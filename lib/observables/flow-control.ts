@@ -89,8 +89,6 @@ export const flowProbe: { created?: ((credit: Credit) => void) | undefined } = {
 export class FlowIterator<T> implements AsyncIterator<T> {
   /** Counts what is buffered (exposed for specs: `credit.peak`, `credit.outstanding`). */
   readonly credit: Credit;
-  /** Messages received from the source so far. */
-  received = 0;
   private readonly buffer = new Fifo<T>();
   private subscription: Subscription | undefined;
   private waiting:
@@ -163,7 +161,6 @@ export class FlowIterator<T> implements AsyncIterator<T> {
   }
 
   private push(value: T): void {
-    this.received += 1;
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = undefined;
