@@ -45,12 +45,13 @@ interface Manifest {
   engines?: { node?: string };
   types?: string;
   bin?: Record<string, string>;
-  exports: Record<string, string | { import: Conditions; require: Conditions }>;
+  exports: Record<string, Target>;
   typesVersions?: Record<string, Record<string, string[]>>;
   dependencies: Record<string, string>;
   scripts: Record<string, string>;
 }
-type Conditions = { types: string; default: string };
+/** An `exports` target: a path, or conditions (import, require, types, default, ...) of targets. */
+type Target = string | { [condition: string]: Target };
 
 const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as Manifest;
 
@@ -60,11 +61,26 @@ const SUBPATHS = Object.keys(manifest.exports).filter((k) => k !== './package.js
 /** The public entry points as users import them: 'liftbridge-rx', 'liftbridge-rx/nestjs', ... */
 const ENTRIES = SUBPATHS.map((s) => (s === '.' ? manifest.name : `${manifest.name}/${s.slice(2)}`));
 
-/** The conditions of one subpath: `{ import, require }`, each with its types and code. */
-function conditionsOf(subpath: string): { import: Conditions; require: Conditions } {
+/** Every file one subpath's target names, under any condition. */
+function filesOf(target: Target | undefined): string[] {
+  if (target === undefined) return [];
+  if (typeof target === 'string') return [target];
+  return Object.values(target).flatMap(filesOf);
+}
+
+/**
+ * The types node10 resolution should find for a subpath: the `types` of its
+ * `require` condition (what a CommonJS project gets), else of `import`.
+ */
+function node10Types(subpath: string): string | undefined {
   const entry = manifest.exports[subpath];
-  assert.ok(entry && typeof entry === 'object', `exports["${subpath}"] has import and require`);
-  return entry;
+  if (entry === undefined || typeof entry === 'string') return undefined;
+  for (const condition of ['require', 'import']) {
+    const c = entry[condition];
+    if (c !== undefined && typeof c !== 'string' && typeof c['types'] === 'string')
+      return c['types'];
+  }
+  return typeof entry['types'] === 'string' ? entry['types'] : undefined;
 }
 
 // What some entries must export (a few names each, checked in both formats);
@@ -169,8 +185,12 @@ describe('package', () => {
       assert.ok(files.includes(file), `${file} shipped`);
     // Every file each subpath names, in both formats, and the command line.
     for (const subpath of SUBPATHS) {
-      const c = conditionsOf(subpath);
-      for (const file of [c.import.types, c.import.default, c.require.types, c.require.default])
+      const named = filesOf(manifest.exports[subpath]);
+      assert.ok(
+        named.some((f) => f.endsWith('.d.ts')),
+        `${subpath} names its types`,
+      );
+      for (const file of named)
         assert.ok(files.includes(file.replace(/^\.\//, '')), `${subpath}: ${file} shipped`);
     }
     for (const file of Object.values(manifest.bin ?? {}))
@@ -227,9 +247,11 @@ describe('package', () => {
     const map = manifest.typesVersions?.['*'] ?? {};
     const subpaths = SUBPATHS.filter((s) => s !== '.').map((s) => s.slice(2));
     assert.deepEqual(Object.keys(map).sort(), [...subpaths].sort());
-    for (const sub of subpaths)
-      assert.deepEqual(map[sub], [conditionsOf(`./${sub}`).require.types], `typesVersions.${sub}`);
-    assert.equal(manifest.types, conditionsOf('.').require.types, 'types: the CommonJS types');
+    for (const sub of subpaths) {
+      assert.ok(node10Types(`./${sub}`), `./${sub} names its types in exports`);
+      assert.deepEqual(map[sub], [node10Types(`./${sub}`)], `typesVersions.${sub}`);
+    }
+    assert.equal(manifest.types, node10Types('.'), 'types: the CommonJS types');
   });
 
   it('publint - no problems in the packed package', () => {
