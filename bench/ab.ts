@@ -4,8 +4,8 @@
  * once by the Go peer), or with `--workload unary` of unary round trips
  * one at a time (bench-unary: FetchMetadata and FetchPartitionMetadata
  * alternately, median and p99 latency; rx peers only), on one node,
- * the peers taking turns round by round, so the machine's drift between
- * minutes hits each alike. Peers: `go`, `rx` (this checkout) and, with
+ * the peers taking turns round by round, in reverse order every other
+ * round, so the machine's drift between minutes hits each alike. Peers: `go`, `rx` (this checkout) and, with
  * `--base DIR`, `base` (the rx peer built in another checkout, e.g. a
  * `git worktree` of the commit before a change, after `npm run build &&
  * npm run compile` there). Prints each run and the medians, with the
@@ -75,7 +75,9 @@ try {
     if (workload === 'sub') await runPeer('go', 'bench-pub', { ...pubFlags(filled), warmup: 0 });
   }
   for (let round = 1; round <= Number(values.rounds); round++) {
-    for (const peer of peers) {
+    // Every other round in reverse order (A B, B A, ...): going first or
+    // second (a warmer server, a busier machine) counts for each alike.
+    for (const peer of round % 2 === 1 ? peers : [...peers].reverse()) {
       const stream = filled || `ab-${peer}-${round}-${Date.now()}`;
       if (!filled) await lastValueFrom(admin.createStream(stream, { waitForStream: true }));
       const before = pid ? cpuSeconds(pid) : 0;
