@@ -1,9 +1,11 @@
 /**
  * `npm run bench -- ab`: an A/B of bulk publishing (bench-pub), or with
  * `--workload sub` of a catch-up read (bench-sub of one stream filled
- * once by the Go peer), on one node,
- * the peers taking turns round by round, so the machine's drift between
- * minutes hits each alike. Peers: `go`, `rx` (this checkout) and, with
+ * once by the Go peer), or with `--workload unary` of unary round trips
+ * one at a time (bench-unary: FetchMetadata and FetchPartitionMetadata
+ * alternately, median and p99 latency; rx peers only), on one node,
+ * the peers taking turns round by round, in reverse order every other
+ * round, so the machine's drift between minutes hits each alike. Peers: `go`, `rx` (this checkout) and, with
  * `--base DIR`, `base` (the rx peer built in another checkout, e.g. a
  * `git worktree` of the commit before a change, after `npm run build &&
  * npm run compile` there). Prints each run and the medians, with the
@@ -12,6 +14,7 @@
  *   npm run bench -- ab --rounds 3 --count 100000 --size 256 --inflight 256
  *   npm run bench -- ab --peers go,base,rx --base ../before
  *   npm run bench -- ab --workload sub --count 500000 --base ../before
+ *   npm run bench -- ab --workload unary --count 2000 --rounds 5 --base ../before
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -34,9 +37,12 @@ const { values } = parseArgs({
   },
 });
 const count = Number(values.count);
-const workload = values.workload === 'sub' ? 'sub' : 'pub';
+const workload = values.workload === 'sub' || values.workload === 'unary' ? values.workload : 'pub';
 const base = values.base === undefined ? undefined : resolve(values.base);
-const peers = (values.peers ?? (base ? 'go,base,rx' : 'go,rx')).split(',');
+const defaultPeers = workload === 'unary' ? ['base', 'rx'] : ['go', 'base', 'rx'];
+const peers = (
+  values.peers ?? defaultPeers.filter((p) => p !== 'base' || base !== undefined).join(',')
+).split(',');
 if (peers.includes('base') && !base) throw new Error('--base DIR is needed for the base peer');
 
 /** CPU seconds (user + system) a process has used so far. */
@@ -50,7 +56,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const server = await startServer();
 const admin = new LiftbridgeClient(server.brokers);
 const pid = server.node?.pid;
-const rows = new Map<string, { msgs: number; cpu: number; server: number }[]>();
+type Row = { msgs: number; cpu: number; server: number; p50: number; p99: number };
+const rows = new Map<string, Row[]>();
 const pubFlags = (stream: string) => ({
   brokers: server.brokers.join(','),
   stream,
@@ -59,32 +66,43 @@ const pubFlags = (stream: string) => ({
   inflight: Number(values.inflight),
   warmup: Math.min(5_000, Math.round(count / 10)),
 });
-// The catch-up read: one stream of `count` messages, read by every peer in turn.
-const filled = workload === 'sub' ? `ab-sub-${Date.now()}` : '';
+// The catch-up read: one stream of `count` messages, read by every peer in
+// turn; the unary round trips: one stream, asked about by every peer.
+const filled = workload === 'pub' ? '' : `ab-${workload}-${Date.now()}`;
 try {
   if (filled) {
     await lastValueFrom(admin.createStream(filled, { waitForStream: true }));
-    await runPeer('go', 'bench-pub', { ...pubFlags(filled), warmup: 0 });
+    if (workload === 'sub') await runPeer('go', 'bench-pub', { ...pubFlags(filled), warmup: 0 });
   }
   for (let round = 1; round <= Number(values.rounds); round++) {
-    for (const peer of peers) {
+    // Every other round in reverse order (A B, B A, ...): going first or
+    // second (a warmer server, a busier machine) counts for each alike.
+    for (const peer of round % 2 === 1 ? peers : [...peers].reverse()) {
       const stream = filled || `ab-${peer}-${round}-${Date.now()}`;
       if (!filled) await lastValueFrom(admin.createStream(stream, { waitForStream: true }));
       const before = pid ? cpuSeconds(pid) : 0;
+      const brokers = server.brokers.join(',');
       const r = await runPeer(
         peer === 'go' ? 'go' : 'rx',
-        filled ? 'bench-sub' : 'bench-pub',
-        filled ? { brokers: server.brokers.join(','), stream, count } : pubFlags(stream),
+        `bench-${workload}`,
+        workload === 'pub'
+          ? pubFlags(stream)
+          : workload === 'sub'
+            ? { brokers, stream, count }
+            : { brokers, stream, count, warmup: Math.min(200, Math.round(count / 10)) },
         peer === 'base' ? base : undefined,
       );
-      const row = {
+      const row: Row = {
         msgs: r.msgsPerSec,
         cpu: (r.cpuSeconds * 100_000) / count,
         server: pid ? ((cpuSeconds(pid) - before) * 100_000) / count : NaN,
+        p50: r.latencyP50Ms ?? NaN,
+        p99: r.latencyP99Ms ?? NaN,
       };
       rows.set(peer, [...(rows.get(peer) ?? []), row]);
+      const latency = workload === 'pub' ? '' : ` p50 ${row.p50} ms, p99 ${row.p99} ms,`;
       console.log(
-        `round ${round} ${peer}: ${row.msgs} msgs/s, client CPU ${row.cpu.toFixed(2)} s/100K, server CPU ${row.server.toFixed(2)} s/100K (incl. warm-up)`,
+        `round ${round} ${peer}: ${row.msgs} ${workload === 'unary' ? 'calls' : 'msgs'}/s,${latency} client CPU ${row.cpu.toFixed(2)} s/100K, server CPU ${row.server.toFixed(2)} s/100K (incl. warm-up)`,
       );
       if (!filled) await lastValueFrom(admin.deleteStream(stream), { defaultValue: undefined });
     }
@@ -93,8 +111,11 @@ try {
   await admin.close();
   await server.stop();
 }
-console.log('\n| peer | msgs/s | client CPU s/100K | server CPU s/100K |\n|---|---|---|---|');
+const unit = workload === 'unary' ? 'calls/s | p50 ms | p99 ms' : 'msgs/s';
+const cols = workload === 'unary' ? '---|---|---' : '---';
+console.log(`\n| peer | ${unit} | client CPU s/100K | server CPU s/100K |\n|---|${cols}|---|---|`);
 for (const [peer, rs] of rows) {
-  const m = (k: 'msgs' | 'cpu' | 'server') => median(rs.map((x) => x[k]));
-  console.log(`| ${peer} | ${m('msgs')} | ${m('cpu').toFixed(2)} | ${m('server').toFixed(2)} |`);
+  const m = (k: keyof Row) => median(rs.map((x) => x[k]));
+  const rate = workload === 'unary' ? `${m('msgs')} | ${m('p50')} | ${m('p99')}` : `${m('msgs')}`;
+  console.log(`| ${peer} | ${rate} | ${m('cpu').toFixed(2)} | ${m('server').toFixed(2)} |`);
 }

@@ -2,7 +2,8 @@
  * Generates the TypeScript view of proto/api.proto:
  * - lib/internal/grpc/api-descriptor.generated.ts: the protobufjs JSON descriptor,
  *   loaded at run time (no .proto file lookup, works from ESM and CJS builds);
- * - lib/internal/grpc/api-types.generated.ts: wire interfaces, enums and the method table.
+ * - lib/internal/grpc/api-types.generated.ts: wire interfaces, enums and each RPC's types
+ *   (the RPCs themselves, paths and serializers, come from @grpc/proto-loader: service.ts).
  *
  * `node .build/scripts/gen-proto.js` writes them; `--check` fails when the
  * committed files differ from what the .proto produces.
@@ -84,22 +85,14 @@ function renderTypes(root: protobuf.Root): string {
     out.push('}', '');
   }
   const service = root.lookupService('proto.API');
-  out.push('/** Every RPC of proto.API: request and decoded response types. */');
+  out.push('/** Every RPC of proto.API: request and decoded response types, streaming kinds. */');
   out.push('export interface ApiMethods {');
   for (const m of service.methodsArray) {
     out.push(
-      `  ${m.name}: { request: ${m.requestType}; response: ${m.responseType}__Decoded; requestType: '${m.requestType}'; responseType: '${m.responseType}' };`,
+      `  ${m.name}: { request: ${m.requestType}; response: ${m.responseType}__Decoded; requestStream: ${Boolean(m.requestStream)}; responseStream: ${Boolean(m.responseStream)} };`,
     );
   }
   out.push('}', '');
-  out.push('/** Each RPC: full path, message type names and streaming kind. */');
-  out.push('export const apiMethods = {');
-  for (const m of service.methodsArray) {
-    out.push(
-      `  ${m.name}: { path: '/proto.API/${m.name}', requestType: '${m.requestType}', responseType: '${m.responseType}', requestStream: ${Boolean(m.requestStream)}, responseStream: ${Boolean(m.responseStream)} },`,
-    );
-  }
-  out.push('} as const;', '');
   return out.join('\n');
 }
 

@@ -37,6 +37,17 @@ function imports(file: string): string[] {
     );
 }
 
+/** The string literals of a file naming a wire library (a lazy `createRequire` load). */
+function namedLibraries(file: string): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isStringLiteralLike(node) && WIRE_LIBRARIES.includes(node.text)) found.push(node.text);
+    node.forEachChild(visit);
+  };
+  visit(ts.createSourceFile(file, read(file), ts.ScriptTarget.Latest, true));
+  return found;
+}
+
 const isWireLibrary = (target: string) =>
   WIRE_LIBRARIES.some((lib) => target === lib || target.startsWith(`${lib}/`)) ||
   target.endsWith('.generated.ts');
@@ -54,6 +65,17 @@ describe('architecture', () => {
             .map((t) => `${file}: ${t}`),
     );
     assert.deepEqual(found, []);
+  });
+
+  it('architecture - only lib/internal/grpc/ loads a wire library by name (createRequire), and load.ts loads each of them', () => {
+    const found = lib.flatMap((file) =>
+      file.startsWith(WIRE) ? [] : namedLibraries(file).map((name) => `${file}: '${name}'`),
+    );
+    assert.deepEqual(found, []);
+    assert.deepEqual(
+      [...new Set(namedLibraries('lib/internal/grpc/load.ts'))].sort(),
+      [...WIRE_LIBRARIES].sort(),
+    );
   });
 
   it('architecture - no module outside lib/internal/ imports lib/internal/grpc/ (lib/internal/wire.ts is the door)', () => {

@@ -86,6 +86,22 @@ async function sync(n: number, data: Uint8Array[]): Promise<Float64Array> {
   return latency;
 }
 
+/**
+ * Unary round trips, one at a time: FetchMetadata of one stream and
+ * FetchPartitionMetadata of its partition 0, alternately; returns each
+ * call's latency (ms).
+ */
+async function unary(n: number): Promise<Float64Array> {
+  const latency = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    if (i % 2 === 0) await lastValueFrom(client.fetchMetadata([stream]));
+    else await lastValueFrom(client.fetchPartitionMetadata(stream, 0));
+    latency[i] = performance.now() - t;
+  }
+  return latency;
+}
+
 async function main(): Promise<Result | SlowResult> {
   if (command === 'bench-slow') {
     // Connected before the baseline RSS is taken.
@@ -97,6 +113,22 @@ async function main(): Promise<Result | SlowResult> {
       handlerMs: Number(values['handler-ms']),
       capMb: Number(values['cap-mb']),
     });
+  }
+  if (command === 'bench-unary') {
+    if (warmup > 0) await unary(warmup);
+    const start = mark();
+    const latency = await unary(count);
+    return result(
+      {
+        client: 'rx',
+        workload: 'unary',
+        messages: count,
+        bytes: 0,
+        latencyP50Ms: percentile(latency, 0.5),
+        latencyP99Ms: percentile(latency, 0.99),
+      },
+      since(start),
+    );
   }
   const data = payloads(Math.min(count, 4096), size);
   if (command === 'bench-pub' || command === 'bench-sync') {

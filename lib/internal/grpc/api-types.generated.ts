@@ -823,42 +823,22 @@ export interface ActivityStreamEvent__Decoded {
   leaveConsumerGroupOp: LeaveConsumerGroupOp__Decoded | null;
 }
 
-/** Every RPC of proto.API: request and decoded response types. */
+/** Every RPC of proto.API: request and decoded response types, streaming kinds. */
 export interface ApiMethods {
-  CreateStream: { request: CreateStreamRequest; response: CreateStreamResponse__Decoded; requestType: 'CreateStreamRequest'; responseType: 'CreateStreamResponse' };
-  DeleteStream: { request: DeleteStreamRequest; response: DeleteStreamResponse__Decoded; requestType: 'DeleteStreamRequest'; responseType: 'DeleteStreamResponse' };
-  PauseStream: { request: PauseStreamRequest; response: PauseStreamResponse__Decoded; requestType: 'PauseStreamRequest'; responseType: 'PauseStreamResponse' };
-  SetStreamReadonly: { request: SetStreamReadonlyRequest; response: SetStreamReadonlyResponse__Decoded; requestType: 'SetStreamReadonlyRequest'; responseType: 'SetStreamReadonlyResponse' };
-  Subscribe: { request: SubscribeRequest; response: Message__Decoded; requestType: 'SubscribeRequest'; responseType: 'Message' };
-  FetchMetadata: { request: FetchMetadataRequest; response: FetchMetadataResponse__Decoded; requestType: 'FetchMetadataRequest'; responseType: 'FetchMetadataResponse' };
-  FetchPartitionMetadata: { request: FetchPartitionMetadataRequest; response: FetchPartitionMetadataResponse__Decoded; requestType: 'FetchPartitionMetadataRequest'; responseType: 'FetchPartitionMetadataResponse' };
-  Publish: { request: PublishRequest; response: PublishResponse__Decoded; requestType: 'PublishRequest'; responseType: 'PublishResponse' };
-  PublishAsync: { request: PublishRequest; response: PublishResponse__Decoded; requestType: 'PublishRequest'; responseType: 'PublishResponse' };
-  PublishToSubject: { request: PublishToSubjectRequest; response: PublishToSubjectResponse__Decoded; requestType: 'PublishToSubjectRequest'; responseType: 'PublishToSubjectResponse' };
-  SetCursor: { request: SetCursorRequest; response: SetCursorResponse__Decoded; requestType: 'SetCursorRequest'; responseType: 'SetCursorResponse' };
-  FetchCursor: { request: FetchCursorRequest; response: FetchCursorResponse__Decoded; requestType: 'FetchCursorRequest'; responseType: 'FetchCursorResponse' };
-  JoinConsumerGroup: { request: JoinConsumerGroupRequest; response: JoinConsumerGroupResponse__Decoded; requestType: 'JoinConsumerGroupRequest'; responseType: 'JoinConsumerGroupResponse' };
-  LeaveConsumerGroup: { request: LeaveConsumerGroupRequest; response: LeaveConsumerGroupResponse__Decoded; requestType: 'LeaveConsumerGroupRequest'; responseType: 'LeaveConsumerGroupResponse' };
-  FetchConsumerGroupAssignments: { request: FetchConsumerGroupAssignmentsRequest; response: FetchConsumerGroupAssignmentsResponse__Decoded; requestType: 'FetchConsumerGroupAssignmentsRequest'; responseType: 'FetchConsumerGroupAssignmentsResponse' };
-  ReportConsumerGroupCoordinator: { request: ReportConsumerGroupCoordinatorRequest; response: ReportConsumerGroupCoordinatorResponse__Decoded; requestType: 'ReportConsumerGroupCoordinatorRequest'; responseType: 'ReportConsumerGroupCoordinatorResponse' };
+  CreateStream: { request: CreateStreamRequest; response: CreateStreamResponse__Decoded; requestStream: false; responseStream: false };
+  DeleteStream: { request: DeleteStreamRequest; response: DeleteStreamResponse__Decoded; requestStream: false; responseStream: false };
+  PauseStream: { request: PauseStreamRequest; response: PauseStreamResponse__Decoded; requestStream: false; responseStream: false };
+  SetStreamReadonly: { request: SetStreamReadonlyRequest; response: SetStreamReadonlyResponse__Decoded; requestStream: false; responseStream: false };
+  Subscribe: { request: SubscribeRequest; response: Message__Decoded; requestStream: false; responseStream: true };
+  FetchMetadata: { request: FetchMetadataRequest; response: FetchMetadataResponse__Decoded; requestStream: false; responseStream: false };
+  FetchPartitionMetadata: { request: FetchPartitionMetadataRequest; response: FetchPartitionMetadataResponse__Decoded; requestStream: false; responseStream: false };
+  Publish: { request: PublishRequest; response: PublishResponse__Decoded; requestStream: false; responseStream: false };
+  PublishAsync: { request: PublishRequest; response: PublishResponse__Decoded; requestStream: true; responseStream: true };
+  PublishToSubject: { request: PublishToSubjectRequest; response: PublishToSubjectResponse__Decoded; requestStream: false; responseStream: false };
+  SetCursor: { request: SetCursorRequest; response: SetCursorResponse__Decoded; requestStream: false; responseStream: false };
+  FetchCursor: { request: FetchCursorRequest; response: FetchCursorResponse__Decoded; requestStream: false; responseStream: false };
+  JoinConsumerGroup: { request: JoinConsumerGroupRequest; response: JoinConsumerGroupResponse__Decoded; requestStream: false; responseStream: false };
+  LeaveConsumerGroup: { request: LeaveConsumerGroupRequest; response: LeaveConsumerGroupResponse__Decoded; requestStream: false; responseStream: false };
+  FetchConsumerGroupAssignments: { request: FetchConsumerGroupAssignmentsRequest; response: FetchConsumerGroupAssignmentsResponse__Decoded; requestStream: false; responseStream: false };
+  ReportConsumerGroupCoordinator: { request: ReportConsumerGroupCoordinatorRequest; response: ReportConsumerGroupCoordinatorResponse__Decoded; requestStream: false; responseStream: false };
 }
-
-/** Each RPC: full path, message type names and streaming kind. */
-export const apiMethods = {
-  CreateStream: { path: '/proto.API/CreateStream', requestType: 'CreateStreamRequest', responseType: 'CreateStreamResponse', requestStream: false, responseStream: false },
-  DeleteStream: { path: '/proto.API/DeleteStream', requestType: 'DeleteStreamRequest', responseType: 'DeleteStreamResponse', requestStream: false, responseStream: false },
-  PauseStream: { path: '/proto.API/PauseStream', requestType: 'PauseStreamRequest', responseType: 'PauseStreamResponse', requestStream: false, responseStream: false },
-  SetStreamReadonly: { path: '/proto.API/SetStreamReadonly', requestType: 'SetStreamReadonlyRequest', responseType: 'SetStreamReadonlyResponse', requestStream: false, responseStream: false },
-  Subscribe: { path: '/proto.API/Subscribe', requestType: 'SubscribeRequest', responseType: 'Message', requestStream: false, responseStream: true },
-  FetchMetadata: { path: '/proto.API/FetchMetadata', requestType: 'FetchMetadataRequest', responseType: 'FetchMetadataResponse', requestStream: false, responseStream: false },
-  FetchPartitionMetadata: { path: '/proto.API/FetchPartitionMetadata', requestType: 'FetchPartitionMetadataRequest', responseType: 'FetchPartitionMetadataResponse', requestStream: false, responseStream: false },
-  Publish: { path: '/proto.API/Publish', requestType: 'PublishRequest', responseType: 'PublishResponse', requestStream: false, responseStream: false },
-  PublishAsync: { path: '/proto.API/PublishAsync', requestType: 'PublishRequest', responseType: 'PublishResponse', requestStream: true, responseStream: true },
-  PublishToSubject: { path: '/proto.API/PublishToSubject', requestType: 'PublishToSubjectRequest', responseType: 'PublishToSubjectResponse', requestStream: false, responseStream: false },
-  SetCursor: { path: '/proto.API/SetCursor', requestType: 'SetCursorRequest', responseType: 'SetCursorResponse', requestStream: false, responseStream: false },
-  FetchCursor: { path: '/proto.API/FetchCursor', requestType: 'FetchCursorRequest', responseType: 'FetchCursorResponse', requestStream: false, responseStream: false },
-  JoinConsumerGroup: { path: '/proto.API/JoinConsumerGroup', requestType: 'JoinConsumerGroupRequest', responseType: 'JoinConsumerGroupResponse', requestStream: false, responseStream: false },
-  LeaveConsumerGroup: { path: '/proto.API/LeaveConsumerGroup', requestType: 'LeaveConsumerGroupRequest', responseType: 'LeaveConsumerGroupResponse', requestStream: false, responseStream: false },
-  FetchConsumerGroupAssignments: { path: '/proto.API/FetchConsumerGroupAssignments', requestType: 'FetchConsumerGroupAssignmentsRequest', responseType: 'FetchConsumerGroupAssignmentsResponse', requestStream: false, responseStream: false },
-  ReportConsumerGroupCoordinator: { path: '/proto.API/ReportConsumerGroupCoordinator', requestType: 'ReportConsumerGroupCoordinatorRequest', responseType: 'ReportConsumerGroupCoordinatorResponse', requestStream: false, responseStream: false },
-} as const;

@@ -1,7 +1,9 @@
 /**
  * Everything that talks to one broker: a grpc-js channel for unary calls
  * (and for the streaming ones with transport 'grpc-js'), and HTTP/2
- * sessions for the streaming calls (raw-call.ts). Unary and server-streaming
+ * sessions for the streaming calls (raw-call.ts). Every RPC's path, and the
+ * unary calls' serializers, come from proto-loader's service definition
+ * (service.ts); the streaming calls keep the hand-written codecs. Unary and server-streaming
  * calls are cold Observables whose teardown cancels the call; the
  * PublishAsync duplex is handed out raw to the publisher, which owns its
  * lifecycle.
@@ -10,22 +12,22 @@ import type http2 from 'node:http2';
 import type * as grpc from '@grpc/grpc-js';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import { ErrorCode, LiftbridgeError } from '../../errors.js';
-import { type ApiMethods, apiMethods } from './api-types.generated.js';
-import { codec } from './codec.js';
+import type { ApiMethods } from './api-types.generated.js';
 import { frame } from './framing.js';
 import { grpcJs } from './load.js';
 import { type DecodedMessage, MessageDecoder } from './message-codec.js';
 import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
 import { openSession, RawCall, type SessionTls } from './raw-call.js';
+import { apiMethod } from './service.js';
 import { type CallPhase, fromGrpcError } from './status.js';
 
 type UnaryName = {
-  [K in keyof typeof apiMethods]: (typeof apiMethods)[K]['responseStream'] extends false
-    ? (typeof apiMethods)[K]['requestStream'] extends false
+  [K in keyof ApiMethods]: ApiMethods[K]['responseStream'] extends false
+    ? ApiMethods[K]['requestStream'] extends false
       ? K
       : never
     : never;
-}[keyof typeof apiMethods];
+}[keyof ApiMethods];
 
 export interface CallOptions {
   /** Milliseconds until the call fails with a timeout; default the connection's requestTimeout. */
@@ -74,7 +76,7 @@ class Http2Publish implements PublishDuplex {
   ) {
     const session = openSession(address, tls);
     this.session = session;
-    this.call = new RawCall(session, apiMethods.PublishAsync.path, maxReceiveBytes, () =>
+    this.call = new RawCall(session, apiMethod('PublishAsync').path, maxReceiveBytes, () =>
       session.destroy(),
     );
   }
@@ -125,7 +127,7 @@ class GrpcJsPublish implements PublishDuplex {
 
   constructor(client: grpc.Client) {
     this.call = client.makeBidiStreamRequest(
-      apiMethods.PublishAsync.path,
+      apiMethod('PublishAsync').path,
       (encoded: Buffer) => encoded,
       (buf: Buffer) => decodePublishResponse(buf),
       new (grpcJs().Metadata)(),
@@ -252,14 +254,12 @@ export class BrokerConnection {
     request: ApiMethods[M]['request'],
     options: CallOptions = {},
   ): Observable<ApiMethods[M]['response']> {
-    const def = apiMethods[method];
-    const { serialize } = codec<ApiMethods[M]['request'], never>(def.requestType);
-    const { deserialize } = codec<never, ApiMethods[M]['response']>(def.responseType);
+    const def = apiMethod(method);
     return new Observable<ApiMethods[M]['response']>((subscriber) => {
       const call = this.client.makeUnaryRequest(
         def.path,
-        serialize,
-        deserialize,
+        def.requestSerialize,
+        def.responseDeserialize,
         request,
         new (grpcJs().Metadata)(),
         deadline(options.timeoutMs ?? this.settings.requestTimeout, this.scheduler.now()),
@@ -287,13 +287,12 @@ export class BrokerConnection {
     paused?: Observable<boolean>,
   ): Observable<DecodedMessage> {
     if (this.settings.transport === 'http2') return this.subscribeHttp2(request, phase, paused);
-    const def = apiMethods.Subscribe;
-    const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
+    const def = apiMethod('Subscribe');
     return new Observable<DecodedMessage>((subscriber) => {
       const decoder = new MessageDecoder();
       const call = this.client.makeServerStreamRequest(
         def.path,
-        serialize,
+        def.requestSerialize,
         (buf: Buffer) => decoder.decode(buf),
         request,
         new (grpcJs().Metadata)(),
@@ -342,8 +341,7 @@ export class BrokerConnection {
     phase: () => CallPhase,
     paused: Observable<boolean> | undefined,
   ): Observable<DecodedMessage> {
-    const def = apiMethods.Subscribe;
-    const { serialize } = codec<ApiMethods['Subscribe']['request'], never>(def.requestType);
+    const def = apiMethod('Subscribe');
     return new Observable<DecodedMessage>((subscriber) => {
       const decoder = new MessageDecoder();
       // Counted per session: calls still running on a replaced session must
@@ -363,7 +361,7 @@ export class BrokerConnection {
       call.on('error', (err: unknown) =>
         subscriber.error(fromGrpcError(err, phase(), `Subscribe at ${this.address}`)),
       );
-      call.write(frame(serialize(request)));
+      call.write(frame(def.requestSerialize(request)));
       call.end();
       const gate = paused?.subscribe((p) => (p ? call.pause() : call.resume()));
       return () => {

@@ -1,13 +1,14 @@
 /**
  * The wire libraries, loaded on first use rather than at import: importing
  * the package (or the testing kit, which never talks to a broker) loads no
- * grpc-js, protobufjs or long. A LiftbridgeClient loads them when it is
+ * grpc-js, proto-loader, protobufjs or long. A LiftbridgeClient loads them when it is
  * constructed (credentials) or first calls a broker; the envelope and
  * activity codecs when first used. The hot paths (the hand-written publish
  * and message codecs) never come here; the rest read a cached module.
  */
 import { createRequire } from 'node:module';
 import type * as GrpcJs from '@grpc/grpc-js';
+import type * as ProtoLoader from '@grpc/proto-loader';
 import type Long from 'long';
 import type * as Protobuf from 'protobufjs';
 
@@ -39,6 +40,7 @@ const required = <T>(id: string): T => {
 let grpc: typeof GrpcJs | undefined;
 let http2: typeof import('node:http2') | undefined;
 let protobuf: typeof Protobuf | undefined;
+let protoLoader: typeof ProtoLoader | undefined;
 let long: typeof Long | undefined;
 
 /** `@grpc/grpc-js`, loaded once. */
@@ -69,4 +71,13 @@ export function protobufJs(): typeof Protobuf {
     protobuf = loaded;
   }
   return protobuf;
+}
+
+/** `@grpc/proto-loader`, loaded once (after protobufjs is set up, which it shares when deduplicated). */
+export function protoLoaderJs(): typeof ProtoLoader {
+  if (!protoLoader) {
+    protobufJs();
+    protoLoader = required<typeof ProtoLoader>('@grpc/proto-loader');
+  }
+  return protoLoader;
 }
