@@ -57,13 +57,15 @@ export {
   type PublishEnvelopeOptions,
 } from './envelope.js';
 export {
+  closedError,
   ErrorCode,
+  invalidArgument,
   isLiftbridgeError,
   LiftbridgeError,
   type LiftbridgeErrorOptions,
 } from './errors.js';
 export { guardOperation, type Lifecycle } from './lifecycle.js';
-export { type Ack, AckPolicy, type Message } from './message.js';
+export { type Ack, type AckJSON, AckPolicy, ackToJSON, type Message } from './message.js';
 export type {
   BrokerInfo,
   ClusterMetadata,
@@ -157,4 +159,13 @@ export type {
   PublishRejectedStatus,
   ReconnectingStatus,
 } from './status.js';
-export { type BrokerAddress, checkStreamName, parseBroker } from './validate.js';
+export {
+  type BrokerAddress,
+  checkDuration,
+  checkId,
+  checkIndex,
+  checkInt,
+  checkInt64,
+  checkStreamName,
+  parseBroker,
+} from './validate.js';
