@@ -13,16 +13,23 @@ export const DEAD_LETTER_CODE_HEADER = 'dead-letter-code';
 /** Header of a dead letter: `stream/partition/offset` of the failed message. */
 export const DEAD_LETTER_ORIGIN_HEADER = 'dead-letter-origin';
 
-/** The message and name of a handler's error, as text. */
+/**
+ * The message and code of a handler's error, as text. Nest's exception
+ * filters stand between a handler and the transport: an `RpcException`
+ * arrives as its error (`{ status, message }` for a string), any other
+ * error as `{ status: 'error', message: 'Internal server error' }`.
+ */
 function describe(err: unknown): { message: string; code: string } {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return { message: err.message, code: typeof code === 'string' ? code : err.name };
-  }
-  return {
-    message: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)),
-    code: 'Error',
-  };
+  if (typeof err === 'string') return { message: err, code: 'Error' };
+  const e = (err ?? {}) as { message?: unknown; code?: unknown; name?: unknown };
+  const message = typeof e.message === 'string' ? e.message : (JSON.stringify(err) ?? String(err));
+  const code =
+    typeof e.code === 'string' || typeof e.code === 'number'
+      ? String(e.code)
+      : typeof e.name === 'string'
+        ? e.name
+        : 'Error';
+  return { message, code };
 }
 
 /**

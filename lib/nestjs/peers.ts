@@ -9,12 +9,14 @@
  * application's own imports.
  */
 import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
 import type * as Microservices from '@nestjs/microservices';
 
 /** This file's path, for a require that resolves as its imports would. */
 function thisModule(): string {
-  // CommonJS build: Node hands every module its __filename.
-  if (typeof __filename === 'string') return __filename;
+  // CommonJS build: Node hands every module its __filename (`node -e` also
+  // defines a global one, '[eval]', that an ES module would see).
+  if (typeof __filename === 'string' && isAbsolute(__filename)) return __filename;
   // ESM build (no import.meta in a file also built as CommonJS): the call site's file.
   const { prepareStackTrace, stackTraceLimit } = Error;
   try {
