@@ -1,0 +1,15 @@
+// The application module: Liftbridge's module, the HTTP controller and the handler.
+import { Module } from '@nestjs/common';
+import { LiftbridgeModule } from 'liftbridge-rx/nestjs';
+import { OrdersController } from './orders.controller.js';
+import { OrdersHandler } from './orders.handler.js';
+import { HandledOrders } from './orders.js';
+
+const brokers = (process.env['LIFTBRIDGE_BROKERS'] ?? '127.0.0.1:9292').split(',');
+
+@Module({
+  imports: [LiftbridgeModule.forRoot({ brokers })],
+  controllers: [OrdersController, OrdersHandler],
+  providers: [HandledOrders],
+})
+export class AppModule {}
