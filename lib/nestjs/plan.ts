@@ -93,7 +93,8 @@ export interface LiftbridgeHandlerOptions {
   deadLetter?: string;
   /**
    * When a pattern's stream does not exist: `true` creates it (one
-   * partition), options create it so; `false` (default) logs a warning and
+   * partition), options create it so (and a missing `deadLetter` stream,
+   * with one partition); `false` (default) logs a warning and
    * waits for it (checked every second), so a stream created later (in
    * `onModuleInit`, say) is read once it exists.
    */

@@ -22,6 +22,7 @@ import {
   timer,
 } from 'rxjs';
 import {
+  type CreateStreamOptions,
   ErrorCode,
   isLiftbridgeError,
   type LiftbridgeClientApi,
@@ -42,18 +43,18 @@ export function lookUpStream(
   );
   const create = plan.create;
   if (create === undefined) return look;
+  const ensure = (stream: string, options: CreateStreamOptions) =>
+    client.createStream(stream, options).pipe(
+      catchError((err: unknown) =>
+        isLiftbridgeError(err, ErrorCode.StreamExists) ? EMPTY : throwError(() => err),
+      ),
+      ignoreElements(),
+    );
+  // The dead-letter stream too (one partition), so the first failure has somewhere to go.
+  const deadLetters = plan.deadLetter === undefined ? EMPTY : ensure(plan.deadLetter, {});
   return look.pipe(
-    concatMap((info) =>
-      info
-        ? of(info)
-        : client.createStream(plan.stream, create).pipe(
-            catchError((err: unknown) =>
-              isLiftbridgeError(err, ErrorCode.StreamExists) ? EMPTY : throwError(() => err),
-            ),
-            ignoreElements(),
-            concatWith(look),
-          ),
-    ),
+    concatMap((info) => (info ? of(info) : ensure(plan.stream, create).pipe(concatWith(look)))),
+    concatWith(deadLetters),
   );
 }
 

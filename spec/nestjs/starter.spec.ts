@@ -7,7 +7,8 @@
  * .overrideProvider(LiftbridgeClient)), and runs as a hybrid HTTP +
  * Liftbridge application against a real server: POST /orders answers with
  * the ack as JSON, the handler gets the order (and a JSON value published
- * without a content-type header, parsed), GET /health is up.
+ * without a content-type header, parsed), a batch handler commits by hand
+ * and dead-letters a failing batch, GET /health is up.
  *
  * The package is built into a temporary folder and packed there (`npm pack
  * --ignore-scripts`: dist/ stays as other specs read it). The starter's
@@ -32,10 +33,17 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { lastValueFrom } from 'rxjs';
+import { first, lastValueFrom } from 'rxjs';
+import { type Message, StartPosition } from '../../lib/index.js';
+import { DEAD_LETTER_ERROR_HEADER, DEAD_LETTER_ORIGIN_HEADER } from '../../lib/nestjs/index.js';
 import { projectRoot } from '../../scripts/testbed/paths.js';
 import { useServer } from '../helpers/server.js';
 import { until } from './helpers.js';
+
+const header = (m: Message, name: string) => {
+  const v = m.headers.get(name);
+  return v === undefined ? undefined : Buffer.from(v).toString();
+};
 
 /** Versions of what npm serves for a Nest 12 starter (checked with `npm view`). */
 const TOOLS: Record<string, string> = {
@@ -284,6 +292,27 @@ describe('nestjs - Nest 12 starter apps (ESM and CommonJS) with the packed packa
             [id + 10, 'cake'],
           ],
         );
+        // Payments: a batch is committed by the handler; a failing one goes to the dead letters.
+        const good = await lastValueFrom(
+          client.publish(JSON.stringify({ order: id, amount: 5 }), { stream: 'app-payments' }),
+        );
+        await until(
+          async () =>
+            (await lastValueFrom(client.fetchCursor('app-payments', 0, 'payments-app'))) >=
+            good.offset,
+          'the payments handler commits',
+        );
+        const bad = await lastValueFrom(
+          client.publish(JSON.stringify({ order: id, amount: 0 }), { stream: 'app-payments' }),
+        );
+        const letter = await lastValueFrom(
+          client
+            .subscribe('app-payments-dead', { startPosition: StartPosition.EARLIEST })
+            .pipe(
+              first((m) => header(m, DEAD_LETTER_ORIGIN_HEADER) === `app-payments/0/${bad.offset}`),
+            ),
+        );
+        assert.match(header(letter, DEAD_LETTER_ERROR_HEADER) ?? '', /no positive amount/);
         const health = await fetch(`${app.url}/health`);
         assert.equal(health.status, 200);
         assert.deepEqual(
