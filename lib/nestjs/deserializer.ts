@@ -4,7 +4,7 @@
  * `deserializer` option, as with Nest's own transports).
  */
 import type { IncomingEvent } from '@nestjs/microservices';
-import type { Message } from '../index.js';
+import { invalidArgument, type Message } from '../index.js';
 import { decodeMessage, type JsonDecoding } from './codec.js';
 
 /** Options of {@link LiftbridgeDeserializer}. */
@@ -31,7 +31,10 @@ export class LiftbridgeDeserializer {
 
   /** @param options see {@link LiftbridgeDeserializerOptions}. */
   constructor(options: LiftbridgeDeserializerOptions = {}) {
-    this.json = options.json ?? 'auto';
+    const json = options.json ?? 'auto';
+    if (json !== 'auto' && json !== 'header' && json !== 'never')
+      throw invalidArgument('options.json', "expected 'auto', 'header' or 'never'");
+    this.json = json;
   }
 
   /** The packet of a message: `{ pattern: stream, data }`. */

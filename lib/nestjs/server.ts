@@ -49,7 +49,7 @@ import { HANDLER_KEYS, type LiftbridgeHandlerOptions, type Plan, planHandler } f
 import { type Processor, processUnit, type RunHandler, Stopped, type Store } from './process.js';
 import { awaitStream, lookUpStream } from './streams.js';
 
-/** The transport id of {@link LiftbridgeServer}: `@EventPattern('orders', LIFTBRIDGE_TRANSPORT)` binds a handler to it alone. */
+/** The transport id of {@link LiftbridgeServer}: `@EventPattern<string>('orders', LIFTBRIDGE_TRANSPORT)` binds a handler to it alone. */
 export const LIFTBRIDGE_TRANSPORT: unique symbol = Symbol('LIFTBRIDGE_TRANSPORT');
 
 /**
@@ -104,11 +104,15 @@ function wireError(err: unknown): unknown {
 }
 
 /**
- * A Nest microservice transport over Liftbridge: `@EventPattern('orders')`
- * consumes stream `orders`; each message's offset is committed once the
- * handler's result (value, Promise or Observable) completes.
- * `@MessagePattern('sums')` answers requests a {@link LiftbridgeClientProxy}
- * sends: replies go to the reply stream the request names.
+ * A Nest microservice transport over Liftbridge:
+ * `@EventPattern<string>('orders', options)` consumes stream `orders`; each
+ * message's offset is committed once the handler's result (value, Promise
+ * or Observable) completes (or by the handler, `commit: 'manual'`), with
+ * batches and dead letters as {@link LiftbridgeHandlerOptions} say. A
+ * stream that does not exist yet is waited for (or created,
+ * `createStreams`). `@MessagePattern('sums')` answers requests a
+ * {@link LiftbridgeClientProxy} sends: replies go to the reply stream the
+ * request names.
  *
  * @example
  * ```ts

@@ -221,6 +221,32 @@ describe('LiftbridgeServer handlers against a real server', async () => {
     }
   });
 
+  it('logs - a handler without cursor or group warns that it reads NEW_ONLY; a missing stream warns that it is waited for', async () => {
+    const warnings: string[] = [];
+    const logger = {
+      log: () => undefined,
+      error: () => undefined,
+      warn: (message: unknown) => void warnings.push(String(message)),
+    };
+    const missing = uniqueName('absent');
+    const app = await NestFactory.createMicroservice(
+      moduleOf([eventController(missing, {}, () => undefined)]),
+      { strategy: new LiftbridgeServer({ client }), logger, abortOnError: false },
+    );
+    apps.push(app);
+    await app.listen();
+    assert.ok(
+      warnings.some(
+        (w) => w.includes(`@EventPattern('${missing}')`) && /NEW_ONLY.*cursorId or group/.test(w),
+      ),
+      warnings.join('\n'),
+    );
+    assert.ok(
+      warnings.some((w) => w.includes(`no stream "${missing}"`) && w.includes('createStreams')),
+      warnings.join('\n'),
+    );
+  });
+
   it('options - batch and deadLetter are for event handlers; manual commit needs a cursor or group', async () => {
     const name = await stream();
     await assert.rejects(
