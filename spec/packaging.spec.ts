@@ -25,7 +25,14 @@ const ENTRIES = ['liftbridge-rx', 'liftbridge-rx/testing', 'liftbridge-rx/nestjs
 const EXPECTED: Record<string, string[]> = {
   'liftbridge-rx': ['LiftbridgeClient', 'publishBulk', 'ErrorCode', 'StartPosition'],
   'liftbridge-rx/testing': ['FakeLiftbridgeClient', 'TestPublish'],
-  'liftbridge-rx/nestjs': ['LiftbridgeModule', 'LiftbridgeServer', 'LiftbridgeClientProxy'],
+  'liftbridge-rx/nestjs': [
+    'LiftbridgeModule',
+    'LiftbridgeServer',
+    'LiftbridgeClientProxy',
+    'LiftbridgeClient',
+    'LIFTBRIDGE_CLIENT',
+    'LiftbridgeHealthIndicator',
+  ],
 };
 
 /** The optional peers ./nestjs needs, at the versions the repo tests with. */

@@ -24,6 +24,8 @@ export interface LiftbridgeHealthOptions {
   probeTimeout?: number;
 }
 
+const PROBE_STREAM = 'liftbridge-rx-health-probe';
+
 /** Default of {@link LiftbridgeHealthOptions.probeTimeout}. */
 export const DEFAULT_HEALTH_PROBE_TIMEOUT_MS = 2000;
 
@@ -98,8 +100,9 @@ export class LiftbridgeHealthIndicator {
       return { status: 'down', brokers: [], error: 'the client is closed' };
     if (this.up.size > 0) return { status: 'up', brokers: [...this.up] };
     // Nothing known up: ask (a success also reports the broker as connected).
+    // Naming one stream keeps the answer small (a missing one is left out).
     return lastValueFrom(
-      defer(() => this.client.fetchMetadata([])).pipe(
+      defer(() => this.client.fetchMetadata([PROBE_STREAM])).pipe(
         timeout(this.probeTimeout),
         map((): LiftbridgeHealthDetails => ({ status: 'up', brokers: [...this.up] })),
         catchError((err: unknown) =>
