@@ -26,8 +26,11 @@ import {
   mergeMap,
   type Observable,
   of,
+  retry,
   type Subscription,
   tap,
+  throwError,
+  timer,
 } from 'rxjs';
 import {
   closedError,
@@ -48,6 +51,10 @@ import { microservices } from './peers.js';
 import { HANDLER_KEYS, type LiftbridgeHandlerOptions, type Plan, planHandler } from './plan.js';
 import { type Processor, processUnit, type RunHandler, Stopped, type Store } from './process.js';
 import { awaitStream, lookUpStream } from './streams.js';
+
+/** First delay before reading a partition again after a failure (ms); it doubles up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 /** The transport id of {@link LiftbridgeServer}: `@EventPattern<string>('orders', LIFTBRIDGE_TRANSPORT)` binds a handler to it alone. */
 export const LIFTBRIDGE_TRANSPORT: unique symbol = Symbol('LIFTBRIDGE_TRANSPORT');
@@ -289,6 +296,11 @@ export class LiftbridgeServer extends microservices.Server<
     return { partition, startPosition: StartPosition.OFFSET, startOffset: info.newestOffset + 1n };
   }
 
+  /**
+   * Reads one partition. When reading fails (a broker restarting, say; not
+   * a handler stopping it), it starts again after a delay: from the cursor
+   * in cursor mode, else after the last message handled.
+   */
   private consumePartition(
     client: LiftbridgeClientApi,
     plan: Plan,
@@ -298,15 +310,44 @@ export class LiftbridgeServer extends microservices.Server<
     const mode = plan.mode;
     const store: Store | undefined =
       mode.type === 'cursor' ? (m) => this.store(client, m, mode.cursorId, undefined) : undefined;
-    return client
-      .subscribe(plan.stream, options)
+    let from: SubscribeOptions & { partition: number } = options;
+    return defer(() => client.subscribe(plan.stream, from))
       .pipe(
         units(plan.batch),
         concatMap((unit) =>
-          processUnit(this.processor, plan, unit, store, (u, c) => this.run(plan, handler, u, c)),
+          processUnit(this.processor, plan, unit, store, (u, c) =>
+            this.run(plan, handler, u, c),
+          ).pipe(
+            tap({
+              complete: () => {
+                const last = unit[unit.length - 1];
+                if (mode.type !== 'cursor' && last)
+                  from = {
+                    ...from,
+                    startPosition: StartPosition.OFFSET,
+                    startOffset: last.offset + 1n,
+                  };
+              },
+            }),
+          ),
         ),
+        retry({
+          delay: (err: unknown, count: number) => this.again(plan, options.partition, err, count),
+        }),
       )
       .subscribe({ error: (err: unknown) => this.ended(plan, options.partition, err) });
+  }
+
+  /** When a partition's reading failed: read again after a delay (1 s doubling to 30 s), unless stopped or closed. */
+  private again(plan: Plan, partition: number, err: unknown, count: number): Observable<number> {
+    if (err instanceof Stopped || this.closed) return throwError(() => err);
+    const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(count - 1, 5));
+    this.report(
+      err,
+      undefined,
+      `reading ${plan.stream}/${partition} failed (reading again in ${delay} ms)`,
+    );
+    return timer(delay);
   }
 
   private consumeGroup(

@@ -1,7 +1,8 @@
 /**
  * LiftbridgeHealthIndicator against a real server that is killed and
  * started again: up while a broker answers, down while none does, up again
- * once it is back (the transport's subscription notices both).
+ * once it is back (the transport's subscription notices both); the
+ * transport reads the partition again once the broker is back.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -21,7 +22,7 @@ import { moduleOf, until } from './helpers.js';
 describe('LiftbridgeHealthIndicator against a real server', async () => {
   const server = await useServer();
 
-  it('health - up, down while the broker is killed, up after it returns', async () => {
+  it('health - up, down while the broker is killed, up after it returns; the transport then reads on', async () => {
     const node = server.node;
     assert.ok(node, 'this spec kills its own server (not with LIFTBRIDGE_BROKERS)');
     const stream = uniqueName('health');
@@ -57,6 +58,16 @@ describe('LiftbridgeHealthIndicator against a real server', async () => {
       await node.restart();
       await until(() => health.isHealthy(), 'health up again', 60_000);
       assert.equal((await health.check())['liftbridge']?.status, 'up');
+      // A restarted broker answers before it has loaded its streams (UNAVAILABLE, retriable).
+      await until(
+        () =>
+          lastValueFrom(client.publish('"back"', { stream })).then(
+            () => true,
+            () => false,
+          ),
+        'a publish after the restart',
+      );
+      await until(() => handled.includes('back'), 'the handler reads after the restart', 20_000);
     } finally {
       await app.close();
     }
