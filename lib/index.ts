@@ -57,7 +57,9 @@ export {
   type PublishEnvelopeOptions,
 } from './envelope.js';
 export {
+  closedError,
   ErrorCode,
+  invalidArgument,
   isLiftbridgeError,
   LiftbridgeError,
   type LiftbridgeErrorOptions,
@@ -70,7 +72,7 @@ export {
   type LiveOperations,
   planDrain,
 } from './lifecycle.js';
-export { type Ack, AckPolicy, type Message } from './message.js';
+export { type Ack, type AckJSON, AckPolicy, ackToJSON, type Message } from './message.js';
 export type {
   BrokerInfo,
   ClusterMetadata,
@@ -184,4 +186,13 @@ export type {
   PublishRejectedStatus,
   ReconnectingStatus,
 } from './status.js';
-export { type BrokerAddress, checkStreamName, parseBroker } from './validate.js';
+export {
+  type BrokerAddress,
+  checkDuration,
+  checkId,
+  checkIndex,
+  checkInt,
+  checkInt64,
+  checkStreamName,
+  parseBroker,
+} from './validate.js';

@@ -112,6 +112,39 @@ export interface Ack {
   readonly commitTimestamp: bigint;
 }
 
+/**
+ * An {@link Ack} as JSON can carry it: the 64-bit fields (offset,
+ * timestamps) as decimal strings, everything else as it is. `JSON.stringify`
+ * cannot write a bigint, so an Ack returned from an HTTP handler must go
+ * through {@link ackToJSON} (the NestJS proxy's `emit()` attaches it as
+ * `toJSON` to the Acks it emits).
+ *
+ * @example
+ * ```ts
+ * const json: AckJSON = ackToJSON(await lastValueFrom(client.publish('hi', { stream: 'orders' })));
+ * console.log(json.offset); // "0"
+ * ```
+ */
+export type AckJSON = {
+  readonly [K in keyof Ack]: Ack[K] extends bigint ? string : Ack[K];
+};
+
+/** An {@link Ack} as {@link AckJSON}: offset and timestamps as decimal strings. */
+export function ackToJSON(ack: Ack): AckJSON {
+  return {
+    stream: ack.stream,
+    partition: ack.partition,
+    offset: ack.offset.toString(),
+    correlationId: ack.correlationId,
+    partitionSubject: ack.partitionSubject,
+    msgSubject: ack.msgSubject,
+    ackInbox: ack.ackInbox,
+    ackPolicy: ack.ackPolicy,
+    receptionTimestamp: ack.receptionTimestamp.toString(),
+    commitTimestamp: ack.commitTimestamp.toString(),
+  };
+}
+
 const EMPTY = new Uint8Array(0);
 
 /** protobufjs decodes an empty bytes field as an empty array: always hand out a Uint8Array. */

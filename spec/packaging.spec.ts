@@ -88,7 +88,14 @@ function node10Types(subpath: string): string | undefined {
 const EXPECTED: Record<string, string[]> = {
   'liftbridge-rx': ['LiftbridgeClient', 'publishBulk', 'ErrorCode', 'StartPosition'],
   'liftbridge-rx/testing': ['FakeLiftbridgeClient', 'TestPublish'],
-  'liftbridge-rx/nestjs': ['LiftbridgeModule', 'LiftbridgeServer', 'LiftbridgeClientProxy'],
+  'liftbridge-rx/nestjs': [
+    'LiftbridgeModule',
+    'LiftbridgeServer',
+    'LiftbridgeClientProxy',
+    'LiftbridgeClient',
+    'LIFTBRIDGE_CLIENT',
+    'LiftbridgeHealthIndicator',
+  ],
 };
 
 /** A package as installed here, at the version the repo tests with. */

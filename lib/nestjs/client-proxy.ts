@@ -5,28 +5,31 @@
  * @MessagePattern handler publishes there.
  */
 import { randomUUID } from 'node:crypto';
-import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { ReadPacket, WritePacket } from '@nestjs/microservices';
 import {
   catchError,
   from,
   lastValueFrom,
+  map,
   type Observable,
   of,
+  ReplaySubject,
   type Subscription,
   switchMap,
   throwError,
 } from 'rxjs';
 import {
-  type Ack,
   checkStreamName,
+  closedError,
   ErrorCode,
+  invalidArgument,
   isLiftbridgeError,
-  type LiftbridgeClient,
+  type LiftbridgeClientApi,
   type Message,
   type PublishOptions,
   StartPosition,
 } from '../index.js';
-import { closedError, invalidArgument } from './checks.js';
+import { jsonSafeAck, type LiftbridgeAck } from './ack.js';
 import {
   decodeMessage,
   encodeData,
@@ -35,6 +38,7 @@ import {
   REQUEST_ID_HEADER,
 } from './codec.js';
 import { type Connection, connect, type LiftbridgeConnection } from './connection.js';
+import { microservices } from './peers.js';
 import { LiftbridgeRecord } from './record.js';
 
 /**
@@ -53,7 +57,7 @@ export type LiftbridgeClientProxyOptions = LiftbridgeConnection & {
 /**
  * Nest's `ClientProxy` for Liftbridge: `emit(stream, data)` publishes (bytes
  * and strings as they are, anything else as JSON) and the returned
- * Observable emits the {@link Ack} and completes once the server acked;
+ * Observable emits the {@link LiftbridgeAck} (an Ack with `toJSON`) and completes once the server acked;
  * `send(stream, data)` is request/response with a `@MessagePattern` handler
  * of a {@link LiftbridgeServer} (replies come back on `replyStream`). A
  * missing stream fails with a `LiftbridgeError` `NOT_FOUND`.
@@ -65,7 +69,7 @@ export type LiftbridgeClientProxyOptions = LiftbridgeConnection & {
  * const sum = await lastValueFrom(proxy.send<number>('sums', [1, 2, 3]).pipe(timeout(5000)));
  * ```
  */
-export class LiftbridgeClientProxy extends ClientProxy {
+export class LiftbridgeClientProxy extends microservices.ClientProxy {
   private readonly connection: Connection;
   private readonly replyStream: string | undefined;
   /** Resolves once the reply subscription runs (reset when it fails). */
@@ -86,7 +90,7 @@ export class LiftbridgeClientProxy extends ClientProxy {
   }
 
   /** Nothing to do: the client connects on first use. Resolves to the client. */
-  async connect(): Promise<LiftbridgeClient> {
+  async connect(): Promise<LiftbridgeClientApi> {
     if (this.closed) throw closedError();
     return this.connection.client;
   }
@@ -107,16 +111,30 @@ export class LiftbridgeClientProxy extends ClientProxy {
   }
 
   /**
-   * Publishes `data` to stream `pattern`; the hot Observable (Nest's emit
-   * semantics: sent without a subscriber) emits the Ack and completes.
+   * Publishes `data` to stream `pattern` at once (Nest's emit semantics:
+   * sent without a subscriber, synchronously, so a test kit's
+   * `expectPublish` sees it right after the call); the Observable emits the
+   * {@link LiftbridgeAck} (an Ack with `toJSON`: an HTTP handler may return
+   * it) and completes, or fails with the publish's error.
    * @throws LiftbridgeError INVALID_ARGUMENT for a bad stream name, at the call site.
    */
-  override emit<TResult = Ack, TInput = unknown>(
+  override emit<TResult = LiftbridgeAck, TInput = unknown>(
     pattern: string,
     data: TInput,
   ): Observable<TResult> {
     checkStreamName(pattern, 'pattern');
-    return super.emit<TResult, TInput>(pattern, data);
+    if (this.closed) return throwError(() => closedError());
+    const result = new ReplaySubject<TResult>(1);
+    try {
+      const { value, options } = this.outgoing({ pattern, data }, {});
+      this.connection.client
+        .publish(value, options)
+        .pipe(map((ack) => jsonSafeAck(ack) as TResult))
+        .subscribe(result);
+    } catch (err) {
+      return throwError(() => err);
+    }
+    return result.asObservable();
   }
 
   /**
@@ -133,9 +151,9 @@ export class LiftbridgeClientProxy extends ClientProxy {
     return super.send<TResult, TInput>(pattern, data);
   }
 
+  /** Nest's event path (emit() above publishes directly): publishes and resolves to the Ack. */
   protected async dispatchEvent<T>(packet: ReadPacket): Promise<T> {
-    const { value, options } = this.outgoing(packet, {});
-    return (await lastValueFrom(this.connection.client.publish(value, options))) as T;
+    return (await lastValueFrom(this.emit<T>(packet.pattern, packet.data))) as T;
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {

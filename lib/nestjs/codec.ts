@@ -42,17 +42,41 @@ export function headerText(message: Message, name: string): string | undefined {
 }
 
 /**
- * The default decoding of a message's value for a handler: parsed JSON when
- * the `content-type` header says `application/json`, otherwise the value
- * as a UTF-8 string.
+ * How {@link decodeMessage} treats a value: `'auto'` parses any value that
+ * is valid JSON, `'header'` only a value whose `content-type` header says
+ * `application/json`, `'never'` parses nothing.
+ */
+export type JsonDecoding = 'auto' | 'header' | 'never';
+
+/**
+ * A message's value as a handler's data: parsed JSON when the `content-type`
+ * header says `application/json` (a malformed value throws), else (with
+ * `json` `'auto'`, the default) parsed JSON when the value is valid JSON,
+ * else the value as a UTF-8 string. As Nest's Kafka and NATS transports do,
+ * a value published without the header (from the CLI or another client) is
+ * parsed too; a plain text value stays text.
  *
  * @example
  * ```ts
- * new LiftbridgeServer({ brokers, decode: (message) => message.value }); // raw bytes instead
+ * decodeMessage(message); // '{"id":7}' -> { id: 7 }; 'hello' -> 'hello'
+ * decodeMessage(message, 'header'); // JSON only when the header says so
  * ```
  */
-export function decodeMessage(message: Message): unknown {
+export function decodeMessage(message: Message, json: JsonDecoding = 'auto'): unknown {
   const text = utf8.decode(message.value);
+  if (json === 'never') return text;
   const type = headerText(message, CONTENT_TYPE_HEADER);
-  return type?.startsWith(JSON_CONTENT_TYPE) ? JSON.parse(text) : text;
+  if (type?.startsWith(JSON_CONTENT_TYPE)) return JSON.parse(text);
+  if (json === 'header' || !looksLikeJson(text)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A cheap first test before trying JSON.parse (text starting with a JSON token). */
+function looksLikeJson(text: string): boolean {
+  const first = text.trimStart()[0];
+  return first !== undefined && '{["-0123456789tfn'.includes(first);
 }

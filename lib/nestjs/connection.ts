@@ -2,8 +2,12 @@
  * Where a Nest transport gets its LiftbridgeClient: one it is given (shared,
  * closed by its owner) or one it makes from brokers and closes itself.
  */
-import { type ClientOptions, LiftbridgeClient } from '../index.js';
-import { invalidArgument } from './checks.js';
+import {
+  type ClientOptions,
+  invalidArgument,
+  LiftbridgeClient,
+  type LiftbridgeClientApi,
+} from '../index.js';
 
 /**
  * A shared client (`{ client }`, never closed by the transport) or seed
@@ -18,8 +22,11 @@ import { invalidArgument } from './checks.js';
  */
 export type LiftbridgeConnection =
   | {
-      /** A client to share; whoever made it closes it. */
-      client: LiftbridgeClient;
+      /**
+       * A client to share; whoever made it closes it. Any
+       * {@link LiftbridgeClientApi}: the test kit's `FakeLiftbridgeClient` too.
+       */
+      client: LiftbridgeClientApi;
       /** Not with `client`. */
       brokers?: never;
     }
@@ -32,7 +39,7 @@ export type LiftbridgeConnection =
 
 /** The client to use, and whether the caller made it (and so closes it). */
 export interface Connection {
-  client: LiftbridgeClient;
+  client: LiftbridgeClientApi;
   owned: boolean;
 }
 
@@ -41,8 +48,11 @@ export function connect(options: LiftbridgeConnection, extraKeys: readonly strin
   if (options === null || typeof options !== 'object')
     throw invalidArgument('options', 'expected { client } or { brokers, ...clientOptions }');
   if (options.client !== undefined) {
-    if (!(options.client instanceof LiftbridgeClient))
-      throw invalidArgument('options.client', 'expected a LiftbridgeClient');
+    if (!isClient(options.client))
+      throw invalidArgument(
+        'options.client',
+        'expected a LiftbridgeClient (or a FakeLiftbridgeClient)',
+      );
     if (options.brokers !== undefined)
       throw invalidArgument('options', 'give client or brokers, not both');
     return { client: options.client, owned: false };
@@ -51,4 +61,17 @@ export function connect(options: LiftbridgeConnection, extraKeys: readonly strin
   const clientOptions: Record<string, unknown> = { ...rest };
   for (const key of extraKeys) delete clientOptions[key];
   return { client: new LiftbridgeClient(brokers, clientOptions as ClientOptions), owned: true };
+}
+
+/** A LiftbridgeClientApi by its shape (the real client, or the test kit's fake). */
+function isClient(value: unknown): value is LiftbridgeClientApi {
+  if (value instanceof LiftbridgeClient) return true;
+  const c = value as Partial<Record<keyof LiftbridgeClientApi, unknown>> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.publish === 'function' &&
+    typeof c.subscribe === 'function' &&
+    typeof c.close === 'function'
+  );
 }

@@ -10,9 +10,14 @@ import type {
   OnApplicationShutdown,
   Provider,
 } from '@nestjs/common';
-import { type ClientOptions, LiftbridgeClient } from '../index.js';
-import { invalidArgument } from './checks.js';
+import {
+  type ClientOptions,
+  invalidArgument,
+  LiftbridgeClient,
+  type LiftbridgeClientApi,
+} from '../index.js';
 import { LiftbridgeClientProxy } from './client-proxy.js';
+import { LiftbridgeHealthIndicator } from './health.js';
 
 /** Options of the module's client: seed brokers and {@link ClientOptions}. */
 export interface LiftbridgeModuleOptions extends ClientOptions {
@@ -39,6 +44,19 @@ export interface LiftbridgeModuleAsyncOptions {
 
 /** Injection token of the resolved {@link LiftbridgeModuleOptions}. */
 export const LIFTBRIDGE_MODULE_OPTIONS: unique symbol = Symbol('LIFTBRIDGE_MODULE_OPTIONS');
+
+/**
+ * Injection token of the module's client, for a parameter typed by its
+ * interface (an interface is no injection token): it resolves to the
+ * {@link LiftbridgeClient} provider, so `overrideProvider(LiftbridgeClient)`
+ * replaces both.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(LIFTBRIDGE_CLIENT) private readonly client: LiftbridgeClientApi) {}
+ * ```
+ */
+export const LIFTBRIDGE_CLIENT: unique symbol = Symbol('LIFTBRIDGE_CLIENT');
 const SHUTDOWN = Symbol('LIFTBRIDGE_SHUTDOWN');
 
 function checkOptions(options: unknown): LiftbridgeModuleOptions {
@@ -54,6 +72,15 @@ function clientOf(options: LiftbridgeModuleOptions): LiftbridgeClient {
   return new LiftbridgeClient(brokers, rest as ClientOptions);
 }
 
+/** What the module exports. */
+const EXPORTS = [
+  LiftbridgeClient,
+  LIFTBRIDGE_CLIENT,
+  LiftbridgeClientProxy,
+  LiftbridgeHealthIndicator,
+  LIFTBRIDGE_MODULE_OPTIONS,
+];
+
 /** The providers every variant shares: the client, the proxy, the shutdown hook. */
 function providers(): Provider[] {
   return [
@@ -62,9 +89,15 @@ function providers(): Provider[] {
       useFactory: clientOf,
       inject: [LIFTBRIDGE_MODULE_OPTIONS],
     },
+    { provide: LIFTBRIDGE_CLIENT, useExisting: LiftbridgeClient },
+    {
+      provide: LiftbridgeHealthIndicator,
+      useFactory: (client: LiftbridgeClientApi) => new LiftbridgeHealthIndicator(client),
+      inject: [LiftbridgeClient],
+    },
     {
       provide: LiftbridgeClientProxy,
-      useFactory: (client: LiftbridgeClient, options: LiftbridgeModuleOptions) =>
+      useFactory: (client: LiftbridgeClientApi, options: LiftbridgeModuleOptions) =>
         new LiftbridgeClientProxy(
           options.replyStream === undefined
             ? { client }
@@ -76,25 +109,33 @@ function providers(): Provider[] {
       // Nest calls onApplicationShutdown on every provider instance that has
       // it, after HTTP servers and microservices have closed.
       provide: SHUTDOWN,
-      useFactory: (client: LiftbridgeClient, proxy: LiftbridgeClientProxy) =>
+      useFactory: (
+        client: LiftbridgeClientApi,
+        proxy: LiftbridgeClientProxy,
+        health: LiftbridgeHealthIndicator,
+      ) =>
         ({
           async onApplicationShutdown() {
+            health.dispose();
             await proxy.close();
             // Publishes under way settle, groups checkpoint, then it closes.
             await client.drain();
           },
         }) satisfies OnApplicationShutdown,
-      inject: [LiftbridgeClient, LiftbridgeClientProxy],
+      inject: [LiftbridgeClient, LiftbridgeClientProxy, LiftbridgeHealthIndicator],
     },
   ];
 }
 
 /**
- * A Nest module providing a {@link LiftbridgeClient} (inject it by class)
- * and a {@link LiftbridgeClientProxy} on the same client; the client is
+ * A Nest module providing a {@link LiftbridgeClient} (inject it by class,
+ * or with `@Inject(LIFTBRIDGE_CLIENT)`), a {@link LiftbridgeClientProxy} and
+ * a {@link LiftbridgeHealthIndicator} on the same client; the client is
  * drained (`client.drain()`: publishes under way settle, consumer groups
  * checkpoint, then it closes) on application shutdown (`app.close()`, or a signal with
- * `enableShutdownHooks()`).
+ * `enableShutdownHooks()`). In tests,
+ * `.overrideProvider(LiftbridgeClient).useValue(new FakeLiftbridgeClient(...))`
+ * puts the test kit's fake under all of them.
  *
  * @example
  * ```ts
@@ -119,7 +160,7 @@ export class LiftbridgeModule {
       module: LiftbridgeModule,
       global: options.global ?? false,
       providers: [{ provide: LIFTBRIDGE_MODULE_OPTIONS, useValue: checked }, ...providers()],
-      exports: [LiftbridgeClient, LiftbridgeClientProxy, LIFTBRIDGE_MODULE_OPTIONS],
+      exports: EXPORTS,
     };
   }
 
@@ -150,7 +191,7 @@ export class LiftbridgeModule {
         },
         ...providers(),
       ],
-      exports: [LiftbridgeClient, LiftbridgeClientProxy, LIFTBRIDGE_MODULE_OPTIONS],
+      exports: EXPORTS,
     };
   }
 }

@@ -7,108 +7,73 @@
  */
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import { type MessageHandler, Server, type WritePacket } from '@nestjs/microservices';
+import type {
+  ConsumerDeserializer,
+  ConsumerSerializer,
+  MessageHandler,
+  OutgoingResponse,
+  WritePacket,
+} from '@nestjs/microservices';
 import {
   catchError,
   concatMap,
   concatWith,
   defer,
   EMPTY,
-  ignoreElements,
+  from,
   lastValueFrom,
   map,
   mergeMap,
   type Observable,
   of,
+  retry,
   type Subscription,
   tap,
   throwError,
+  timer,
 } from 'rxjs';
 import {
-  type AutoOffset,
-  checkStreamName,
-  ErrorCode,
+  closedError,
   groupCursorId,
-  type LiftbridgeClient,
-  LiftbridgeError,
+  invalidArgument,
+  type LiftbridgeClientApi,
   type Message,
   StartPosition,
+  type StreamInfo,
   type SubscribeOptions,
 } from '../index.js';
-import {
-  checkDuration,
-  checkId,
-  checkIndex,
-  checkInt64,
-  closedError,
-  invalidArgument,
-} from './checks.js';
-import {
-  bigintSafe,
-  decodeMessage,
-  encodeData,
-  headerText,
-  REPLY_TO_HEADER,
-  REQUEST_ID_HEADER,
-} from './codec.js';
+import { units } from './batch.js';
+import { bigintSafe, encodeData, headerText, REPLY_TO_HEADER, REQUEST_ID_HEADER } from './codec.js';
 import { type Connection, connect, type LiftbridgeConnection } from './connection.js';
-import { LiftbridgeContext } from './context.js';
+import { type LiftbridgeCommitFn, LiftbridgeContext } from './context.js';
+import { LiftbridgeDeserializer } from './deserializer.js';
+import { microservices } from './peers.js';
+import { HANDLER_KEYS, type LiftbridgeHandlerOptions, type Plan, planHandler } from './plan.js';
+import { type Processor, processUnit, type RunHandler, Stopped, type Store } from './process.js';
+import { awaitStream, lookUpStream } from './streams.js';
 
-/** The transport id of {@link LiftbridgeServer}: `@EventPattern('orders', LIFTBRIDGE_TRANSPORT)` binds a handler to it alone. */
+/** First delay before reading a partition again after a failure (ms); it doubles up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+/** The transport id of {@link LiftbridgeServer}: `@EventPattern<string>('orders', LIFTBRIDGE_TRANSPORT)` binds a handler to it alone. */
 export const LIFTBRIDGE_TRANSPORT: unique symbol = Symbol('LIFTBRIDGE_TRANSPORT');
 
 /**
- * How a handler consumes its stream. Give them to the server (defaults for
- * every handler) or as a handler's extras:
- * `@EventPattern('orders', { cursorId: 'billing' } satisfies LiftbridgeHandlerOptions)`.
- * A handler that sets `cursorId` or `group` replaces the server's choice of both.
- */
-export interface LiftbridgeHandlerOptions {
-  /**
-   * Cursor mode: start one past the offset stored in this cursor (the
-   * beginning when there is none) and store each message's offset in it
-   * once its handler completed. Default none.
-   */
-  cursorId?: string;
-  /**
-   * Consumer-group mode: join this group (partitions shared among members)
-   * and checkpoint each message once its handler completed. Default none.
-   */
-  group?: string;
-  /** Group mode: this member's id; default a random UUID. */
-  consumerId?: string;
-  /** Group mode: where a partition without a checkpoint starts; default 'earliest'. */
-  autoOffset?: AutoOffset;
-  /** Group mode: ms between assignment fetches; default 40% of the server's consumer timeout. */
-  fetchAssignmentsInterval?: number;
-  /** Partitions to read (not in group mode); default every partition of the stream. */
-  partitions?: number[];
-  /**
-   * Without cursor or group: where to start; default NEW_ONLY, counted from
-   * listen(): every message published after listen() resolved is handled.
-   */
-  startPosition?: StartPosition;
-  /** With startPosition OFFSET: the first offset. */
-  startOffset?: bigint | number;
-  /** With startPosition TIMESTAMP: nanoseconds since the epoch. */
-  startTimestamp?: bigint | number;
-  /**
-   * When an event handler fails (throws, rejects, or its Observable errors):
-   * `'stop'` (default) logs it, commits nothing and stops reading that
-   * partition, so a restart resumes at the failed message; `'skip'` logs it
-   * and goes on (a later commit passes over it).
-   */
-  onError?: 'stop' | 'skip';
-}
-
-/**
  * Options of {@link LiftbridgeServer}: a shared client or brokers (see
- * {@link LiftbridgeConnection}), defaults for every handler, and `decode`.
+ * {@link LiftbridgeConnection}), defaults for every handler, and Nest's `deserializer` and `serializer`.
  */
 export type LiftbridgeServerOptions = LiftbridgeConnection &
   LiftbridgeHandlerOptions & {
-    /** Turns a message into the handler's data; default {@link decodeMessage} (JSON or UTF-8 text). */
-    decode?: (message: Message) => unknown;
+    /**
+     * Turns a {@link Message} into Nest's incoming packet `{ pattern, data }`
+     * (Nest's `Deserializer` interface); default {@link LiftbridgeDeserializer}
+     * (JSON when the value is valid JSON, else UTF-8 text). The raw message
+     * stays on the context.
+     */
+    deserializer?: ConsumerDeserializer;
+    /** Turns a `@MessagePattern` handler's reply packet into what is published; default as it is. */
+    serializer?: ConsumerSerializer;
   };
 
 /** A stored offset: a cursor, or a consumer group's checkpoint. */
@@ -136,56 +101,6 @@ export type LiftbridgeServerEvents = {
 /** Status of {@link LiftbridgeServer}: 'connected' once listening, 'disconnected' once closed. */
 export type LiftbridgeServerStatus = 'connected' | 'disconnected';
 
-const HANDLER_KEYS = [
-  'cursorId',
-  'group',
-  'consumerId',
-  'autoOffset',
-  'fetchAssignmentsInterval',
-  'partitions',
-  'startPosition',
-  'startOffset',
-  'startTimestamp',
-  'onError',
-  'decode',
-] as const;
-
-type Mode =
-  | { type: 'cursor'; cursorId: string }
-  | {
-      type: 'group';
-      group: string;
-      consumerId: string | undefined;
-      autoOffset: AutoOffset;
-      fetchAssignmentsInterval: number | undefined;
-    }
-  | { type: 'plain' };
-
-interface Plan {
-  stream: string;
-  handler: MessageHandler;
-  isEvent: boolean;
-  mode: Mode;
-  partitions: number[] | undefined;
-  start: SubscribeOptions;
-  fromListen: boolean;
-  onError: 'stop' | 'skip';
-}
-
-/** Marks the error that stops a partition (already reported). */
-class Stopped extends Error {
-  constructor(
-    readonly stream: string,
-    readonly partition: number,
-    readonly offset: bigint,
-  ) {
-    super(`stopped reading ${stream}/${partition} at offset ${offset}`);
-  }
-}
-
-const pick = <T>(own: T | undefined, fallback: T | undefined): T | undefined =>
-  own === undefined ? fallback : own;
-
 /** An error as JSON can carry it (Error instances stringify to `{}`). */
 function wireError(err: unknown): unknown {
   if (err instanceof Error) {
@@ -196,11 +111,15 @@ function wireError(err: unknown): unknown {
 }
 
 /**
- * A Nest microservice transport over Liftbridge: `@EventPattern('orders')`
- * consumes stream `orders`; each message's offset is committed once the
- * handler's result (value, Promise or Observable) completes.
- * `@MessagePattern('sums')` answers requests a {@link LiftbridgeClientProxy}
- * sends: replies go to the reply stream the request names.
+ * A Nest microservice transport over Liftbridge:
+ * `@EventPattern<string>('orders', options)` consumes stream `orders`; each
+ * message's offset is committed once the handler's result (value, Promise
+ * or Observable) completes (or by the handler, `commit: 'manual'`), with
+ * batches and dead letters as {@link LiftbridgeHandlerOptions} say. A
+ * stream that does not exist yet is waited for (or created,
+ * `createStreams`). `@MessagePattern('sums')` answers requests a
+ * {@link LiftbridgeClientProxy} sends: replies go to the reply stream the
+ * request names.
  *
  * @example
  * ```ts
@@ -210,17 +129,20 @@ function wireError(err: unknown): unknown {
  * await app.startAllMicroservices();
  * ```
  */
-export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeServerStatus> {
+export class LiftbridgeServer extends microservices.Server<
+  LiftbridgeServerEvents,
+  LiftbridgeServerStatus
+> {
   override transportId = LIFTBRIDGE_TRANSPORT;
   /** This transport observes handler failures itself (logs them, and does not commit). */
   override readonly propagatesEventHandlerErrors = true;
   protected override readonly logger = new Logger(LiftbridgeServer.name);
   private readonly connection: Connection;
   private readonly defaults: LiftbridgeHandlerOptions;
-  private readonly decode: (message: Message) => unknown;
   private readonly events = new EventEmitter();
   private subscriptions: Subscription[] = [];
   private closed = false;
+  private readonly processor: Processor;
 
   /**
    * @param options see {@link LiftbridgeServerOptions}.
@@ -230,14 +152,27 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
     super();
     if (options === null || typeof options !== 'object')
       throw invalidArgument('options', 'expected { client } or { brokers, ...clientOptions }');
-    const { decode, ...rest } = options;
-    if (decode !== undefined && typeof decode !== 'function')
-      throw invalidArgument('options.decode', 'expected a function');
-    this.decode = decode ?? decodeMessage;
+    const { deserializer, serializer, ...rest } = options;
+    for (const [name, value, method] of [
+      ['deserializer', deserializer, 'deserialize'],
+      ['serializer', serializer, 'serialize'],
+    ] as const) {
+      if (
+        value !== undefined &&
+        typeof (value as unknown as Record<string, unknown>)[method] !== 'function'
+      )
+        throw invalidArgument(`options.${name}`, `expected an object with ${method}()`);
+    }
+    this.initializeDeserializer({ deserializer: deserializer ?? new LiftbridgeDeserializer() });
+    this.initializeSerializer(serializer === undefined ? {} : { serializer });
     this.defaults = rest;
     // Fail at once on bad defaults (a stream name is all a plan lacks here).
-    this.plan('options', undefined, {}, true);
-    this.connection = connect(options, HANDLER_KEYS);
+    planHandler(this.defaults, undefined, {}, true);
+    this.connection = connect(options, [...HANDLER_KEYS, 'deserializer', 'serializer']);
+    this.processor = {
+      client: this.connection.client,
+      report: (err, message, what) => this.report(err, message, what),
+    };
     // An 'error' event without a listener must not throw.
     this.events.on('error', () => undefined);
   }
@@ -253,45 +188,39 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
   }
 
   /**
-   * Starts reading: checks every pattern's stream exists (NOT_FOUND
-   * otherwise, failing the microservice's start), then subscribes.
+   * Starts reading. A pattern whose stream exists (or is created, with
+   * `createStreams`) is subscribed before this resolves; one that does not
+   * is waited for in the background (a warning says so), so a hybrid
+   * application that creates it in `onModuleInit` works. Bad handler
+   * options fail the start (INVALID_ARGUMENT).
    */
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       if (this.closed) throw closedError();
       const plans = [...this.messageHandlers].map(([pattern, handler]) =>
-        this.plan(pattern, handler, handler.extras ?? {}, handler.isEventHandler === true),
+        this.plan(pattern, handler),
       );
-      const client = this.connection.client;
-      const streams = [...new Set(plans.map((p) => p.stream))];
-      const metadata =
-        streams.length > 0 ? await lastValueFrom(client.fetchMetadata(streams)) : undefined;
-      const starts: Array<() => Subscription> = [];
-      for (const plan of plans) {
-        const info = metadata?.streams.get(plan.stream);
-        if (!info) {
-          throw new LiftbridgeError(
-            ErrorCode.NotFound,
-            `no stream "${plan.stream}" for @${plan.isEvent ? 'EventPattern' : 'MessagePattern'}('${plan.stream}')`,
-          );
-        }
-        if (plan.mode.type === 'group') {
-          starts.push(() => this.consumeGroup(client, plan));
+      for (const { plan } of plans) this.warnNewOnly(plan);
+      for (const { plan, handler } of plans) {
+        const info = await lastValueFrom(lookUpStream(this.connection.client, plan));
+        if (this.closed) throw closedError();
+        if (info) {
+          this.subscriptions.push(...(await this.start(plan, handler, info)));
           continue;
         }
-        const partitions = plan.partitions ?? [...info.partitions.keys()].sort((a, b) => a - b);
-        for (const partition of partitions) {
-          if (!info.partitions.has(partition))
-            throw invalidArgument(
-              'partitions',
-              `stream "${plan.stream}" has no partition ${partition}`,
-            );
-          const options = await this.startOf(client, plan, partition);
-          starts.push(() => this.consumePartition(client, plan, partition, options));
-        }
+        this.subscriptions.push(
+          awaitStream(this.connection.client, plan, this.logger)
+            .pipe(concatMap((found) => from(this.start(plan, handler, found))))
+            .subscribe({
+              next: (subs) => {
+                if (this.closed) for (const s of subs) s.unsubscribe();
+                else this.subscriptions.push(...subs);
+              },
+              error: (err: unknown) => this.ended(plan, undefined, err),
+            }),
+        );
       }
       if (this.closed) throw closedError();
-      for (const start of starts) this.subscriptions.push(start());
       this._status$.next('connected');
       callback();
     } catch (err) {
@@ -318,90 +247,48 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
     this.events.on('error', () => undefined);
   }
 
-  /** Merges server defaults and a handler's extras into a validated plan. */
-  private plan(
-    pattern: unknown,
-    handler: MessageHandler | undefined,
-    extras: Record<string, unknown>,
-    isEvent: boolean,
-  ): Plan {
-    const where = handler ? `handler of "${String(pattern)}"` : 'options';
-    if (typeof pattern !== 'string')
-      throw invalidArgument(where, 'a pattern must be a stream name (a string)');
-    const stream = handler ? checkStreamName(pattern, `pattern "${pattern}"`) : pattern;
-    const own = extras as LiftbridgeHandlerOptions;
-    const d = this.defaults;
-    const ownsMode = own.cursorId !== undefined || own.group !== undefined;
-    const cursorId = ownsMode ? own.cursorId : d.cursorId;
-    const group = ownsMode ? own.group : d.group;
-    if (cursorId !== undefined && group !== undefined)
-      throw invalidArgument(where, 'give cursorId or group, not both');
-    let mode: Mode = { type: 'plain' };
-    if (cursorId !== undefined)
-      mode = { type: 'cursor', cursorId: checkId(cursorId, `${where}: cursorId`) };
-    if (group !== undefined) {
-      const consumerId = pick(own.consumerId, d.consumerId);
-      const autoOffset = pick(own.autoOffset, d.autoOffset) ?? 'earliest';
-      const every = pick(own.fetchAssignmentsInterval, d.fetchAssignmentsInterval);
-      const fetchInterval =
-        every === undefined
-          ? undefined
-          : checkDuration(every, `${where}: fetchAssignmentsInterval`);
-      if (fetchInterval === 0)
-        throw invalidArgument(`${where}: fetchAssignmentsInterval`, 'must be above 0');
-      if (!['earliest', 'latest', 'newOnly', 'none'].includes(autoOffset))
-        throw invalidArgument(`${where}: autoOffset`, `unknown value ${String(autoOffset)}`);
-      mode = {
-        type: 'group',
-        group: checkId(group, `${where}: group`),
-        consumerId:
-          consumerId === undefined ? undefined : checkId(consumerId, `${where}: consumerId`),
-        autoOffset,
-        fetchAssignmentsInterval: fetchInterval,
-      };
+  /** A handler's validated plan. */
+  private plan(pattern: unknown, handler: MessageHandler): { plan: Plan; handler: MessageHandler } {
+    const isEvent = handler.isEventHandler === true;
+    return { plan: planHandler(this.defaults, pattern, handler.extras ?? {}, isEvent), handler };
+  }
+
+  /** Says loudly that a handler without cursor or group misses what was published while the app was down. */
+  private warnNewOnly(plan: Plan): void {
+    if (!plan.fromListen) return;
+    this.logger.warn(
+      `${plan.label} reads new messages only (NEW_ONLY): messages published while this app is not running are never handled. Set cursorId or group (handler extras or LiftbridgeServer options) to resume where it left off.`,
+    );
+  }
+
+  /** Subscribes a plan's partitions (or joins its group) on a stream that exists. */
+  private async start(
+    plan: Plan,
+    handler: MessageHandler,
+    info: StreamInfo,
+  ): Promise<Subscription[]> {
+    const client = this.connection.client;
+    if (plan.mode.type === 'group') return [this.consumeGroup(client, plan, handler)];
+    const partitions = plan.partitions ?? [...info.partitions.keys()].sort((a, b) => a - b);
+    for (const partition of partitions) {
+      if (!info.partitions.has(partition))
+        throw invalidArgument(
+          'partitions',
+          `stream "${plan.stream}" has no partition ${partition}`,
+        );
     }
-    const partitions = pick(own.partitions, d.partitions);
-    if (partitions !== undefined) {
-      if (mode.type === 'group')
-        throw invalidArgument(`${where}: partitions`, 'the consumer group assigns partitions');
-      if (!Array.isArray(partitions) || partitions.length === 0)
-        throw invalidArgument(`${where}: partitions`, 'expected a non-empty array of partitions');
-      for (const [i, p] of partitions.entries()) checkIndex(p, `${where}: partitions[${i}]`);
-    }
-    const startPosition = pick(own.startPosition, d.startPosition) ?? StartPosition.NEW_ONLY;
-    if (!(startPosition in StartPosition) || startPosition === StartPosition.RESUME)
-      throw invalidArgument(
-        `${where}: startPosition`,
-        `unsupported value ${String(startPosition)} (use cursorId to resume)`,
-      );
-    const start: SubscribeOptions = { startPosition };
-    const startOffset = pick(own.startOffset, d.startOffset);
-    const startTimestamp = pick(own.startTimestamp, d.startTimestamp);
-    if (startOffset !== undefined)
-      start.startOffset = checkInt64(startOffset, `${where}: startOffset`, 0n);
-    if (startTimestamp !== undefined)
-      start.startTimestamp = checkInt64(startTimestamp, `${where}: startTimestamp`, 0n);
-    const onError = pick(own.onError, d.onError) ?? 'stop';
-    if (onError !== 'stop' && onError !== 'skip')
-      throw invalidArgument(`${where}: onError`, "expected 'stop' or 'skip'");
-    return {
-      stream,
-      handler: handler ?? (async () => undefined),
-      isEvent,
-      mode,
-      partitions: partitions === undefined ? undefined : [...new Set(partitions)],
-      start,
-      fromListen: mode.type === 'plain' && startPosition === StartPosition.NEW_ONLY,
-      onError,
-    };
+    const starts: Array<SubscribeOptions & { partition: number }> = [];
+    for (const partition of partitions) starts.push(await this.startOf(client, plan, partition));
+    if (this.closed) return [];
+    return starts.map((options) => this.consumePartition(client, plan, handler, options));
   }
 
   /** Subscribe options of one partition (cursor or plain mode). */
   private async startOf(
-    client: LiftbridgeClient,
+    client: LiftbridgeClientApi,
     plan: Plan,
     partition: number,
-  ): Promise<SubscribeOptions> {
+  ): Promise<SubscribeOptions & { partition: number }> {
     if (plan.mode.type === 'cursor')
       return { partition, startPosition: StartPosition.RESUME, cursorId: plan.mode.cursorId };
     if (!plan.fromListen) return { ...plan.start, partition };
@@ -410,28 +297,70 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
     return { partition, startPosition: StartPosition.OFFSET, startOffset: info.newestOffset + 1n };
   }
 
+  /**
+   * Reads one partition. When reading fails (a broker restarting, say; not
+   * a handler stopping it), it starts again after a delay: from the cursor
+   * in cursor mode, else after the last message handled.
+   */
   private consumePartition(
-    client: LiftbridgeClient,
+    client: LiftbridgeClientApi,
     plan: Plan,
-    partition: number,
-    options: SubscribeOptions,
+    handler: MessageHandler,
+    options: SubscribeOptions & { partition: number },
   ): Subscription {
     const mode = plan.mode;
-    const commit =
-      mode.type === 'cursor'
-        ? (m: Message) => this.commit(client, m, mode.cursorId, undefined)
-        : undefined;
-    return client
-      .subscribe(plan.stream, options)
-      .pipe(concatMap((m) => this.process(plan, m, commit)))
-      .subscribe({ error: (err: unknown) => this.ended(plan, partition, err) });
+    const store: Store | undefined =
+      mode.type === 'cursor' ? (m) => this.store(client, m, mode.cursorId, undefined) : undefined;
+    let from: SubscribeOptions & { partition: number } = options;
+    return defer(() => client.subscribe(plan.stream, from))
+      .pipe(
+        units(plan.batch),
+        concatMap((unit) =>
+          processUnit(this.processor, plan, unit, store, (u, c) =>
+            this.run(plan, handler, u, c),
+          ).pipe(
+            tap({
+              complete: () => {
+                const last = unit[unit.length - 1];
+                if (mode.type !== 'cursor' && last)
+                  from = {
+                    ...from,
+                    startPosition: StartPosition.OFFSET,
+                    startOffset: last.offset + 1n,
+                  };
+              },
+            }),
+          ),
+        ),
+        retry({
+          delay: (err: unknown, count: number) => this.again(plan, options.partition, err, count),
+        }),
+      )
+      .subscribe({ error: (err: unknown) => this.ended(plan, options.partition, err) });
   }
 
-  private consumeGroup(client: LiftbridgeClient, plan: Plan): Subscription {
+  /** When a partition's reading failed: read again after a delay (1 s doubling to 30 s), unless stopped or closed. */
+  private again(plan: Plan, partition: number, err: unknown, count: number): Observable<number> {
+    if (err instanceof Stopped || this.closed) return throwError(() => err);
+    const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(count - 1, 5));
+    this.report(
+      err,
+      undefined,
+      `reading ${plan.stream}/${partition} failed (reading again in ${delay} ms)`,
+    );
+    return timer(delay);
+  }
+
+  private consumeGroup(
+    client: LiftbridgeClientApi,
+    plan: Plan,
+    handler: MessageHandler,
+  ): Subscription {
     if (plan.mode.type !== 'group') throw new Error('not a group plan');
     const { group, consumerId, autoOffset, fetchAssignmentsInterval } = plan.mode;
     const cursorId = groupCursorId(group);
-    const commit = (m: Message) => this.commit(client, m, cursorId, group);
+    const store: Store = (m) => this.store(client, m, cursorId, group);
+    const run: RunHandler = (u, c) => this.run(plan, handler, u, c);
     return client
       .consumerGroupPartitions(group, plan.stream, {
         autoCheckpoint: 0,
@@ -445,7 +374,10 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
           let revoked = false;
           return assigned.pipe(
             tap({ complete: () => (revoked = true) }),
-            concatMap((m) => (revoked ? EMPTY : this.process(plan, m, commit))),
+            units(plan.batch),
+            concatMap((unit) =>
+              revoked ? EMPTY : processUnit(this.processor, plan, unit, store, run),
+            ),
             catchError((err: unknown) => {
               this.ended(plan, assigned.partition, err);
               return EMPTY;
@@ -456,33 +388,22 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
       .subscribe({ error: (err: unknown) => this.ended(plan, undefined, err) });
   }
 
-  /** Handles one message, then commits it (when the mode commits); per onError on failure. */
-  private process(
+  /** Runs the handler on a unit and waits for its result to complete; replies for a request. */
+  private async run(
     plan: Plan,
-    message: Message,
-    commit: ((m: Message) => Observable<never>) | undefined,
-  ): Observable<never> {
-    return defer(() => this.handle(plan, message)).pipe(
-      catchError((err: unknown) => {
-        this.report(
-          err,
-          message,
-          `handler of ${message.stream}/${message.partition} failed at offset ${message.offset} (not committed${plan.onError === 'stop' ? '; this partition stops' : ''})`,
-        );
-        return plan.onError === 'skip'
-          ? EMPTY
-          : throwError(() => new Stopped(message.stream, message.partition, message.offset));
-      }),
-      concatMap(() => (commit ? commit(message) : EMPTY)),
-    );
-  }
-
-  /** Runs the handler and waits for its result to complete; replies for a request. */
-  private async handle(plan: Plan, message: Message): Promise<void> {
-    const ctx = new LiftbridgeContext([message]);
-    const result$ = defer(async () => plan.handler(this.decode(message), ctx)).pipe(
-      mergeMap((result) => this.transformToObservable(result)),
-    );
+    handler: MessageHandler,
+    unit: readonly Message[],
+    commit: LiftbridgeCommitFn,
+  ): Promise<void> {
+    const message = unit[unit.length - 1];
+    if (message === undefined) return;
+    const ctx = new LiftbridgeContext([message, unit, commit]);
+    const result$ = defer(async () => {
+      const data = plan.batch
+        ? await Promise.all(unit.map((m) => this.dataOf(m)))
+        : await this.dataOf(message);
+      return handler(data, ctx);
+    }).pipe(mergeMap((result) => this.transformToObservable(result)));
     // Events never reply: their headers are not even decoded.
     const replyTo = plan.isEvent ? undefined : headerText(message, REPLY_TO_HEADER);
     const requestId = replyTo === undefined ? undefined : headerText(message, REQUEST_ID_HEADER);
@@ -499,34 +420,37 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
     const client = this.connection.client;
     await lastValueFrom(
       packets$.pipe(
-        concatMap((packet) => {
-          const { value, headers } = encodeData(packet);
-          return client.publish(value, {
+        concatMap(async (packet) =>
+          encodeData(await this.serializer.serialize(packet as OutgoingResponse)),
+        ),
+        concatMap(({ value, headers }) =>
+          client.publish(value, {
             stream: replyTo,
             headers: { ...headers, [REQUEST_ID_HEADER]: requestId },
-          });
-        }),
+          }),
+        ),
       ),
       { defaultValue: undefined },
     );
   }
 
-  /** Stores the offset of a handled message; a failed commit is reported, never fatal. */
-  private commit(
-    client: LiftbridgeClient,
+  /** A message's data, through the deserializer. */
+  private async dataOf(message: Message): Promise<unknown> {
+    const packet = await this.deserializer.deserialize(message, { channel: message.stream });
+    return packet.data;
+  }
+
+  /** Stores the offset of a handled message and emits 'commit'; fails as setCursor does. */
+  private store(
+    client: LiftbridgeClientApi,
     message: Message,
     cursorId: string,
     group: string | undefined,
-  ): Observable<never> {
+  ): Observable<void> {
     const { stream, partition, offset } = message;
-    return client.setCursor(stream, partition, cursorId, offset).pipe(
-      tap(() => this.events.emit('commit', { stream, partition, offset, cursorId, group })),
-      catchError((err: unknown) => {
-        this.report(err, message, `commit of ${stream}/${partition} offset ${offset} failed`);
-        return EMPTY;
-      }),
-      ignoreElements(),
-    );
+    return client
+      .setCursor(stream, partition, cursorId, offset)
+      .pipe(tap(() => this.events.emit('commit', { stream, partition, offset, cursorId, group })));
   }
 
   /** A partition's (or a group's) reading ended with an error. */
@@ -542,6 +466,7 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
     this.report(err, undefined, `reading ${where} ended`);
   }
 
+  /** Logs a failure and emits it as an 'error' event. */
   private report(err: unknown, message: Message | undefined, what: string): void {
     const detail = err instanceof Error ? err.message : JSON.stringify(err, bigintSafe);
     this.logger.error(`${what}: ${detail}`);

@@ -92,4 +92,34 @@ describe('nestjs - optional peer', () => {
     assert.equal(cjs.status, 0, cjs.stderr);
     assert.match(cjs.stdout, /^function .*dist\/cjs\/nestjs\/index\.js$/m);
   });
+
+  it('nestjs - without @nestjs/microservices, the subpath fails saying to install it (ESM and CJS)', () => {
+    // Resolution refuses @nestjs/microservices only: as in a fresh Nest starter.
+    const refuse = `
+const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === '@nestjs/microservices') {
+    const err = new Error("Cannot find module '" + request + "'");
+    err.code = 'MODULE_NOT_FOUND';
+    throw err;
+  }
+  return resolve.call(this, request, ...rest);
+};`;
+    for (const load of [
+      `import('liftbridge-rx/nestjs').catch((e) => { console.error(e.message); process.exit(3); });`,
+      `try { require('liftbridge-rx/nestjs'); } catch (e) { console.error(e.message); process.exit(3); }`,
+    ]) {
+      const res = spawnSync(process.execPath, ['-e', `${refuse}\n${load}`], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(res.status, 3, res.stderr);
+      assert.match(
+        res.stderr,
+        /liftbridge-rx\/nestjs needs @nestjs\/microservices.*npm install @nestjs\/microservices/,
+      );
+    }
+  });
 });
