@@ -22,7 +22,9 @@ export type { SseMessage };
 
 /** The part of a browser's MessageEvent this module reads. */
 export interface SseMessageEvent {
+  /** The event's data. */
   readonly data: string;
+  /** The id of this event, or of the last one that had an id. */
   readonly lastEventId: string;
 }
 
@@ -36,9 +38,11 @@ export interface SseMessageEvent {
  * ```
  */
 export interface EventSourceLike {
+  /** 0 connecting, 1 open, 2 closed (the browser gave up). */
   readonly readyState: number;
   /** Listens to `message`, `error` and the named events (an `error` event from the browser carries no data). */
   addEventListener(type: string, listener: (event: SseMessageEvent) => void): void;
+  /** Closes the connection for good. */
   close(): void;
 }
 
@@ -86,6 +90,7 @@ export interface FromEventSourceOptions<T> {
  * ```
  */
 export class SseStreamError extends Error {
+  /** `'SseStreamError'`. */
   override readonly name = 'SseStreamError';
   /** The server's error code (`NOT_FOUND`, `STREAM_DELETED`, ...). */
   readonly code: string;
@@ -105,6 +110,7 @@ export class SseStreamError extends Error {
  * ```
  */
 export class SseConnectionError extends Error {
+  /** `'SseConnectionError'`. */
   override readonly name = 'SseConnectionError';
   /** The endpoint. */
   readonly url: string;

@@ -50,7 +50,7 @@ export function formatEventId(position: SsePosition): string {
  *
  * @param id - the id as the client sent it.
  * @returns last offset per partition.
- * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` naming what is wrong.
+ * @throws `LiftbridgeError` `INVALID_ARGUMENT` naming what is wrong.
  * @example
  * ```ts
  * parseEventId('0:41,2:7').get(2); // 7n

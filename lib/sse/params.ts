@@ -26,4 +26,9 @@ export const LAST_EVENT_ID_PARAM = 'lastEventId';
  * source.addEventListener(SSE_EVENT.streamError, (e) => console.error(e.data));
  * ```
  */
-export const SSE_EVENT = { position: 'position', streamError: 'stream-error' } as const;
+export const SSE_EVENT = {
+  /** An id-only event: where the reader stands before its first message. */
+  position: 'position',
+  /** The error that ended the stream, as JSON `{ code, message }`. */
+  streamError: 'stream-error',
+} as const;

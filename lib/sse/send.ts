@@ -56,7 +56,9 @@ export type SseClient = Pick<
  * ```
  */
 export interface SseRequest {
+  /** Request headers, lower-case names (`last-event-id`). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Path and query string (`lastEventId`). */
   readonly url?: string | undefined;
 }
 
@@ -68,7 +70,7 @@ export interface SseRequest {
  * const options: SseOptions = { partition: 'all', start: 'earliest', heartbeatMs: 10_000 };
  * ```
  */
-export interface SseOptions extends ServeSseOptions {
+export interface SseOptions extends Omit<ServeSseOptions, 'position' | 'announce'> {
   /**
    * The partition to read, or `'all'` (every partition, interleaved; each
    * event id holds every partition's offset).
@@ -95,7 +97,7 @@ const START: Record<SseStart, StartPosition> = {
  *
  * @param req - the request.
  * @returns the position it resumes from, or undefined.
- * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for an id that
+ * @throws `LiftbridgeError` `INVALID_ARGUMENT` for an id that
  *   {@link parseEventId} refuses.
  * @example
  * ```ts
@@ -143,7 +145,7 @@ function statusOf(err: unknown): number {
  *   heartbeats (default 15 s), retry, data; see {@link SseOptions}.
  * @returns a Promise that resolves once the response is over (the client
  *   left, or the stream ended).
- * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad stream name or option, at the call site.
+ * @throws `LiftbridgeError` `INVALID_ARGUMENT` for a bad stream name or option, at the call site.
  * @example
  * ```ts
  * http.createServer((req, res) => {

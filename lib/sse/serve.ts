@@ -4,7 +4,14 @@
  * false the source is unsubscribed (which cancels its gRPC call) and, on
  * 'drain', subscribed again after the last message written.
  */
-import { interval, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  interval,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+  takeUntil,
+} from 'rxjs';
 import { ErrorCode, isLiftbridgeError, LiftbridgeError, type Message } from '../index.js';
 import { formatEventId, type SsePosition } from './event-id.js';
 import { sseFrame } from './frame.js';
@@ -24,13 +31,21 @@ export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;
  * ```
  */
 export interface SseResponse {
+  /** Sends the status and headers. */
   writeHead(statusCode: number, headers: Record<string, string>): unknown;
+  /** Writes; false when the socket is full (wait for 'drain'). */
   write(chunk: string): boolean;
+  /** Ends the response. */
   end(chunk?: string): unknown;
+  /** 'close' (the client left or the response ended), 'drain', 'error'. */
   once(event: 'close' | 'drain' | 'error', listener: () => void): unknown;
+  /** Removes a listener. */
   off(event: 'close' | 'drain' | 'error', listener: () => void): unknown;
+  /** Sends the headers now. */
   flushHeaders?(): void;
+  /** end() was called. */
   readonly writableEnded: boolean;
+  /** The connection is gone. */
   readonly destroyed: boolean;
 }
 
@@ -58,13 +73,17 @@ export interface ServeSseOptions {
   encode?: (message: Message) => string;
   /** Where heartbeats get their time (tests pass a virtual one). @defaultValue rxjs' async scheduler */
   scheduler?: SchedulerLike;
-}
-
-/** Options {@link serveSse} reads beyond {@link ServeSseOptions}. */
-interface ServeState {
-  /** Where the reader stands: each event id is this with the message applied. */
+  /**
+   * Where the reader stands when the response starts (what `open` is first
+   * called with); each event id is this with its message applied.
+   * @defaultValue an empty position
+   */
   position?: SsePosition;
-  /** Send the position as a `position` event first (the reader starts at new or latest). */
+  /**
+   * Send `position` first as a `position` event, so a reader that has no
+   * message yet still has an id to resume from.
+   * @defaultValue false
+   */
   announce?: boolean;
 }
 
@@ -111,7 +130,7 @@ export function checkMs(value: number | undefined, name: string): void {
 export function serveSse(
   res: SseResponse,
   open: (position: SsePosition) => Observable<Message>,
-  options: ServeSseOptions & ServeState = {},
+  options: ServeSseOptions = {},
 ): Promise<void> {
   checkMs(options.heartbeatMs, 'heartbeatMs');
   checkMs(options.retryMs, 'retryMs');
@@ -121,6 +140,8 @@ export function serveSse(
 
   return new Promise<void>((resolve) => {
     let source: Subscription | undefined;
+    // Stops the source even while it is still subscribing (a synchronous burst).
+    const stop = new Subject<void>();
     let heartbeat: Subscription | undefined;
     // Each opening of the source; messages of an earlier one are dropped.
     let generation = 0;
@@ -131,6 +152,7 @@ export function serveSse(
       if (over) return;
       over = true;
       generation++;
+      stop.next();
       source?.unsubscribe();
       heartbeat?.unsubscribe();
       res.off('close', finish);
@@ -146,6 +168,7 @@ export function serveSse(
       if (paused) return;
       paused = true;
       generation++;
+      stop.next();
       source?.unsubscribe();
       source = undefined;
       res.once('drain', resume);
@@ -157,25 +180,27 @@ export function serveSse(
     }
     const start = () => {
       const mine = ++generation;
-      const current = open(position).subscribe({
-        next: (m) => {
-          if (mine !== generation) return;
-          position.set(m.partition, m.offset);
-          write(sseFrame({ id: formatEventId(position), data: encode(m) }));
-        },
-        error: (err: unknown) => {
-          if (mine !== generation) return;
-          const code = isLiftbridgeError(err) ? err.code : 'UNKNOWN';
-          const message = err instanceof Error ? err.message : String(err);
-          res.write(
-            sseFrame({ event: SSE_EVENT.streamError, data: JSON.stringify({ code, message }) }),
-          );
-          finish();
-        },
-        complete: () => {
-          if (mine === generation) finish();
-        },
-      });
+      const current = open(position)
+        .pipe(takeUntil(stop))
+        .subscribe({
+          next: (m) => {
+            if (mine !== generation) return;
+            position.set(m.partition, m.offset);
+            write(sseFrame({ id: formatEventId(position), data: encode(m) }));
+          },
+          error: (err: unknown) => {
+            if (mine !== generation) return;
+            const code = isLiftbridgeError(err) ? err.code : 'UNKNOWN';
+            const message = err instanceof Error ? err.message : String(err);
+            res.write(
+              sseFrame({ event: SSE_EVENT.streamError, data: JSON.stringify({ code, message }) }),
+            );
+            finish();
+          },
+          complete: () => {
+            if (mine === generation) finish();
+          },
+        });
       // The source paused (or finished) while it subscribed: let go of it now.
       if (mine !== generation) current.unsubscribe();
       else source = current;
