@@ -19,13 +19,21 @@ function run(cmd: string, args: string[], cwd: string) {
 }
 
 /** The public entry points: package.json `exports` without ./package.json. */
-const ENTRIES = ['liftbridge-rx', 'liftbridge-rx/testing', 'liftbridge-rx/nestjs'];
+const ENTRIES = [
+  'liftbridge-rx',
+  'liftbridge-rx/testing',
+  'liftbridge-rx/nestjs',
+  'liftbridge-rx/sse',
+  'liftbridge-rx/sse/browser',
+];
 
 // What each entry must export (a few names each, checked in both formats).
 const EXPECTED: Record<string, string[]> = {
   'liftbridge-rx': ['LiftbridgeClient', 'publishBulk', 'ErrorCode', 'StartPosition'],
   'liftbridge-rx/testing': ['FakeLiftbridgeClient', 'TestPublish'],
   'liftbridge-rx/nestjs': ['LiftbridgeModule', 'LiftbridgeServer', 'LiftbridgeClientProxy'],
+  'liftbridge-rx/sse': ['sendSse', 'serveSse', 'parseEventId', 'formatEventId'],
+  'liftbridge-rx/sse/browser': ['fromEventSource', 'SseStreamError', 'LAST_EVENT_ID_PARAM'],
 };
 
 /** The optional peers ./nestjs needs, at the versions the repo tests with. */
