@@ -42,4 +42,5 @@ export {
   type SseResponse,
   serveSse,
 } from './serve.js';
-export { type SseMessage, toSseMessage } from './sse-message.js';
+export type { SseMessage } from './sse-message.js';
+export { toSseMessage } from './to-sse-message.js';

@@ -16,7 +16,7 @@ import { ErrorCode, isLiftbridgeError, LiftbridgeError, type Message } from '../
 import { formatEventId, type SsePosition } from './event-id.js';
 import { sseFrame } from './frame.js';
 import { SSE_EVENT } from './params.js';
-import { toSseMessage } from './sse-message.js';
+import { toSseMessage } from './to-sse-message.js';
 
 /** Default time between heartbeat comments, in milliseconds. */
 export const DEFAULT_SSE_HEARTBEAT_MS = 15_000;

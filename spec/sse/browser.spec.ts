@@ -161,23 +161,37 @@ describe('fromEventSource', () => {
 });
 
 describe('liftbridge-rx/sse/browser in a bundle', () => {
-  it('the built ESM module and what it loads import nothing but rxjs', () => {
+  /** The files `entry` reaches through relative imports (under dist/esm/sse), and the packages it imports. */
+  function reach(entry: string): { files: string[]; packages: string[] } {
+    const dir = join(projectRoot, 'dist', 'esm', 'sse');
     const seen = new Set<string>();
-    const outside = new Set<string>();
+    const packages = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
       const imports = ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles;
       for (const { fileName } of imports) {
-        if (fileName.startsWith('.')) visit(join(dirname(file), fileName));
-        else outside.add(fileName);
+        if (!fileName.startsWith('.')) packages.add(fileName);
+        else if (file.endsWith('.d.ts'))
+          visit(join(dirname(file), fileName.replace(/\.js$/, '.d.ts')));
+        else visit(join(dirname(file), fileName));
       }
     };
-    visit(join(projectRoot, 'dist', 'esm', 'sse', 'browser.js'));
-    assert.deepEqual([...outside], ['rxjs']);
-    assert.deepEqual(
-      [...seen].map((f) => f.slice(join(projectRoot, 'dist', 'esm', 'sse').length + 1)).sort(),
-      ['browser.js', 'params.js'],
-    );
+    visit(join(dir, entry));
+    return { files: [...seen].map((f) => f.slice(dir.length + 1)).sort(), packages: [...packages] };
+  }
+
+  it('the built ESM module and what it loads import nothing but rxjs', () => {
+    assert.deepEqual(reach('browser.js'), {
+      files: ['browser.js', 'params.js'],
+      packages: ['rxjs'],
+    });
+  });
+
+  it('its types reach nothing of the Node side (a browser build type-checks without Node types)', () => {
+    assert.deepEqual(reach('browser.d.ts'), {
+      files: ['browser.d.ts', 'params.d.ts', 'sse-message.d.ts'],
+      packages: ['rxjs'],
+    });
   });
 });
