@@ -96,6 +96,8 @@ const EXPECTED: Record<string, string[]> = {
     'LIFTBRIDGE_CLIENT',
     'LiftbridgeHealthIndicator',
   ],
+  'liftbridge-rx/sse': ['sendSse', 'serveSse', 'parseEventId', 'formatEventId'],
+  'liftbridge-rx/sse/browser': ['fromEventSource', 'SseStreamError', 'LAST_EVENT_ID_PARAM'],
 };
 
 /** A package as installed here, at the version the repo tests with. */

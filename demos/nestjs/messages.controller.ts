@@ -1,35 +1,28 @@
 // The HTTP side of the demo: publish over POST, stream a Liftbridge stream over SSE.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   BadGatewayException,
   BadRequestException,
   Body,
   Controller,
-  Headers,
-  type MessageEvent,
+  Get,
   NotFoundException,
   Param,
   Post,
   Query,
-  Sse,
+  Req,
+  Res,
 } from '@nestjs/common';
-import {
-  type Ack,
-  ErrorCode,
-  isLiftbridgeError,
-  LiftbridgeClient,
-  type Message,
-  type SubscribeOptions,
-} from 'liftbridge-rx';
+import { type Ack, ErrorCode, isLiftbridgeError, LiftbridgeClient } from 'liftbridge-rx';
 import { LiftbridgeClientProxy, LiftbridgeRecord } from 'liftbridge-rx/nestjs';
-import { lastValueFrom, map, type Observable } from 'rxjs';
+import { SSE_STARTS, type SseOptions, type SseStart, sendSse } from 'liftbridge-rx/sse';
+import { lastValueFrom } from 'rxjs';
 
 /** Body of POST /messages/:stream. */
 interface PublishBody {
   value?: unknown;
   key?: unknown;
 }
-
-const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 
 /** A Liftbridge error as an HTTP error. */
 function httpError(err: unknown): unknown {
@@ -40,38 +33,17 @@ function httpError(err: unknown): unknown {
   return err;
 }
 
-/** Where GET /sse/:stream starts: ?start=earliest|latest|new, or after the Last-Event-ID. */
-function startOf(
-  start: string,
-  partition: number,
-  lastEventId?: string,
-): SubscribeOptions & { partition: number } {
-  if (lastEventId !== undefined && /^\d+$/.test(lastEventId))
-    return { partition, startPosition: 'OFFSET', startOffset: BigInt(lastEventId) + 1n };
-  switch (start) {
-    case 'earliest':
-      return { partition, startPosition: 'EARLIEST' };
-    case 'latest':
-      return { partition, startPosition: 'LATEST' };
-    case 'new':
-      return { partition, startPosition: 'NEW_ONLY' };
-    default:
-      throw new BadRequestException('start: expected earliest, latest or new');
-  }
-}
-
-/** One message as an SSE event: its offset as the event id, the message as JSON data. */
-function toEvent(m: Message): MessageEvent {
+/** The partition and start of GET /sse/:stream?start=…&partition=… (400 when unknown). */
+function sseOptions(start: string, partition: string): SseOptions {
+  if (!SSE_STARTS.includes(start as SseStart))
+    throw new BadRequestException(`start: expected one of ${SSE_STARTS.join(', ')}`);
+  if (partition !== 'all' && !/^\d{1,9}$/.test(partition))
+    throw new BadRequestException('partition: expected a number or all');
   return {
-    id: m.offset.toString(),
-    data: {
-      stream: m.stream,
-      partition: m.partition,
-      offset: m.offset.toString(),
-      key: m.key.length > 0 ? text(m.key) : null,
-      value: text(m.value),
-      timestamp: Number(m.timestamp / 1_000_000n),
-    },
+    start: start as SseStart,
+    partition: partition === 'all' ? 'all' : Number(partition),
+    // Browsers reconnect half a second after a dropped connection.
+    retryMs: 500,
   };
 }
 
@@ -96,20 +68,20 @@ export class MessagesController {
     }
   }
 
-  @Sse('sse/:stream')
-  async sse(
+  // sendSse writes the response itself (heartbeats, backpressure, Last-Event-ID
+  // resume): @Res() hands it Node's response, as Express (and Fastify's
+  // reply.raw) have it.
+  @Get('sse/:stream')
+  sse(
     @Param('stream') stream: string,
-    @Query('start') start = 'earliest',
-    @Query('partition') partition = '0',
-    @Headers('last-event-id') lastEventId?: string,
-  ): Promise<Observable<MessageEvent>> {
-    if (!/^\d+$/.test(partition)) throw new BadRequestException('partition: expected a number');
-    const options = startOf(start, Number(partition), lastEventId);
+    @Query('start') start: string | undefined,
+    @Query('partition') partition: string | undefined,
+    @Req() req: IncomingMessage,
+    @Res() res: ServerResponse,
+  ): Promise<void> {
+    const options = sseOptions(start ?? 'earliest', partition ?? '0');
     try {
-      // Checked before the response starts, so a missing stream is a 404
-      // (an error once events flow ends the stream with an SSE error event).
-      await lastValueFrom(this.client.fetchPartitionMetadata(stream, options.partition));
-      return this.client.subscribe(stream, options).pipe(map(toEvent));
+      return sendSse(this.client, req, res, stream, options);
     } catch (err) {
       throw httpError(err);
     }

@@ -6,12 +6,13 @@
  *   -> 201 JSON {"stream","partition","offset"} (offset as a string) once
  *   acked; 404 when the stream does not exist (nothing is created), 400 for
  *   a bad body.
- * GET /sse/:stream?start=earliest|latest|new (default earliest)&partition=N (default 0)
- *   -> text/event-stream; each event's id is the offset and its data is JSON
- *   {"stream","partition","offset","key","value","timestamp"} (offset a
- *   string, timestamp ms, key and value UTF-8 strings, key null when empty).
- *   A Last-Event-ID header resumes after that offset. A missing stream is
- *   404, a bad start 400; an error once events flow is an SSE "error" event.
+ * GET /sse/:stream?start=earliest|latest|new (default earliest)&partition=N|all (default 0)
+ *   -> text/event-stream from liftbridge-rx/sse's sendSse: each event's data
+ *   is JSON {"stream","partition","offset","key","value","timestamp"}
+ *   (offset a string, timestamp ms, key null when empty) and its id the
+ *   reader's partition:offset list. A Last-Event-ID header (or lastEventId
+ *   query parameter) resumes after it. A missing stream is 404, a bad start
+ *   400; an error once events flow is a "stream-error" event.
  * With staticDir, its files are served at / (index.html for /).
  */
 import type { AddressInfo } from 'node:net';

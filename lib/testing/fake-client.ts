@@ -303,7 +303,7 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     return this.guard(() => {
       const p = planPartition(stream, partition);
       return defer(() => {
-        const info = this.store.metadata.value.streams.get(p.stream)?.partitions.get(p.partition);
+        const info = this.store.partitionInfo(p.stream, p.partition);
         return info ? of(info) : throwError(() => noPartition(p.stream, p.partition));
       });
     });

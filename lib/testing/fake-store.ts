@@ -25,6 +25,23 @@ export const FAKE_BROKER: BrokerInfo = {
 
 const NEVER_HAPPENED = { first: 0n, latest: 0n };
 
+/** The metadata of a partition log as it is now. */
+function partitionInfo(log: PartitionLog): PartitionInfo {
+  return {
+    id: log.partition,
+    leader: FAKE_BROKER.id,
+    replicas: [FAKE_BROKER.id],
+    isr: [FAKE_BROKER.id],
+    highWatermark: log.newestOffset,
+    newestOffset: log.newestOffset,
+    paused: log.paused,
+    readonly: log.readonly,
+    messagesReceived: NEVER_HAPPENED,
+    pauseChanged: NEVER_HAPPENED,
+    readonlyChanged: NEVER_HAPPENED,
+  };
+}
+
 const cursorKey = (stream: string, partition: number, cursorId: string) =>
   `${stream}\u0000${partition}\u0000${cursorId}`;
 
@@ -94,24 +111,17 @@ export class FakeStore {
     this.metadata.next(this.snapshot());
   }
 
+  /** A partition's metadata as it is now (offsets included), as the server answers FetchPartitionMetadata. */
+  partitionInfo(stream: string, partition: number): PartitionInfo | undefined {
+    const log = this.logs.get(stream)?.find((l) => l.partition === partition);
+    return log && partitionInfo(log);
+  }
+
   private snapshot(): ClusterMetadata {
     const streams = new Map<string, StreamInfo>();
     for (const [name, logs] of this.logs) {
       const partitions = new Map<number, PartitionInfo>();
-      for (const log of logs)
-        partitions.set(log.partition, {
-          id: log.partition,
-          leader: FAKE_BROKER.id,
-          replicas: [FAKE_BROKER.id],
-          isr: [FAKE_BROKER.id],
-          highWatermark: log.newestOffset,
-          newestOffset: log.newestOffset,
-          paused: log.paused,
-          readonly: log.readonly,
-          messagesReceived: NEVER_HAPPENED,
-          pauseChanged: NEVER_HAPPENED,
-          readonlyChanged: NEVER_HAPPENED,
-        });
+      for (const log of logs) partitions.set(log.partition, partitionInfo(log));
       streams.set(name, {
         name,
         subject: logs[0]?.subject ?? name,

@@ -1,15 +1,18 @@
 /**
  * The Angular demo page in headless Chromium, served by the Nest demo over a
  * real Liftbridge: messages published while the page is open appear on it,
- * in order. Leaves a screenshot in .build/screenshots (and in docs/ with
+ * in order, and after dropped connections it resumes with no gap and no
+ * duplicate (liftbridge-rx/sse on both sides). Leaves a screenshot in .build/screenshots (and in docs/ with
  * LIFTBRIDGE_RX_SCREENSHOTS=1, to refresh the README's picture).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { lastValueFrom } from 'rxjs';
+import { concatMap, lastValueFrom, range } from 'rxjs';
 import { startNestDemo } from '../../demos/nestjs/stack.js';
 import { angularApp } from '../../scripts/testbed/angular.js';
 import { chromiumBinary, launchChromium } from '../../scripts/testbed/chromium.js';
@@ -115,6 +118,85 @@ describe('Angular page in headless Chromium', async () => {
       await page.screenshot({ path: join(projectRoot, 'docs', 'angular-demo.png') });
     }
     await page.close();
+  });
+
+  it('dropped connection - the page resumes after its last message: no gap, no duplicate (the browser reconnecting with Last-Event-ID, then by hand with ?lastEventId after an HTTP error)', async () => {
+    const http = stack.app.getHttpServer() as Server;
+    const sockets = new Set<Socket>();
+    const requests: { url: string; lastEventId: string | undefined }[] = [];
+    const onConnection = (socket: Socket) => sockets.add(socket);
+    const onRequest = (req: IncomingMessage) => {
+      if (req.url?.startsWith('/sse/')) {
+        const header = req.headers['last-event-id'];
+        requests.push({
+          url: req.url,
+          lastEventId: typeof header === 'string' ? header : undefined,
+        });
+      }
+    };
+    http.on('connection', onConnection);
+    http.on('request', onRequest);
+    /** Drops every connection of the page from the server side, as a network failure would. */
+    const drop = () => {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    };
+    try {
+      const stream = uniqueName('resume');
+      await lastValueFrom(client.createStream(stream));
+      const publish = (from: number, to: number) =>
+        lastValueFrom(
+          range(from, to - from).pipe(concatMap((i) => client.publish(`message ${i}`, { stream }))),
+        );
+      await publish(0, 10);
+      const { page, errors } = await open(stream);
+      await count(page, 10);
+
+      // Mid-stream: the connection drops, ten more are published while the browser reconnects.
+      drop();
+      await publish(10, 20);
+      await count(page, 20);
+
+      // Again, and the server's next answer is an HTTP error: EventSource gives up,
+      // fromEventSource reconnects by hand after its last id.
+      await page.route('**/sse/**', (route) => route.fulfill({ status: 503, body: 'down' }), {
+        times: 1,
+      });
+      drop();
+      await publish(20, 30);
+      await count(page, 30);
+
+      const offsets = await page.getByTestId('offset').allTextContents();
+      assert.deepEqual(
+        offsets,
+        Array.from({ length: 30 }, (_, i) => String(i)),
+        'every offset once, in order',
+      );
+      assert.deepEqual(
+        await page.getByTestId('value').allTextContents(),
+        Array.from({ length: 30 }, (_, i) => `message ${i}`),
+      );
+      const path = `/sse/${stream}?start=earliest`;
+      assert.equal(requests[0]?.url, path);
+      assert.equal(requests[0]?.lastEventId, undefined);
+      assert.ok(
+        requests.some((r) => r.url === path && r.lastEventId === '0:9'),
+        `the browser resumed with Last-Event-ID 0:9: ${JSON.stringify(requests)}`,
+      );
+      assert.ok(
+        requests.some((r) => r.url === `${path}&lastEventId=0%3A19`),
+        `the page resumed by hand with ?lastEventId=0:19: ${JSON.stringify(requests)}`,
+      );
+      // The browser reports the 503 and the dropped connections; nothing else went wrong.
+      assert.deepEqual(
+        errors.filter((e) => !/503|ERR_|net::/.test(e)),
+        [],
+      );
+      await page.close();
+    } finally {
+      http.off('connection', onConnection);
+      http.off('request', onRequest);
+    }
   });
 
   it('live page - each page shows only the stream named in its address', async () => {

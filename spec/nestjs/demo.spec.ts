@@ -51,7 +51,8 @@ async function readEvents(
       for (const block of blocks) {
         const lines = block.split('\n');
         const data = lines.find((l) => l.startsWith('data: '));
-        if (!data) continue;
+        // Heartbeats (comments) and named events (position) are not messages.
+        if (!data || lines.some((l) => l.startsWith('event:'))) continue;
         const id = lines.find((l) => l.startsWith('id: '))?.slice(4);
         events.push({ id, data: JSON.parse(data.slice(6)) as SseEvent['data'] });
       }
@@ -104,7 +105,7 @@ describe('NestJS demo against a real server', async () => {
     assert.equal((await post(name, { value: 5 })).status, 400);
   });
 
-  it('GET /sse/:stream - streams the stream as events (JSON data, offset as id); start=new skips what is stored; Last-Event-ID resumes after it', async () => {
+  it('GET /sse/:stream - streams the stream as events (JSON data, partition:offset as id); start=new skips what is stored; Last-Event-ID resumes after it', async () => {
     const name = uniqueName('sse');
     await lastValueFrom(client.createStream(name));
     for (const [value, key] of [
@@ -120,9 +121,9 @@ describe('NestJS demo against a real server', async () => {
     assert.deepEqual(
       earliest.events.map((e) => [e.id, e.data.offset, e.data.key, e.data.value]),
       [
-        ['0', '0', 'k1', 'a'],
-        ['1', '1', null, 'b'],
-        ['2', '2', 'k3', 'c'],
+        ['0:0', '0', 'k1', 'a'],
+        ['0:1', '1', null, 'b'],
+        ['0:2', '2', 'k3', 'c'],
       ],
     );
     const first = earliest.events[0]?.data;
@@ -130,7 +131,7 @@ describe('NestJS demo against a real server', async () => {
     assert.equal(first?.partition, 0);
     assert.ok(Math.abs((first?.timestamp ?? 0) - Date.now()) < 10 * 60_000, 'timestamp in ms');
 
-    const resumed = await readEvents(`${stack.url}/sse/${name}`, 1, { 'last-event-id': '1' });
+    const resumed = await readEvents(`${stack.url}/sse/${name}`, 1, { 'last-event-id': '0:1' });
     assert.deepEqual(
       resumed.events.map((e) => e.data.value),
       ['c'],

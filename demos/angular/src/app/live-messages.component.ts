@@ -7,9 +7,10 @@ import {
   inject,
   signal,
 } from '@angular/core';
-import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { toSignal } from '@angular/core/rxjs-interop';
+import type { SseMessage } from 'liftbridge-rx/sse/browser';
+import { catchError, EMPTY, scan } from 'rxjs';
 import { SseStreamService } from './sse-stream.service';
-import type { StreamMessage } from './stream-message';
 
 /**
  * The stream to show: `?stream=<name>` in the page's address, default 'demo'.
@@ -48,7 +49,7 @@ export const STREAM_NAME = new InjectionToken<string>('STREAM_NAME', {
           <tr data-testid="message">
             <td data-testid="offset">{{ m.offset }}</td>
             <td data-testid="key">{{ m.key ?? '' }}</td>
-            <td data-testid="value">{{ m.value ?? '' }}</td>
+            <td data-testid="value">{{ m.value }}</td>
             <td>{{ m.timestamp | date: 'HH:mm:ss.SSS' }}</td>
           </tr>
         } @empty {
@@ -67,16 +68,18 @@ export const STREAM_NAME = new InjectionToken<string>('STREAM_NAME', {
 })
 export class LiveMessagesComponent {
   readonly stream = inject(STREAM_NAME);
-  readonly messages = signal<readonly StreamMessage[]>([]);
   readonly error = signal<string | null>(null);
-
-  constructor() {
+  // toSignal unsubscribes (closing the EventSource) when the component is destroyed.
+  readonly messages = toSignal(
     inject(SseStreamService)
       .messages(this.stream)
-      .pipe(takeUntilDestroyed())
-      .subscribe({
-        next: (message) => this.messages.update((list) => [...list, message]),
-        error: (err: unknown) => this.error.set(err instanceof Error ? err.message : String(err)),
-      });
-  }
+      .pipe(
+        scan((list: readonly SseMessage[], message) => [...list, message], []),
+        catchError((err: unknown) => {
+          this.error.set(err instanceof Error ? err.message : String(err));
+          return EMPTY;
+        }),
+      ),
+    { initialValue: [] },
+  );
 }
