@@ -45,6 +45,18 @@ export {
 } from './compression.js';
 export { CURSORS_STREAM, crc32, cursorPartition } from './cursors.js';
 export {
+  type CallEvent,
+  type DeliverEvent,
+  DIAGNOSTICS_CHANNELS,
+  handleMessage,
+  type LeaderMoveEvent,
+  type ProcessEvent,
+  type PublishEvent,
+  type ResubscribeEvent,
+  type RetryEvent,
+  type SubscribeEvent,
+} from './diagnostics.js';
+export {
   decodeEnvelope,
   ENVELOPE_MAGIC,
   type Envelope,
@@ -63,6 +75,7 @@ export {
   type LiftbridgeErrorOptions,
 } from './errors.js';
 export { guardOperation, type Lifecycle } from './lifecycle.js';
+export type { Logger } from './logger.js';
 export { type Ack, AckPolicy, type Message } from './message.js';
 export type {
   BrokerInfo,

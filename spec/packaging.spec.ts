@@ -19,17 +19,29 @@ function run(cmd: string, args: string[], cwd: string) {
 }
 
 /** The public entry points: package.json `exports` without ./package.json. */
-const ENTRIES = ['liftbridge-rx', 'liftbridge-rx/testing', 'liftbridge-rx/nestjs'];
+const ENTRIES = [
+  'liftbridge-rx',
+  'liftbridge-rx/testing',
+  'liftbridge-rx/nestjs',
+  'liftbridge-rx/otel',
+];
 
 // What each entry must export (a few names each, checked in both formats).
 const EXPECTED: Record<string, string[]> = {
   'liftbridge-rx': ['LiftbridgeClient', 'publishBulk', 'ErrorCode', 'StartPosition'],
   'liftbridge-rx/testing': ['FakeLiftbridgeClient', 'TestPublish'],
   'liftbridge-rx/nestjs': ['LiftbridgeModule', 'LiftbridgeServer', 'LiftbridgeClientProxy'],
+  'liftbridge-rx/otel': ['LiftbridgeInstrumentation'],
 };
 
 /** The optional peers ./nestjs needs, at the versions the repo tests with. */
-const NEST = ['@nestjs/common', '@nestjs/core', '@nestjs/microservices', 'reflect-metadata'].map(
+const NEST = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/microservices',
+  'reflect-metadata',
+  '@opentelemetry/api', // ./otel's optional peer
+].map(
   (name) =>
     `${name}@${JSON.parse(readFileSync(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')).version}`,
 );

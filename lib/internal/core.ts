@@ -10,6 +10,7 @@ import { guardOperation } from '../lifecycle.js';
 import { type Partitioner, Partitioning } from '../partitioners.js';
 import { Cluster } from './cluster.js';
 import type { ClientConfig } from './config.js';
+import { logStatus } from './log-status.js';
 import { Publisher } from './publisher.js';
 
 /** What the capabilities read besides the core's own config (the facade's resolved options fit it). */
@@ -35,6 +36,7 @@ export class ClientCore {
   constructor(readonly options: CoreOptions) {
     this.cluster = new Cluster(options);
     this.publisher = new Publisher(this.cluster, options);
+    if (options.logger) logStatus(this.cluster.status, options.logger);
   }
 
   /**

@@ -29,6 +29,7 @@ import {
   checkStreamName,
   ErrorCode,
   groupCursorId,
+  handleMessage,
   type LiftbridgeClient,
   LiftbridgeError,
   type Message,
@@ -479,7 +480,9 @@ export class LiftbridgeServer extends Server<LiftbridgeServerEvents, LiftbridgeS
   /** Runs the handler and waits for its result to complete; replies for a request. */
   private async handle(plan: Plan, message: Message): Promise<void> {
     const ctx = new LiftbridgeContext([message]);
-    const result$ = defer(async () => plan.handler(this.decode(message), ctx)).pipe(
+    // handleMessage: inside the message's consumer span when tracing (liftbridge-rx/otel).
+    const handler = () => plan.handler(this.decode(message), ctx);
+    const result$ = defer(async () => handleMessage(message, handler)).pipe(
       mergeMap((result) => this.transformToObservable(result)),
     );
     // Events never reply: their headers are not even decoded.

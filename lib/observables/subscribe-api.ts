@@ -5,6 +5,7 @@
 import { map, type Observable } from 'rxjs';
 import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from '../activity.js';
 import { fetchCursor } from '../admin/cursors.js';
+import { fetchPartitionMetadata } from '../admin/metadata.js';
 import type { ClientCore } from '../internal/core.js';
 import type { Message } from '../message.js';
 import { type SubscribeContext, type SubscribeOptions, subscribeMessages } from './subscribe.js';
@@ -87,6 +88,8 @@ export function subscribeContext(core: ClientCore): SubscribeContext {
     encodingHeader: core.options.encodingHeader,
     maxDecompressedBytes: core.options.maxDecompressedBytes,
     setupTimeout: core.options.requestTimeout,
+    highWatermark: (s, p) => fetchPartitionMetadata(core, s, p).pipe(map((i) => i.highWatermark)),
+    logger: core.options.logger,
   };
 }
 
