@@ -257,7 +257,7 @@ export class LiftbridgeInstrumentation {
         kind: SpanKind.CONSUMER,
         attributes: {
           ...attributes,
-          [ATTR.messageId]: m.correlationId,
+          ...(m.correlationId === '' ? {} : { [ATTR.messageId]: m.correlationId }),
           [ATTR.offset]: m.offset.toString(),
           [ATTR.bodySize]: m.value.byteLength,
         },
