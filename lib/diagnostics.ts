@@ -55,21 +55,48 @@ export const DIAGNOSTICS_CHANNELS = {
   process: 'liftbridge-rx:process',
 } as const;
 
-/** One publish, from the `publish` channel to `ack` or `publishError` (the same object). */
+/**
+ * One publish, from the `publish` channel to `ack` or `publishError` (the
+ * same object, so a listener can keep state for it in a WeakMap).
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.publish, (m) => {
+ *   (m as PublishEvent).headers.set('x-sent-by', Buffer.from('billing'));
+ * });
+ * ```
+ */
 export interface PublishEvent {
+  /** The correlation id the request is sent with (given, or made by the client). */
   readonly correlationId: string;
   /** The request as it is sent (its `headers` are {@link PublishEvent.headers}). */
   readonly request: PublishRequest;
   /** The headers to send: a copy a `publish` listener may add to (never remove a user's). */
   readonly headers: Map<string, Uint8Array>;
+  /** `'pending'` until settled: `'acked'`, `'sent'` (AckPolicy NONE), `'failed'` or `'cancelled'` (unsubscribed). */
   outcome: 'pending' | 'acked' | 'sent' | 'failed' | 'cancelled';
+  /** The ack, once `'acked'`. */
   ack: Ack | undefined;
+  /** Why it failed, once `'failed'`. */
   error: LiftbridgeError | undefined;
 }
 
-/** One partition subscription, from `subscribeStart` to `subscribeEnd` (the same object). */
+/**
+ * One partition subscription, from `subscribeStart` to `subscribeEnd` (the
+ * same object).
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.subscribeEnd, (m) => {
+ *   const s = m as SubscribeEvent;
+ *   console.log(`${s.stream}/${s.partition} ended after offset ${s.lastOffset}`);
+ * });
+ * ```
+ */
 export interface SubscribeEvent {
+  /** The stream. */
   readonly stream: string;
+  /** The partition. */
   readonly partition: number;
   /** The offset of the last message delivered; undefined before the first. */
   lastOffset: bigint | undefined;
@@ -79,21 +106,65 @@ export interface SubscribeEvent {
   readonly highWatermark: (() => Observable<bigint>) | undefined;
 }
 
-/** A message handed to a subscriber: `run` delivers it; a listener may replace it with a wrapper that calls the old one once. */
+/**
+ * A message handed to a subscriber.
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.deliver, (m) => {
+ *   const e = m as DeliverEvent;
+ *   const deliver = e.run;
+ *   e.run = () => {
+ *     const t0 = performance.now();
+ *     deliver();
+ *     console.log(`offset ${e.message.offset} handled in ${performance.now() - t0} ms`);
+ *   };
+ * });
+ * ```
+ */
 export interface DeliverEvent {
+  /** The message. */
   readonly message: Message;
+  /** Its subscription (undefined when nobody listened when it started). */
   readonly subscription: SubscribeEvent | undefined;
+  /** Delivers the message; a listener may replace it with a wrapper that calls the old one once. */
   run: () => void;
 }
 
-/** A handler run by {@link handleMessage}: a listener may replace `run` with a wrapper that calls the old one once and returns its result. */
+/**
+ * A handler run by {@link handleMessage}.
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.process, (m) => {
+ *   const e = m as ProcessEvent;
+ *   const run = e.run;
+ *   e.run = () => storage.run(e.message, run); // an AsyncLocalStorage of yours
+ * });
+ * ```
+ */
 export interface ProcessEvent {
+  /** The message handled. */
   readonly message: Message;
+  /** Runs the handler; a listener may replace it with a wrapper that calls the old one once and returns its result. */
   run: () => unknown;
 }
 
+/**
+ * A partition subscription calls the (new) leader again after a break.
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.resubscribe, (m) => {
+ *   const e = m as ResubscribeEvent;
+ *   console.log(`${e.stream}/${e.partition} again from ${e.fromOffset}`);
+ * });
+ * ```
+ */
 export interface ResubscribeEvent {
+  /** The stream. */
   readonly stream: string;
+  /** The partition. */
   readonly partition: number;
   /** The offset it asks for (the last delivered + 1), undefined when nothing was delivered yet. */
   readonly fromOffset: bigint | undefined;
@@ -101,24 +172,66 @@ export interface ResubscribeEvent {
   readonly attempt: number;
 }
 
+/**
+ * A metadata refresh shows a partition's leader moved (as the
+ * `leaderChanged` event of `status$`).
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.leaderMove, (m) => {
+ *   const e = m as LeaderMoveEvent;
+ *   console.log(`${e.stream}/${e.partition}: ${e.previous} -> ${e.leader}`);
+ * });
+ * ```
+ */
 export interface LeaderMoveEvent {
+  /** The stream. */
   readonly stream: string;
+  /** The partition. */
   readonly partition: number;
+  /** Broker id of the old leader; undefined when there was none. */
   readonly previous: string | undefined;
+  /** Broker id of the new leader; undefined while there is none. */
   readonly leader: string | undefined;
 }
 
+/**
+ * A call failed and is tried again after a delay.
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.retry, (m) => {
+ *   const e = m as RetryEvent;
+ *   console.log(`retrying ${e.operation} in ${e.delayMs} ms`);
+ * });
+ * ```
+ */
 export interface RetryEvent {
-  /** What is retried (`leader-bound call to orders/0`, `any-broker call`). */
+  /** What is retried (`call to orders/0`, `any-broker call`). */
   readonly operation: string;
+  /** The failure. */
   readonly error: unknown;
+  /** 1 for the first retry, 2 for the next... */
   readonly attempt: number;
+  /** The wait before it (ms). */
   readonly delayMs: number;
 }
 
-/** An admin, metadata or cursor call (`method` as the RPC is named). */
+/**
+ * An admin, metadata or cursor call, from `call` to `callEnd` (the same object).
+ *
+ * @example
+ * ```ts
+ * subscribe(DIAGNOSTICS_CHANNELS.callEnd, (m) => {
+ *   const e = m as CallEvent;
+ *   if (e.error) console.warn(`${e.method} failed`);
+ * });
+ * ```
+ */
 export interface CallEvent {
+  /** The RPC (`CreateStream`, `FetchMetadata`, `SetCursor`, ...). */
   readonly method: string;
+  /** The stream it is about, if one. */
   readonly stream: string | undefined;
   /** Why it failed (on `callEnd`); undefined: it succeeded or was unsubscribed. */
   error: unknown;

@@ -15,12 +15,15 @@ import { invalidArgument } from './errors.js';
  * ```
  */
 export interface Logger {
+  /** Retries and dropped duplicate offsets. */
   debug(message: string): void;
   /** Info level (console, pino). */
   info?(message: string): void;
   /** Info level where there is no `info` (Nest's Logger). */
   log?(message: string): void;
+  /** Reconnects, refused fire-and-forget publishes. */
   warn(message: string): void;
+  /** Errors (none yet: failures reach their callers). */
   error(message: string): void;
 }
 

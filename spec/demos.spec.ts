@@ -62,6 +62,13 @@ describe('demos', () => {
     assert.match(out, /^client closed$/m, 'status$: closed');
     assert.match(out, /^no broker: UNAVAILABLE$/m, 'connectTimeout');
     assert.match(out, /^aborted: CLIENT_CLOSED$/m, 'signal');
+    assert.match(out, /^liftbridge: connected to 127\.0\.0\.1:\d+$/m, 'logger: console');
+    assert.match(
+      out,
+      /^ {2}checkout \(INTERNAL\)\n {4}send <stream> \(PRODUCER, offset 0\)\n {6}process <stream> \(CONSUMER, offset 0\)\n {8}billing handles it \(INTERNAL\)\n {6}process <stream> \(CONSUMER, offset 0\)\n {8}shipping handles it \(INTERNAL\)$/m,
+      'otel: one trace, a producer and two consumers',
+    );
+    assert.match(out, /^one trace: 6 spans$/m);
     const byKey = /^by key: partitions (\d) (\d) (\d) (\d) (\d) (\d)$/m.exec(out);
     assert.ok(byKey, 'partitions demo: by key');
     assert.deepEqual(byKey.slice(1, 4), byKey.slice(4, 7), 'a key keeps its partition');

@@ -111,7 +111,9 @@ function fail(span: Span, err: unknown): void {
  * ```
  */
 export class LiftbridgeInstrumentation {
+  /** `'liftbridge-rx'`. */
   readonly instrumentationName = INSTRUMENTATION_NAME;
+  /** The package's version. */
   readonly instrumentationVersion = INSTRUMENTATION_VERSION;
   private config: LiftbridgeInstrumentationConfig;
   private tracer: Tracer;
@@ -148,10 +150,12 @@ export class LiftbridgeInstrumentation {
     if (this.config.enabled) this.enable();
   }
 
+  /** Spans go to `provider` from now on (default: the global one). */
   setTracerProvider(provider: TracerProvider): void {
     this.tracer = provider.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
   }
 
+  /** Metrics go to `provider` from now on (default: the global one at construction). */
   setMeterProvider(provider: MeterProvider): void {
     this.meter = provider.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
     const m = this.meter;
@@ -179,10 +183,12 @@ export class LiftbridgeInstrumentation {
     }).addCallback((result) => this.observeLag(result));
   }
 
+  /** Merges `config` into the current options. */
   setConfig(config: LiftbridgeInstrumentationConfig): void {
     this.config = { ...this.config, ...config };
   }
 
+  /** The current options (`enabled` follows enable() and disable()). */
   getConfig(): LiftbridgeInstrumentationConfig {
     return this.config;
   }
