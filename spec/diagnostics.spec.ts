@@ -9,10 +9,21 @@ import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
 import { Logger as NestLogger } from '@nestjs/common';
-import { defer, lastValueFrom, NEVER, type Observable, of, take, throwError, toArray } from 'rxjs';
+import {
+  defer,
+  lastValueFrom,
+  NEVER,
+  type Observable,
+  of,
+  Subject,
+  take,
+  throwError,
+  toArray,
+} from 'rxjs';
 import {
   DIAGNOSTICS_CHANNELS as C,
   type CallEvent,
+  type ClientStatus,
   type DeliverEvent,
   ErrorCode,
   LiftbridgeClient,
@@ -26,6 +37,7 @@ import {
 } from '../lib/index.js';
 import { retryWithBackoff } from '../lib/internal/backoff.js';
 import type { DecodedMessage } from '../lib/internal/grpc/message-codec.js';
+import { logStatus } from '../lib/internal/log-status.js';
 import { type SubscribeTransport, subscribeMessages } from '../lib/observables/subscribe.js';
 import { testScheduler } from './helpers/marbles.js';
 import { uniqueName, useServer } from './helpers/server.js';
@@ -184,6 +196,32 @@ describe('diagnostics', () => {
     );
     const fits: Logger[] = [console, new NestLogger('x')];
     for (const logger of fits) new LiftbridgeClient(['127.0.0.1:9292'], { logger }).close();
+  });
+
+  it('logger - status events: connects and leader moves at info, reconnects at warn (Nest’s Logger: log for info)', () => {
+    const status = new Subject<ClientStatus>();
+    const lines: string[] = [];
+    const nestLike: Logger = {
+      debug: (m) => lines.push(`debug: ${m}`),
+      log: (m) => lines.push(`log: ${m}`),
+      warn: (m) => lines.push(`warn: ${m}`),
+      error: (m) => lines.push(`error: ${m}`),
+    };
+    logStatus(status, nestLike);
+    status.next({ type: 'connected', broker: 'a:1' });
+    status.next({ type: 'leaderChanged', stream: 's', partition: 2, previous: 'n1', leader: 'n3' });
+    status.next({
+      type: 'reconnecting',
+      broker: 'a:1',
+      error: new LiftbridgeError(ErrorCode.Unavailable, 'gone'),
+    });
+    status.next({ type: 'closed' });
+    status.complete();
+    assert.deepEqual(lines, [
+      'log: liftbridge: connected to a:1',
+      'log: liftbridge: leader of s/2 moved: n1 -> n3',
+      'warn: liftbridge: a:1 stopped answering (UNAVAILABLE); reconnecting',
+    ]);
   });
 
   it('diagnostics and logger - retries of an unreachable broker (retry channel, debug lines)', async () => {
