@@ -291,7 +291,9 @@ export function published(
 /**
  * Reports a partition subscription's start, end and deliveries (and hands
  * each message to the subscriber inside a listener's wrapper). While nobody
- * listens it only passes messages on.
+ * listens it only passes messages on. A `new Observable` outside the gRPC
+ * glue, because no stock operator lets a wrapper run the downstream `next`
+ * (the consumer span must be the active context while the subscriber runs).
  */
 export function observeSubscription(
   stream: string,

@@ -18,7 +18,6 @@ import diagnostics from 'node:diagnostics_channel';
 import {
   type Attributes,
   type Context,
-  type Counter,
   context,
   type Histogram,
   type Meter,
@@ -47,6 +46,7 @@ import {
 } from '../index.js';
 import { headerGetter, mergeInjected } from './carrier.js';
 import { ATTR, METRIC, SYSTEM } from './semconv.js';
+import { Tally } from './tally.js';
 
 /** The instrumentation's name (its tracer's and meter's). */
 export const INSTRUMENTATION_NAME = 'liftbridge-rx';
@@ -65,23 +65,11 @@ export interface LiftbridgeInstrumentationConfig {
 }
 
 interface Instruments {
-  sent: Counter;
   operationDuration: Histogram;
-  consumed: Counter;
   processDuration: Histogram;
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
-
-function messageAttributes(stream: string, partition: number, operation: string): Attributes {
-  return {
-    [ATTR.system]: SYSTEM,
-    [ATTR.destination]: stream,
-    [ATTR.partition]: String(partition),
-    [ATTR.operationName]: operation,
-    [ATTR.operationType]: operation,
-  };
-}
 
 function errorType(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string')
@@ -127,6 +115,9 @@ export class LiftbridgeInstrumentation {
   /** Live partition subscriptions (for the lag gauge). */
   private readonly live = new Set<SubscribeEvent>();
   private readonly listeners: [string, (message: unknown) => void][];
+  /** Messages sent and consumed, by attribute set (reported by asynchronous counters). */
+  private readonly sent = new Tally('send');
+  private readonly consumed = new Tally('process');
 
   constructor(config: LiftbridgeInstrumentationConfig = {}) {
     this.config = { enabled: true, ...config };
@@ -159,18 +150,18 @@ export class LiftbridgeInstrumentation {
   setMeterProvider(provider: MeterProvider): void {
     this.meter = provider.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
     const m = this.meter;
+    m.createObservableCounter(METRIC.sent, {
+      description: 'Messages the producer attempted to send',
+      unit: '{message}',
+    }).addCallback((result) => this.sent.observe(result));
+    m.createObservableCounter(METRIC.consumed, {
+      description: 'Messages delivered to a subscriber',
+      unit: '{message}',
+    }).addCallback((result) => this.consumed.observe(result));
     this.instruments = {
-      sent: m.createCounter(METRIC.sent, {
-        description: 'Messages the producer attempted to send',
-        unit: '{message}',
-      }),
       operationDuration: m.createHistogram(METRIC.operationDuration, {
         description: 'Duration of a send, from the request to its ack',
         unit: 's',
-      }),
-      consumed: m.createCounter(METRIC.consumed, {
-        description: 'Messages delivered to a subscriber',
-        unit: '{message}',
       }),
       processDuration: m.createHistogram(METRIC.processDuration, {
         description: 'Duration of the delivery of a message to its subscriber',
@@ -223,7 +214,7 @@ export class LiftbridgeInstrumentation {
     const span = this.tracer.startSpan(`send ${stream}`, {
       kind: SpanKind.PRODUCER,
       attributes: {
-        ...messageAttributes(stream, partition, 'send'),
+        ...this.sent.attributes(stream, partition),
         [ATTR.messageId]: event.correlationId,
         [ATTR.bodySize]: value.byteLength,
       },
@@ -239,24 +230,27 @@ export class LiftbridgeInstrumentation {
     if (!started) return;
     this.publishes.delete(event);
     const { span, start } = started;
-    const attributes = messageAttributes(event.request.stream, event.request.partition, 'send');
+    const { stream, partition } = event.request;
+    let failure: string | undefined;
     if (event.ack) span.setAttribute(ATTR.offset, event.ack.offset.toString());
     if (event.outcome === 'failed') {
       fail(span, event.error);
-      attributes[ATTR.errorType] = errorType(event.error);
+      failure = errorType(event.error);
     } else if (event.outcome === 'cancelled') {
       span.setAttribute(ATTR.errorType, 'cancelled');
-      attributes[ATTR.errorType] = 'cancelled';
+      failure = 'cancelled';
     }
     span.end();
-    this.instruments.sent.add(1, attributes);
+    this.sent.add(stream, partition, failure);
+    const attributes = this.sent.attributes(stream, partition, failure);
     this.instruments.operationDuration.record(seconds(start), attributes);
   }
 
   private onDeliver(event: DeliverEvent): void {
     const m = event.message;
     const parent = propagation.extract(context.active(), m.headers, headerGetter);
-    const attributes = messageAttributes(m.stream, m.partition, 'process');
+    const consumed = this.consumed;
+    const attributes = consumed.attributes(m.stream, m.partition);
     const span = this.tracer.startSpan(
       `process ${m.stream}`,
       {
@@ -276,16 +270,18 @@ export class LiftbridgeInstrumentation {
     const instruments = this.instruments;
     event.run = () => {
       const start = performance.now();
+      let failure: string | undefined;
       try {
         context.with(spanContext, deliver);
       } catch (err) {
         fail(span, err);
-        attributes[ATTR.errorType] = errorType(err);
+        failure = errorType(err);
         throw err;
       } finally {
         span.end();
-        instruments.consumed.add(1, attributes);
-        instruments.processDuration.record(seconds(start), attributes);
+        consumed.add(m.stream, m.partition, failure);
+        const recorded = failure ? consumed.attributes(m.stream, m.partition, failure) : attributes;
+        instruments.processDuration.record(seconds(start), recorded);
       }
     };
   }
