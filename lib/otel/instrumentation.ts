@@ -192,7 +192,7 @@ export class LiftbridgeInstrumentation {
     for (const [name, fn] of this.listeners) diagnostics.subscribe(name, fn);
   }
 
-  /** Stops listening: no more spans or metrics (spans under way are ended as they settle only if already started). */
+  /** Stops listening: no more spans, trace headers or metrics (a publish or call under way then is never ended, so never exported). */
   disable(): void {
     if (!this.enabled) return;
     this.enabled = false;
