@@ -47,3 +47,8 @@ try {
 } catch (err) {
   if (isLiftbridgeError(err, ErrorCode.Closed)) console.log(`aborted: ${err.code}`);
 }
+
+// A logger (console, pino, Nest's Logger): connects, reconnects, leader moves, retries.
+const logged = new LiftbridgeClient(BROKERS, { logger: console });
+await lastValueFrom(logged.fetchMetadata());
+await logged.close();

@@ -18,6 +18,7 @@ import {
   setStreamReadonly,
 } from './admin/streams.js';
 import type { LiftbridgeClientApi } from './client-api.js';
+import { observeCall } from './diagnostics.js';
 import { closedError } from './errors.js';
 import { ClientCore } from './internal/core.js';
 import { failSink } from './internal/publisher.js';
@@ -135,31 +136,35 @@ export class LiftbridgeClient implements LiftbridgeClientApi {
   }
 
   fetchMetadata(streams?: string[]): Observable<ClusterMetadata> {
-    return fetchMetadata(this.core, streams);
+    return observeCall('FetchMetadata', undefined, fetchMetadata(this.core, streams));
   }
 
   fetchPartitionMetadata(stream: string, partition = 0): Observable<PartitionInfo> {
-    return fetchPartitionMetadata(this.core, stream, partition);
+    return observeCall(
+      'FetchPartitionMetadata',
+      stream,
+      fetchPartitionMetadata(this.core, stream, partition),
+    );
   }
 
   fetchConsumerGroup(groupId: string): Observable<ConsumerGroupInfo> {
-    return fetchConsumerGroup(this.core, groupId);
+    return observeCall('FetchConsumerGroup', undefined, fetchConsumerGroup(this.core, groupId));
   }
 
   createStream(name: string, options: CreateStreamOptions = {}): Observable<void> {
-    return createStream(this.core, name, options);
+    return observeCall('CreateStream', name, createStream(this.core, name, options));
   }
 
   deleteStream(name: string): Observable<void> {
-    return deleteStream(this.core, name);
+    return observeCall('DeleteStream', name, deleteStream(this.core, name));
   }
 
   pauseStream(name: string, options: PauseStreamOptions = {}): Observable<void> {
-    return pauseStream(this.core, name, options);
+    return observeCall('PauseStream', name, pauseStream(this.core, name, options));
   }
 
   setStreamReadonly(name: string, options: SetReadonlyOptions = {}): Observable<void> {
-    return setStreamReadonly(this.core, name, options);
+    return observeCall('SetStreamReadonly', name, setStreamReadonly(this.core, name, options));
   }
 
   getPublishRequest(value: Uint8Array | string, options: PublishOptions): PublishRequest {
@@ -228,11 +233,15 @@ export class LiftbridgeClient implements LiftbridgeClientApi {
     cursorId: string,
     offset: bigint | number,
   ): Observable<void> {
-    return setCursor(this.core, stream, partition, cursorId, offset);
+    return observeCall(
+      'SetCursor',
+      stream,
+      setCursor(this.core, stream, partition, cursorId, offset),
+    );
   }
 
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint> {
-    return fetchCursor(this.core, stream, partition, cursorId);
+    return observeCall('FetchCursor', stream, fetchCursor(this.core, stream, partition, cursorId));
   }
 
   drain(options?: DrainOptions): Promise<void> {

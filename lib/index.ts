@@ -45,6 +45,18 @@ export {
 } from './compression.js';
 export { CURSORS_STREAM, crc32, cursorPartition } from './cursors.js';
 export {
+  type CallEvent,
+  type DeliverEvent,
+  DIAGNOSTICS_CHANNELS,
+  handleMessage,
+  type LeaderMoveEvent,
+  type ProcessEvent,
+  type PublishEvent,
+  type ResubscribeEvent,
+  type RetryEvent,
+  type SubscribeEvent,
+} from './diagnostics.js';
+export {
   decodeEnvelope,
   ENVELOPE_MAGIC,
   type Envelope,
@@ -72,6 +84,7 @@ export {
   type LiveOperations,
   planDrain,
 } from './lifecycle.js';
+export type { Logger } from './logger.js';
 export { type Ack, type AckJSON, AckPolicy, ackToJSON, type Message } from './message.js';
 export type {
   BrokerInfo,

@@ -10,6 +10,7 @@ import {
   BROKER_SELECTIONS as SELECTIONS,
 } from './internal/broker-selection.js';
 import { type ChannelCredentials, makeCredentials } from './internal/wire.js';
+import { checkLogger, type Logger } from './logger.js';
 import { checkPartitioner, type Partitioner } from './partitioners.js';
 import { parseBroker } from './validate.js';
 
@@ -318,6 +319,13 @@ export interface ClientOptions {
    * @defaultValue `'http2'`
    */
   transport?: Transport;
+  /**
+   * Where the client reports connects and reconnects (info, warn), leader
+   * moves (info), retries and dropped duplicate offsets (debug): `console`,
+   * a pino logger, Nest's `Logger`, or anything with those methods.
+   * @defaultValue none: silent
+   */
+  logger?: Logger;
 }
 
 /** Options with every default filled in. */
@@ -342,6 +350,7 @@ export interface ResolvedClientOptions {
   transport: Transport;
   /** TLS for the HTTP/2 transport (PEMs); undefined: plaintext. */
   http2Tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined;
+  logger: Logger | undefined;
 }
 
 /**
@@ -478,5 +487,6 @@ export function resolveOptions(
     credentials: channelCredentials(options),
     transport: transport(options),
     http2Tls: http2Tls(options),
+    logger: checkLogger(options.logger),
   };
 }

@@ -65,6 +65,13 @@ describe('demos', () => {
     assert.match(out, /^subscription completed$/m, 'drain: the live subscription completed');
     assert.match(out, /^drained: 100 publishes acked, client closed: true$/m, 'drain');
     assert.match(out, /^after drain: CLIENT_CLOSED$/m, 'drain: later publishes');
+    assert.match(out, /^liftbridge: connected to 127\.0\.0\.1:\d+$/m, 'logger: console');
+    assert.match(
+      out,
+      /^ {2}checkout \(INTERNAL\)\n {4}send <stream> \(PRODUCER, offset 0\)\n {6}process <stream> \(CONSUMER, offset 0\)\n {8}billing handles it \(INTERNAL\)\n {6}process <stream> \(CONSUMER, offset 0\)\n {8}shipping handles it \(INTERNAL\)$/m,
+      'otel: one trace, a producer and two consumers',
+    );
+    assert.match(out, /^one trace: 6 spans$/m);
     const byKey = /^by key: partitions (\d) (\d) (\d) (\d) (\d) (\d)$/m.exec(out);
     assert.ok(byKey, 'partitions demo: by key');
     assert.deepEqual(byKey.slice(1, 4), byKey.slice(4, 7), 'a key keeps its partition');

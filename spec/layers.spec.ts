@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { projectRoot } from '../scripts/testbed/paths.js';
 
 /** Integration folders (repository-relative): each may use only the public surface. */
-const INTEGRATIONS = ['lib/nestjs', 'lib/cli', 'lib/testing', 'lib/sse'];
+const INTEGRATIONS = ['lib/nestjs', 'lib/cli', 'lib/testing', 'lib/sse', 'lib/otel'];
 
 /**
  * Known exceptions, skipped for now (none left: the test kit shares the

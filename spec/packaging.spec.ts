@@ -98,6 +98,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   'liftbridge-rx/sse': ['sendSse', 'serveSse', 'parseEventId', 'formatEventId'],
   'liftbridge-rx/sse/browser': ['fromEventSource', 'SseStreamError', 'LAST_EVENT_ID_PARAM'],
+  'liftbridge-rx/otel': ['LiftbridgeInstrumentation'],
 };
 
 /** A package as installed here, at the version the repo tests with. */
@@ -105,9 +106,13 @@ const pinned = (name: string) =>
   `${name}@${JSON.parse(readFileSync(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')).version}`;
 
 /** The optional peers ./nestjs needs, and Node's types for the Nest-shaped project. */
-const NEST = ['@nestjs/common', '@nestjs/core', '@nestjs/microservices', 'reflect-metadata'].map(
-  pinned,
-);
+const NEST = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/microservices',
+  'reflect-metadata',
+  '@opentelemetry/api', // ./otel's optional peer
+].map(pinned);
 
 /**
  * The working tree as a fresh clone holds it: tracked and untracked files

@@ -35,6 +35,8 @@ export interface BackoffOptions {
   beforeRetry?: (err: unknown) => Observable<unknown>;
   /** Restart the deadline clock whenever this returns true (progress was made). */
   progressed?: () => boolean;
+  /** Told of each retry, before its delay (reported to the logger and diagnostics). */
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
   scheduler?: SchedulerLike;
 }
 
@@ -92,6 +94,7 @@ export function retryWithBackoff<T>(options: BackoffOptions): MonoTypeOperatorFu
             if (deadline.passed(wait)) {
               return throwError(() => options.onDeadline?.(err) ?? err);
             }
+            options.onRetry?.(err, attempt, wait);
             const before = options.beforeRetry?.(err).pipe(catchError(() => of(null))) ?? of(null);
             return timer(wait, scheduler).pipe(switchMap(() => before));
           },

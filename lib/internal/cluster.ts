@@ -27,6 +27,7 @@ import {
   tap,
   throwError,
 } from 'rxjs';
+import { leaderMoved, retried } from '../diagnostics.js';
 import { closedError, ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import {
   type ClusterMetadata,
@@ -293,6 +294,7 @@ export class Cluster {
           onDeadline: (err) => this.noBroker(err),
           delayMs: (n) =>
             n % Math.max(1, list.length) === 0 ? exponentialDelay(n / list.length) : 0,
+          onRetry: (err, n, wait) => this.retrying('any-broker call', err, n, wait),
           scheduler: this.scheduler,
         }),
       );
@@ -359,7 +361,10 @@ export class Cluster {
     if (!this.closed) {
       this.metadataSubject.next(next);
       this.statusSubject.next({ type: 'metadataUpdated', metadata: next });
-      for (const change of leaderChanges(previous, next)) this.statusSubject.next(change);
+      for (const change of leaderChanges(previous, next)) {
+        leaderMoved(change);
+        this.statusSubject.next(change);
+      }
     }
     return next;
   }
@@ -481,9 +486,19 @@ export class Cluster {
         deadlineMs: () => this.retryBudget(),
         onDeadline: (err) => this.noBroker(err),
         beforeRetry: () => this.refreshMetadata([stream]),
+        onRetry: (err, n, wait) => this.retrying(`call to ${stream}/${partition}`, err, n, wait),
         scheduler: this.scheduler,
         ...(progressed ? { progressed } : {}),
       }),
+    );
+  }
+
+  /** A call is tried again: reported to the logger and the diagnostics channel. */
+  private retrying(operation: string, err: unknown, attempt: number, delayMs: number): void {
+    retried(operation, err, attempt, delayMs);
+    const why = err instanceof Error ? err.message : String(err);
+    this.options.logger?.debug(
+      `retrying ${operation} in ${delayMs} ms (attempt ${attempt}): ${why}`,
     );
   }
 

@@ -5,6 +5,7 @@
  * core never imports options.ts or client.ts.
  */
 import type { CompressionMethod } from '../compression.js';
+import type { Logger } from '../logger.js';
 import type { BrokerSelection } from './broker-selection.js';
 import type { ConnectionSettings } from './grpc/connection.js';
 
@@ -33,4 +34,6 @@ export interface ClientConfig {
   readonly transport: ConnectionSettings['transport'];
   /** TLS for the HTTP/2 transport (PEMs); undefined: plaintext. */
   readonly http2Tls: ConnectionSettings['http2Tls'];
+  /** Where connects, reconnects, leader moves and retries are reported; undefined: silent. */
+  readonly logger?: Logger | undefined;
 }

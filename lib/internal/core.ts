@@ -10,6 +10,7 @@ import { DrainState, guardOperation, type Lifecycle } from '../lifecycle.js';
 import { type Partitioner, Partitioning } from '../partitioners.js';
 import { Cluster } from './cluster.js';
 import type { ClientConfig } from './config.js';
+import { logStatus } from './log-status.js';
 import { Publisher } from './publisher.js';
 
 /** What the capabilities read besides the core's own config (the facade's resolved options fit it). */
@@ -43,6 +44,7 @@ export class ClientCore {
     this.cluster = cluster;
     this.publisher = new Publisher(cluster, options);
     this.publisher.holdWhileBusy(this.drain);
+    if (options.logger) logStatus(cluster.status, options.logger);
     const drain = this.drain;
     this.lifecycle = {
       get closed() {

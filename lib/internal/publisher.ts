@@ -35,6 +35,7 @@ import {
   type Unsubscribable,
 } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
+import { type PublishEvent, published, publishing } from '../diagnostics.js';
 import {
   asLiftbridgeError,
   closedError,
@@ -108,12 +109,15 @@ class Entry implements Unsubscribable {
     readonly id: string,
     readonly request: PublishRequest,
     readonly sink: PublishSink,
+    /** Reported on the diagnostics channels (undefined while nobody listens). */
+    readonly event: PublishEvent | undefined,
   ) {}
 
   /** Afterwards the sink hears nothing more, the request is not written if it was not yet, and a late ack is ignored. */
   unsubscribe(): void {
     if (this.done) return;
     this.done = true;
+    if (this.event) published(this.event, undefined, undefined, true);
     this.publisher.forget(this);
   }
 }
@@ -439,6 +443,7 @@ export class Publisher {
       if (this.pending.size === 0) this.pendingChanged();
     }
     this.endWrite(entry);
+    if (entry.event) published(entry.event, ack, err);
     entry.sink.settled(ack, err);
   }
 
@@ -539,7 +544,8 @@ export class Publisher {
     if (this.pending.has(id)) {
       return failSink(sink, invalidArgument('correlationId', `"${id}" is already in flight`));
     }
-    const entry = new Entry(this, id, request, sink);
+    const event = publishing(request, id); // tracing tools may add headers before encoding
+    const entry = new Entry(this, id, event?.request ?? request, sink, event);
     this.pending.set(id, entry);
     if (this.pending.size === 1) this.pendingChanged();
     if (request.ackPolicy !== AckPolicy.NONE) this.deadlines.add(entry, ackTimeout);

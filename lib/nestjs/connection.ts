@@ -2,6 +2,7 @@
  * Where a Nest transport gets its LiftbridgeClient: one it is given (shared,
  * closed by its owner) or one it makes from brokers and closes itself.
  */
+import { Logger } from '@nestjs/common';
 import {
   type ClientOptions,
   invalidArgument,
@@ -58,7 +59,11 @@ export function connect(options: LiftbridgeConnection, extraKeys: readonly strin
     return { client: options.client, owned: false };
   }
   const { brokers, ...rest } = options;
-  const clientOptions: Record<string, unknown> = { ...rest };
+  // Nest's logger unless the options name one.
+  const clientOptions: Record<string, unknown> = {
+    logger: new Logger('LiftbridgeClient'),
+    ...rest,
+  };
   for (const key of extraKeys) delete clientOptions[key];
   return { client: new LiftbridgeClient(brokers, clientOptions as ClientOptions), owned: true };
 }

@@ -10,6 +10,7 @@ import type {
   OnApplicationShutdown,
   Provider,
 } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import {
   type ClientOptions,
   invalidArgument,
@@ -69,7 +70,11 @@ function clientOf(options: LiftbridgeModuleOptions): LiftbridgeClient {
   const { brokers, replyStream: _reply, ...clientOptions } = checkOptions(options);
   const rest: Record<string, unknown> = { ...clientOptions };
   delete rest['global'];
-  return new LiftbridgeClient(brokers, rest as ClientOptions);
+  // Nest's logger unless the options name one.
+  return new LiftbridgeClient(brokers, {
+    logger: new Logger('LiftbridgeClient'),
+    ...rest,
+  } as ClientOptions);
 }
 
 /** What the module exports. */

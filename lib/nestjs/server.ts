@@ -35,6 +35,7 @@ import {
 import {
   closedError,
   groupCursorId,
+  handleMessage,
   invalidArgument,
   type LiftbridgeClientApi,
   type Message,
@@ -402,7 +403,8 @@ export class LiftbridgeServer extends microservices.Server<
       const data = plan.batch
         ? await Promise.all(unit.map((m) => this.dataOf(m)))
         : await this.dataOf(message);
-      return handler(data, ctx);
+      // handleMessage: inside the message's consumer span when tracing (liftbridge-rx/otel).
+      return handleMessage(message, () => handler(data, ctx));
     }).pipe(mergeMap((result) => this.transformToObservable(result)));
     // Events never reply: their headers are not even decoded.
     const replyTo = plan.isEvent ? undefined : headerText(message, REPLY_TO_HEADER);

@@ -5,6 +5,7 @@
 import { map, type Observable, type ObservableInput, takeUntil } from 'rxjs';
 import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from '../activity.js';
 import { fetchCursor } from '../admin/cursors.js';
+import { fetchPartitionMetadata } from '../admin/metadata.js';
 import type { ClientCore } from '../internal/core.js';
 import type { Message } from '../message.js';
 import {
@@ -191,6 +192,8 @@ export function subscribeContext(core: ClientCore): SubscribeContext {
     encodingHeader: core.options.encodingHeader,
     maxDecompressedBytes: core.options.maxDecompressedBytes,
     setupTimeout: core.options.requestTimeout,
+    highWatermark: (s, p) => fetchPartitionMetadata(core, s, p).pipe(map((i) => i.highWatermark)),
+    logger: core.options.logger,
   };
 }
 

@@ -29,6 +29,7 @@ import {
   decompressSync,
   isCompressionMethod,
 } from '../compression.js';
+import { observeSubscription, resubscribed } from '../diagnostics.js';
 import { ErrorCode, LiftbridgeError } from '../errors.js';
 import { resolveInOrder } from '../internal/resolve-in-order.js';
 import {
@@ -38,6 +39,7 @@ import {
   toInt64,
   type SubscribeRequest as WireSubscribe,
 } from '../internal/wire.js';
+import type { Logger } from '../logger.js';
 import type { Message } from '../message.js';
 import { type ClusterMetadata, leaderAddress, type StreamInfo } from '../metadata/metadata.js';
 import {
@@ -95,6 +97,10 @@ export interface SubscribeContext {
    * come (HTTP/2 flow control then stops the server); false reads again.
    */
   paused?: Observable<boolean>;
+  /** A partition's high watermark (reported to tracing tools for a lag gauge). */
+  highWatermark?: (stream: string, partition: number) => Observable<bigint>;
+  /** Where dropped duplicate offsets are reported (debug). */
+  logger?: Logger | undefined;
 }
 
 export interface Plan {
@@ -226,9 +232,12 @@ function subscribePartition(
       groupEpoch: toInt64(claim.epoch),
     };
   }
+  const hw = ctx.highWatermark;
+  const watermark = hw ? () => hw(p.stream, p.partition) : undefined;
   return defer(() => {
     let last: bigint | undefined;
     let progressed = false;
+    let calls = 0;
     // Compressed values are decompressed (small zlib values synchronously,
     // larger ones and lzma asynchronously, order kept). An undecodable value,
     // or one that decompresses past maxDecompressedBytes, is delivered as
@@ -258,6 +267,9 @@ function subscribePartition(
         p.partition,
         (conn) =>
           defer(() => {
+            calls += 1;
+            if (calls > 1)
+              resubscribed(p.stream, p.partition, last === undefined ? last : last + 1n, calls - 1);
             // After a break, pick up right after the last message delivered.
             const request =
               last === undefined
@@ -351,7 +363,12 @@ function subscribePartition(
       // is delivered once, in order.
       filter((raw) => {
         const offset = raw.offset;
-        if (last !== undefined && offset <= last) return false;
+        if (last !== undefined && offset <= last) {
+          ctx.logger?.debug(
+            `${p.stream}/${p.partition}: dropped duplicate offset ${offset} (delivered up to ${last})`,
+          );
+          return false;
+        }
         last = offset;
         progressed = true;
         return true;
@@ -360,6 +377,7 @@ function subscribePartition(
       resolveInOrder(),
       // The stop position reached, or an empty range: a normal end.
       catchError((err: unknown) => (p.stops && endedAtStop(err) ? EMPTY : throwError(() => err))),
+      observeSubscription(p.stream, p.partition, watermark),
     );
   });
 }

@@ -30,6 +30,8 @@ const count = Number(values.count);
 const size = Number(values.size);
 const inflight = Number(values.inflight);
 const warmup = Number(values.warmup);
+// With the OpenTelemetry SDK and LiftbridgeInstrumentation enabled (not loaded otherwise).
+if (process.env['LIFTBRIDGE_RX_BENCH_OTEL'] === '1') await import('./otel-sdk.js');
 const client = new LiftbridgeClient((values.brokers ?? '').split(','));
 
 /**

@@ -1,0 +1,91 @@
+/**
+ * The logger and the diagnostics channels through a leader failure on a
+ * real 3-node cluster: the leader move is logged and published, the live
+ * subscription resubscribes at the new leader (from last + 1) and reports it.
+ */
+import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
+import { describe, it } from 'node:test';
+import { lastValueFrom } from 'rxjs';
+import {
+  AckPolicy,
+  DIAGNOSTICS_CHANNELS as C,
+  type LeaderMoveEvent,
+  LiftbridgeClient,
+  type Logger,
+  type Message,
+  type ResubscribeEvent,
+  StartPosition,
+} from '../../lib/index.js';
+import { leaderOf } from '../helpers/oracle.js';
+import { uniqueName, useCluster } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
+
+describe('observability through a leader failure', { timeout: 300_000 }, async () => {
+  const cluster = await useCluster();
+
+  it('logger and channels - a killed leader: the move is logged and published, the subscription resubscribes from last + 1', async () => {
+    const lines: string[] = [];
+    const logger: Logger = {
+      debug: (m) => lines.push(`debug: ${m}`),
+      info: (m) => lines.push(`info: ${m}`),
+      warn: (m) => lines.push(`warn: ${m}`),
+      error: (m) => lines.push(`error: ${m}`),
+    };
+    const moves: LeaderMoveEvent[] = [];
+    const resubscribes: ResubscribeEvent[] = [];
+    const onMove = (m: unknown) => moves.push(m as LeaderMoveEvent);
+    const onResubscribe = (m: unknown) => resubscribes.push(m as ResubscribeEvent);
+    diagnostics.subscribe(C.leaderMove, onMove);
+    diagnostics.subscribe(C.resubscribe, onResubscribe);
+    const client = new LiftbridgeClient(cluster.brokers, {
+      logger,
+      metadataRefreshInterval: 1_000,
+    });
+    const name = uniqueName('lb-move');
+    try {
+      await lastValueFrom(
+        client.createStream(name, { replicationFactor: 3, minIsr: 2, waitForStream: true }),
+      );
+      const got: Message[] = [];
+      const reading = client
+        .subscribe(name, { startPosition: StartPosition.EARLIEST })
+        .subscribe((m) => got.push(m));
+      await lastValueFrom(client.publish('before', { stream: name, ackPolicy: AckPolicy.ALL }));
+      await until(() => got.length === 1, 'the first message');
+      const before = await leaderOf(client, name);
+      await cluster.node(before).kill();
+      const after = await leaderOf(client, name, before);
+      await lastValueFrom(client.publish('after', { stream: name, ackPolicy: AckPolicy.ALL }));
+      await until(() => got.length === 2, 'the message published after the move', 120_000);
+      reading.unsubscribe();
+      assert.deepEqual(
+        got.map((m) => Buffer.from(m.value).toString()),
+        ['before', 'after'],
+      );
+      const move = moves.find((m) => m.stream === name && m.partition === 0);
+      assert.ok(move, 'a leader-move event');
+      assert.equal(move.previous, before);
+      assert.ok(
+        lines.some(
+          (l) =>
+            l ===
+            `info: liftbridge: leader of ${name}/0 moved: ${before} -> ${move.leader ?? 'none'}`,
+        ),
+        lines.join('\n'),
+      );
+      assert.ok(moves.some((m) => m.stream === name && m.leader === after));
+      const again = resubscribes.filter((r) => r.stream === name);
+      assert.ok(again.length >= 1, 'a resubscribe event');
+      assert.equal(again[0]?.fromOffset, 1n, 'from last + 1');
+      assert.ok(
+        lines.some((l) => /^warn: liftbridge: .* stopped answering/.test(l)),
+        'a reconnect line',
+      );
+    } finally {
+      diagnostics.unsubscribe(C.leaderMove, onMove);
+      diagnostics.unsubscribe(C.resubscribe, onResubscribe);
+      await client.close();
+    }
+  });
+});
