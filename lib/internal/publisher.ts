@@ -24,7 +24,6 @@
  * A stream that answers nothing for a whole ack timeout while requests wait
  * (a frozen broker keeps its TCP connection open) counts as broken.
  */
-
 import { randomBytes } from 'node:crypto';
 import {
   defer,
