@@ -3,7 +3,7 @@
  * an anchor names a heading of the target (GitHub's slugs).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, it } from 'node:test';
 import { projectRoot } from '../scripts/testbed/paths.js';
@@ -39,6 +39,19 @@ describe('documentation links', () => {
     const readme = docs.find(([f]) => f === 'README.md')?.[1] ?? '';
     for (const [file] of docs.slice(1))
       assert.ok(readme.includes(`](${file})`), `README links to ${file}`);
+  });
+
+  it('docs/design.md - the "Source layout" table names every folder of lib/', () => {
+    const design = docs.find(([f]) => f === 'docs/design.md')?.[1] ?? '';
+    const table = design.split('## Source layout')[1] ?? '';
+    assert.ok(table.includes('| layer | where | holds |'), 'docs/design.md has the table');
+    const folders = readdirSync(join(projectRoot, 'lib'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+    const missing = folders.filter(
+      (f) => !table.includes(`lib/${f}/`) && !table.includes(`\`${f}/\``),
+    );
+    assert.deepEqual(missing, []);
   });
 
   for (const [file, text] of docs) {
