@@ -2,8 +2,8 @@
 
 import { LiftbridgeClient } from 'liftbridge-rx';
 import { lastValueFrom } from 'rxjs';
-import { BROKERS } from './brokers.js';
 
-await using client = new LiftbridgeClient(BROKERS);
+const brokers = (process.env.LIFTBRIDGE_BROKERS ?? 'localhost:9292').split(',');
+await using client = new LiftbridgeClient(brokers);
 const ack = await lastValueFrom(client.publish('hello', { stream: 'test', partition: 0 }));
 console.log(`acked: ${ack.stream}/${ack.partition} at offset ${ack.offset}`);

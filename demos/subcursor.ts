@@ -7,9 +7,8 @@ import { LiftbridgeClient, StartPosition, StopPosition } from 'liftbridge-rx';
 import { concatMap, lastValueFrom, map } from 'rxjs';
 import { BROKERS } from './brokers.js';
 
-const CURSOR_ID = 'test_cursor';
-
 await using client = new LiftbridgeClient(BROKERS);
+const CURSOR_ID = 'test_cursor';
 await lastValueFrom(
   client
     .subscribe('test', {

@@ -7,7 +7,7 @@ import type { WireAckPolicy } from './internal/wire.js';
 
 /**
  * How the server acknowledges a publish (the `ackPolicy` option of
- * publishes); `LEADER` by default. See the README's "Delivery guarantees".
+ * publishes); `LEADER` by default. See docs/delivery.md.
  *
  * @example
  * ```ts

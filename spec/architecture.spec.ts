@@ -1,5 +1,5 @@
 /**
- * The layer rules of the source tree (README "Source layout"), read from
+ * The layer rules of the source tree (docs/design.md "Source layout"), read from
  * the sources themselves: where the wire libraries may be imported, who may
  * import the wire layer, what the core may not import, no raw timers in the
  * core, and file sizes.

@@ -33,7 +33,7 @@ export const ExitCode = {
 /** One of {@link ExitCode}. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** The table `--help` and the README print: code, meaning. */
+/** The table `--help` and docs/cli.md print: code, meaning. */
 export const EXIT_CODE_HELP: readonly (readonly [ExitCode, string])[] = [
   [ExitCode.Ok, 'done'],
   [ExitCode.Error, 'failed (the message on stderr says why)'],

@@ -3,7 +3,7 @@
  * real Liftbridge: messages published while the page is open appear on it,
  * in order, and after dropped connections it resumes with no gap and no
  * duplicate (liftbridge-rx/sse on both sides). Leaves a screenshot in .build/screenshots (and in docs/ with
- * LIFTBRIDGE_RX_SCREENSHOTS=1, to refresh the README's picture).
+ * LIFTBRIDGE_RX_SCREENSHOTS=1, to refresh the picture in docs/angular.md).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';

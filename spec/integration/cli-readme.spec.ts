@@ -1,5 +1,5 @@
 /**
- * The README's "Command line" examples are run by the tests: every ```sh
+ * The "Command line" guide's examples (docs/cli.md) are run by the tests: every ```sh
  * block of the section runs, in order, in one bash session against a real
  * server, with `liftbridge-rx` on PATH (the built bin). Comment lines right
  * under a command are its expected output (stdout and stderr as a terminal
@@ -20,13 +20,9 @@ interface Step {
   expected: string[];
 }
 
-/** The sh blocks of the README's "Command line" section, as commands with their expected output. */
+/** The sh blocks of docs/cli.md, as commands with their expected output. */
 function readmeSteps(substitute: (text: string) => string): Step[] {
-  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Command line\n');
-  assert.ok(start >= 0, 'the README has a "Command line" section');
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
+  const section = readFileSync(join(projectRoot, 'docs', 'cli.md'), 'utf8');
   const steps: Step[] = [];
   for (const block of section.matchAll(/```sh\n([\s\S]*?)```/g)) {
     for (const line of substitute(block[1] ?? '').split('\n')) {
@@ -68,7 +64,7 @@ function matches(expected: string[], actual: string[]): boolean {
   return line !== undefined && linePattern(first).test(line) && matches(rest, others);
 }
 
-describe('README command line examples', { timeout: 300_000 }, async () => {
+describe('docs/cli.md command line examples', { timeout: 300_000 }, async () => {
   const server = await useServer();
   const bin = mkdtempSync(join(tmpdir(), 'liftbridge-rx-bin-'));
   after(() => rmSync(bin, { recursive: true, force: true }));
@@ -87,7 +83,7 @@ describe('README command line examples', { timeout: 300_000 }, async () => {
       .replaceAll('no-such-stream', missing),
   );
 
-  it('README - the command line section has examples with expected output', () => {
+  it('docs/cli.md - the command line guide has examples with expected output', () => {
     assert.ok(steps.length >= 10, `${steps.length} commands`);
     assert.ok(steps.filter((s) => s.expected.length > 0).length >= 8);
     for (const command of [
@@ -106,7 +102,7 @@ describe('README command line examples', { timeout: 300_000 }, async () => {
     }
   });
 
-  it('README - every command line example runs and prints what the README shows', async () => {
+  it('docs/cli.md - every command line example runs and prints what the guide shows', async () => {
     const marker = (i: number) => `@@step ${i} `;
     const script = [
       'set -o pipefail',
