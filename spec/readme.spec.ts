@@ -42,9 +42,11 @@ describe('README', () => {
     .filter((f) => f.endsWith('.ts') && !f.includes('node_modules'))
     .map((f) => ({ name: f, lines: lines(readFileSync(join(demoDir, f), 'utf8')) }));
 
-  it('README - starts with the install line, then the demo and test commands near the top', () => {
+  it('README - starts with the install line and the demo and test commands, explained again near the top', () => {
     const firstSh = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     assert.match(firstSh, /npm install liftbridge-rx rxjs/);
+    assert.match(firstSh, /npm ci && npm run demo/);
+    assert.match(firstSh, /npm ci && npm test/);
     const top = readme.split('\n').slice(0, 80).join('\n');
     const commands = [...top.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
     assert.ok(
