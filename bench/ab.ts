@@ -15,6 +15,7 @@
  *   npm run bench -- ab --peers go,base,rx --base ../before
  *   npm run bench -- ab --workload sub --count 500000 --base ../before
  *   npm run bench -- ab --workload unary --count 2000 --rounds 5 --base ../before
+ *   npm run bench -- ab --pinned --base ../before   # server on core 1, peers on core 0
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { lastValueFrom } from 'rxjs';
 import { LiftbridgeClient } from '../lib/index.js';
 import { startServer } from '../scripts/testbed/server.js';
-import { runPeer } from './peers.js';
+import { pinnedCores, runPeer } from './peers.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== 'ab'),
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'pub' },
     peers: { type: 'string' },
     base: { type: 'string' },
+    pinned: { type: 'boolean', default: false },
   },
 });
 const count = Number(values.count);
@@ -53,7 +55,8 @@ function cpuSeconds(pid: number): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-const server = await startServer();
+const cores = values.pinned ? pinnedCores() : undefined;
+const server = await startServer(cores ? { cpus: cores.server } : {});
 const admin = new LiftbridgeClient(server.brokers);
 const pid = server.node?.pid;
 type Row = { msgs: number; cpu: number; server: number; p50: number; p99: number };
@@ -91,6 +94,7 @@ try {
             ? { brokers, stream, count }
             : { brokers, stream, count, warmup: Math.min(200, Math.round(count / 10)) },
         peer === 'base' ? base : undefined,
+        cores?.client,
       );
       const row: Row = {
         msgs: r.msgsPerSec,
