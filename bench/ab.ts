@@ -5,7 +5,9 @@
  * one at a time (bench-unary: FetchMetadata and FetchPartitionMetadata
  * alternately, median and p99 latency; rx peers only), on one node,
  * the peers taking turns round by round, in reverse order every other
- * round, so the machine's drift between minutes hits each alike. Peers: `go`, `rx` (this checkout) and, with
+ * round, so the machine's drift between minutes hits each alike. Peers: `go`, `rx` (this checkout),
+ * `floor` (bare node:http2 writing and reading the same bytes, bench-pub
+ * and bench-sub only: what rx costs above HTTP/2 itself) and, with
  * `--base DIR`, `base` (the rx peer built in another checkout, e.g. a
  * `git worktree` of the commit before a change, after `npm run build &&
  * npm run compile` there). Prints each run and the medians, with the
@@ -86,7 +88,7 @@ try {
       const before = pid ? cpuSeconds(pid) : 0;
       const brokers = server.brokers.join(',');
       const r = await runPeer(
-        peer === 'go' ? 'go' : 'rx',
+        peer === 'go' || peer === 'floor' ? peer : 'rx',
         `bench-${workload}`,
         workload === 'pub'
           ? pubFlags(stream)

@@ -8,10 +8,14 @@ import { projectRoot } from '../scripts/testbed/paths.js';
 import type { Result } from './peers/rx/measure.js';
 
 export type ClientName = 'rx' | 'go' | 'gufo';
+/** A peer of the A/B runner: a client, or `floor` (bare node:http2, see peers/floor). */
+export type PeerName = ClientName | 'floor';
 export const CLIENTS: readonly ClientName[] = ['rx', 'go', 'gufo'];
 
 /** The rx peer of this checkout (or of another one's build: see bench/ab.ts). */
 export const RX_PEER = '.build/bench/peers/rx/rx-peer.js';
+/** Bare node:http2 writing and reading the same bytes: the floor under rx. */
+export const FLOOR_PEER = '.build/bench/peers/floor/floor-peer.js';
 
 /** `argv` as is, or under `taskset -c cpus` (the pinned mode). */
 export function pinned(argv: string[], cpus: string | undefined): [string, string[]] {
@@ -19,8 +23,13 @@ export function pinned(argv: string[], cpus: string | undefined): [string, strin
   return [cmd as string, rest];
 }
 
-export function runRxPeer(args: string[], root = projectRoot, cpus?: string): Promise<string> {
-  const script = join(root, RX_PEER);
+export function runRxPeer(
+  args: string[],
+  root = projectRoot,
+  cpus?: string,
+  peer = RX_PEER,
+): Promise<string> {
+  const script = join(root, peer);
   const [cmd, argv] = pinned([process.execPath, script, ...args], cpus);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -42,7 +51,7 @@ export function runRxPeer(args: string[], root = projectRoot, cpus?: string): Pr
  * rx peer built in another checkout; `cpus` pins the peer (`taskset -c`).
  */
 export async function runPeer(
-  client: ClientName,
+  client: PeerName,
   command: string,
   flags: Record<string, string | number>,
   rxRoot?: string,
@@ -51,6 +60,8 @@ export async function runPeer(
   const args = Object.entries(flags).flatMap(([k, v]) => [`--${k}`, String(v)]);
   let out: string;
   if (client === 'rx') out = await runRxPeer([command, ...args], rxRoot, cpus);
+  else if (client === 'floor')
+    out = await runRxPeer([command, ...args], projectRoot, cpus, FLOOR_PEER);
   else if (client === 'go') out = await runGoPeer([command, ...args], cpus ? { cpus } : {});
   else {
     const gufoCommand = command === 'bench-pub' ? 'bench-bulk' : command;
