@@ -7,6 +7,7 @@
  *   npm run bench -- --quick      # small counts, one run: a smoke test
  *   npm run bench -- --clients rx,go --workloads pub-bulk,sub
  *   npm run bench -- --modes pinned   # only the pinned mode
+ *   npm run bench -- --clients rx,go --workloads pub-bulk,sub --out pinned  # bench/results/pinned.md
  *
  * Two modes, reported beside each other: `shared` (server and clients on
  * all cores, as the machine comes) and `pinned` (the server `taskset` to
@@ -38,6 +39,8 @@ const { values } = parseArgs({
     workloads: { type: 'string' },
     runs: { type: 'string' },
     modes: { type: 'string', default: 'shared,pinned' },
+    /** Results go to bench/results/<out>.{json,md,svg}; default latest (latest-quick with --quick). */
+    out: { type: 'string' },
   },
 });
 const quick = values.quick ?? false;
@@ -224,19 +227,26 @@ async function main() {
   };
   const dir = join(projectRoot, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  const suffix = quick ? '-quick' : '';
+  const outName = values.out ?? (quick ? 'latest-quick' : 'latest');
   writeFileSync(
-    join(dir, `latest${suffix}.json`),
+    join(dir, `${outName}.json`),
     `${JSON.stringify({ meta, rows, ratios: ratios(rows) }, null, 2)}\n`,
   );
-  writeFileSync(join(dir, `latest${suffix}.md`), markdown(rows, meta));
-  writeFileSync(
-    join(dir, `throughput-by-size${suffix}.svg`),
-    sizeChart(
-      rows,
-      SIZES.map((s) => ({ label: s.label, workload: `size-${s.label.replace(' ', '')}` })),
-    ),
-  );
+  writeFileSync(join(dir, `${outName}.md`), markdown(rows, meta));
+  // The size chart only when the sizes ran.
+  if (rows.some((r) => r.workload.startsWith('size-')))
+    writeFileSync(
+      join(
+        dir,
+        outName.startsWith('latest')
+          ? `throughput-by-size${outName.slice('latest'.length)}.svg`
+          : `${outName}-throughput-by-size.svg`,
+      ),
+      sizeChart(
+        rows,
+        SIZES.map((s) => ({ label: s.label, workload: `size-${s.label.replace(' ', '')}` })),
+      ),
+    );
   console.log(markdown(rows, meta));
 }
 
