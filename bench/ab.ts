@@ -5,7 +5,9 @@
  * one at a time (bench-unary: FetchMetadata and FetchPartitionMetadata
  * alternately, median and p99 latency; rx peers only), on one node,
  * the peers taking turns round by round, in reverse order every other
- * round, so the machine's drift between minutes hits each alike. Peers: `go`, `rx` (this checkout) and, with
+ * round, so the machine's drift between minutes hits each alike. Peers: `go`, `rx` (this checkout),
+ * `floor` (bare node:http2 writing and reading the same bytes, bench-pub
+ * and bench-sub only: what rx costs above HTTP/2 itself) and, with
  * `--base DIR`, `base` (the rx peer built in another checkout, e.g. a
  * `git worktree` of the commit before a change, after `npm run build &&
  * npm run compile` there). Prints each run and the medians, with the
@@ -15,6 +17,7 @@
  *   npm run bench -- ab --peers go,base,rx --base ../before
  *   npm run bench -- ab --workload sub --count 500000 --base ../before
  *   npm run bench -- ab --workload unary --count 2000 --rounds 5 --base ../before
+ *   npm run bench -- ab --pinned --base ../before   # server on core 1, peers on core 0
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { lastValueFrom } from 'rxjs';
 import { LiftbridgeClient } from '../lib/index.js';
 import { startServer } from '../scripts/testbed/server.js';
-import { runPeer } from './peers.js';
+import { pinnedCores, runPeer } from './peers.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== 'ab'),
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'pub' },
     peers: { type: 'string' },
     base: { type: 'string' },
+    pinned: { type: 'boolean', default: false },
   },
 });
 const count = Number(values.count);
@@ -53,7 +57,8 @@ function cpuSeconds(pid: number): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-const server = await startServer();
+const cores = values.pinned ? pinnedCores() : undefined;
+const server = await startServer(cores ? { cpus: cores.server } : {});
 const admin = new LiftbridgeClient(server.brokers);
 const pid = server.node?.pid;
 type Row = { msgs: number; cpu: number; server: number; p50: number; p99: number };
@@ -83,7 +88,7 @@ try {
       const before = pid ? cpuSeconds(pid) : 0;
       const brokers = server.brokers.join(',');
       const r = await runPeer(
-        peer === 'go' ? 'go' : 'rx',
+        peer === 'go' || peer === 'floor' ? peer : 'rx',
         `bench-${workload}`,
         workload === 'pub'
           ? pubFlags(stream)
@@ -91,6 +96,7 @@ try {
             ? { brokers, stream, count }
             : { brokers, stream, count, warmup: Math.min(200, Math.round(count / 10)) },
         peer === 'base' ? base : undefined,
+        cores?.client,
       );
       const row: Row = {
         msgs: r.msgsPerSec,

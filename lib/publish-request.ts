@@ -207,7 +207,9 @@ export function planPublish(
 /** Rough encoded size of a request: enough to refuse what gRPC would refuse. */
 export function approximateSize(request: PublishRequest): number {
   let size = request.value.byteLength + request.key.byteLength + request.stream.length + 64;
-  for (const [name, value] of request.headers) size += name.length + value.byteLength + 8;
+  // No iterator for the usual empty headers (an object per request otherwise).
+  if (request.headers.size > 0)
+    for (const [name, value] of request.headers) size += name.length + value.byteLength + 8;
   return size + (request.correlationId?.length ?? 32);
 }
 

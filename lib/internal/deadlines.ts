@@ -13,33 +13,43 @@ export interface Expirable {
   readonly done: boolean;
 }
 
-interface Slot<T> {
-  at: number;
-  item: T;
+/** One wait's deadlines: items and their times side by side (no object per item). */
+interface Queue<T> {
+  items: Fifo<T>;
+  /** Deadlines, as ms after `epoch` (small integers: no number object each). */
+  ats: Fifo<number>;
 }
 
 export class Deadlines<T extends Expirable> {
-  private readonly queues = new Map<number, Fifo<Slot<T>>>();
+  private readonly queues = new Map<number, Queue<T>>();
+  private readonly epoch: number;
   private action: Subscription | undefined;
   private actionAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly expire: (item: T, waitMs: number) => void,
     private readonly scheduler: SchedulerLike = asyncScheduler,
-  ) {}
+  ) {
+    this.epoch = scheduler.now();
+  }
 
   /** Calls `expire(item)` in `waitMs` unless the item is done by then. */
   add(item: T, waitMs: number): void {
     let queue = this.queues.get(waitMs);
     if (!queue) {
-      queue = new Fifo();
+      queue = { items: new Fifo(), ats: new Fifo() };
       this.queues.set(waitMs, queue);
     }
+    const { items, ats } = queue;
     // Acks mostly come in order: drop settled heads now, so the queue holds
     // about what is in flight, not everything of the last `waitMs`.
-    while (queue.length > 0 && queue.peek().item.done) queue.shift();
+    while (items.length > 0 && items.peek().done) {
+      items.shift();
+      ats.shift();
+    }
     const at = this.scheduler.now() + waitMs;
-    queue.push({ at, item });
+    items.push(item);
+    ats.push(at - this.epoch);
     if (at < this.actionAt) this.arm(at);
   }
 
@@ -65,17 +75,19 @@ export class Deadlines<T extends Expirable> {
     this.actionAt = Number.POSITIVE_INFINITY;
     const now = this.scheduler.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const [waitMs, queue] of this.queues) {
-      while (queue.length > 0) {
-        const head = queue.peek();
-        if (!head.item.done && head.at > now) {
-          next = Math.min(next, head.at);
+    for (const [waitMs, { items, ats }] of this.queues) {
+      while (items.length > 0) {
+        const item = items.peek();
+        const at = ats.peek() + this.epoch;
+        if (!item.done && at > now) {
+          next = Math.min(next, at);
           break;
         }
-        queue.shift();
-        if (!head.item.done) this.expire(head.item, waitMs);
+        items.shift();
+        ats.shift();
+        if (!item.done) this.expire(item, waitMs);
       }
-      if (queue.length === 0) this.queues.delete(waitMs);
+      if (items.length === 0) this.queues.delete(waitMs);
     }
     if (next < this.actionAt) this.arm(next);
   }

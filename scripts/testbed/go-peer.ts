@@ -58,10 +58,14 @@ export function goPeerBinary(): string {
  * Runs the Go peer with `args` (subcommand first); resolves with its stdout.
  * Rejects with its stderr on a non-zero exit, or after 120 s (killing it).
  */
-export function runGoPeer(args: string[]): Promise<string> {
+export function runGoPeer(args: string[], options: { cpus?: string } = {}): Promise<string> {
   const binary = goPeerBinary();
+  // Pinned (`taskset -c`): the Go runtime sizes GOMAXPROCS from the affinity.
+  const [cmd, ...argv] = options.cpus
+    ? ['taskset', '-c', options.cpus, binary, ...args]
+    : [binary, ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd as string, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     // Killed by the reaper should this process die first.
     const pid = child.pid;
     if (pid !== undefined) reaperTrack.pid(pid);

@@ -35,6 +35,11 @@ export interface NodeOptions {
   };
   /** Server log level; default $LIFTBRIDGE_LOG_LEVEL or 'error' ('info' logs leadership changes). */
   logLevel?: string;
+  /**
+   * CPUs the server may run on (a `taskset -c` list, e.g. '1'): the bench's
+   * pinned mode. Go sizes GOMAXPROCS from this affinity at start-up.
+   */
+  cpus?: string;
 }
 
 const STOP_GRACE_MS = 5000;
@@ -124,7 +129,10 @@ export class LiftbridgeNode {
     // Server output goes to a log file beside the data dir, shown when start-up fails.
     this.logOffset = this.logText().length;
     const log = openSync(this.logFile, 'a');
-    const proc = spawn(liftbridgeBinary(), ['--config', config], {
+    const argv = [liftbridgeBinary(), '--config', config];
+    // taskset execs the server in its own process: the pid stays the server's.
+    const [cmd, ...args] = this.options.cpus ? ['taskset', '-c', this.options.cpus, ...argv] : argv;
+    const proc = spawn(cmd as string, args, {
       stdio: ['ignore', log, log],
       env: { ...process.env, ...this.options.env },
     });
