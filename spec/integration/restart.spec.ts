@@ -1,14 +1,18 @@
 /**
  * A single node killed (kill -9) and restarted on its data dir: the client
- * reconnects by itself; publishing and a live subscription continue.
+ * reconnects by itself; publishing and a live subscription continue; a
+ * RESUME (cursor) subscription started while the broker still loads waits
+ * for it (the cursor lookup's NOT_FOUND is retried) and resumes from the cursor.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { lastValueFrom } from 'rxjs';
-import { type ClientStatus, LiftbridgeClient } from '../../lib/index.js';
+import { firstValueFrom, lastValueFrom, timer } from 'rxjs';
+import { type ClientStatus, LiftbridgeClient, StartPosition } from '../../lib/index.js';
 import { LiftbridgeNode } from '../../scripts/testbed/node.js';
 import { publishEach, readAll, record, text, waitFor } from '../helpers/oracle.js';
 import { uniqueName } from '../helpers/server.js';
+
+const pause = (ms: number) => firstValueFrom(timer(ms));
 
 describe('restart', { timeout: 180_000 }, async () => {
   // Its own node: it gets killed (never a shared LIFTBRIDGE_BROKERS server).
@@ -57,5 +61,55 @@ describe('restart', { timeout: 180_000 }, async () => {
       'status$: connected, reconnecting while down, connected again',
     );
     await client.close();
+  });
+  it('restart - RESUME (cursor) subscriptions, one live through the restart and one started while the broker still loads, continue from the cursor without gap or duplicate', async () => {
+    const client = new LiftbridgeClient([node.address], {
+      ackTimeout: 3_000,
+      requestTimeout: 3_000,
+      retryTimeout: 60_000,
+    });
+    try {
+      const stream = uniqueName('restart-resume');
+      await lastValueFrom(client.createStream(stream));
+      await publishEach(client, stream, 'c', 0, 5);
+      // Both cursors say offsets 0-2 were handled: RESUME starts at 3.
+      await lastValueFrom(client.setCursor(stream, 0, 'live', 2));
+      await lastValueFrom(client.setCursor(stream, 0, 'late', 2));
+      const resume = (cursorId: string) =>
+        record(client.subscribe(stream, { startPosition: StartPosition.RESUME, cursorId }));
+      const live = resume('live');
+      await waitFor(() => live.received.length >= 2, 30_000, 'the live subscription to read 3-4');
+      // v1.9.0 checkpoints high watermarks every 5 s: killed before that, a
+      // single node comes back with its partitions' high watermark at -1
+      // (until a new write), and FetchCursor answers -1 for every cursor.
+      await pause(6_000);
+      await node.kill();
+      await node.restart();
+      // At once: the restarted broker lists neither the stream nor
+      // __cursors until it has loaded them (cursor lookup answers NOT_FOUND).
+      const late = resume('late');
+      await publishEach(client, stream, 'c', 5, 5);
+      const offsets = (from: number) =>
+        Array.from({ length: 10 - from }, (_, i) => BigInt(from + i));
+      for (const [name, sub] of [
+        ['live', live],
+        ['late', late],
+      ] as const) {
+        await waitFor(
+          () => sub.received.length >= 7 || sub.error() !== undefined,
+          60_000,
+          `the ${name} subscription to read up to offset 9`,
+        );
+        sub.stop();
+        assert.equal(sub.error(), undefined, `the ${name} subscription never failed`);
+        assert.deepEqual(
+          sub.received.map((m) => m.offset),
+          offsets(3),
+          `the ${name} subscription read 3-9 once each, in order`,
+        );
+      }
+    } finally {
+      await client.close();
+    }
   });
 });
