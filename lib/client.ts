@@ -106,7 +106,7 @@ export class LiftbridgeClient implements LiftbridgeClientApi {
       (request, ackTimeout, sink) =>
         // Once drain started a bulk's new requests are refused, as every new operation is.
         core.drain.refusing
-          ? failSink(sink, closedError())
+          ? failSink(sink, closedError(), request)
           : sendRequest(core, request, ackTimeout, sink),
       core.drain.draining,
     );

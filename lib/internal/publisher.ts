@@ -35,7 +35,7 @@ import {
   type Unsubscribable,
 } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
-import { type PublishEvent, published, publishing } from '../diagnostics.js';
+import { type PublishEvent, published, publishing, refused } from '../diagnostics.js';
 import {
   asLiftbridgeError,
   closedError,
@@ -140,9 +140,11 @@ const PROBE_TIMEOUT_MS = 2_000;
 const NONE_REMEMBERED = 4096;
 
 /** Reports a request that failed before it could be sent (any error is made a LiftbridgeError). */
-export function failSink(sink: PublishSink, err: unknown): Unsubscribable {
+export function failSink(sink: PublishSink, err: unknown, request: PublishRequest): Unsubscribable {
+  const error = asLiftbridgeError(err);
+  refused(request, error); // diagnostics: refused before it was sent
   sink.written?.();
-  sink.settled(undefined, asLiftbridgeError(err));
+  sink.settled(undefined, error);
   return NOTHING;
 }
 
@@ -520,7 +522,7 @@ export class Publisher {
    * more, an unwritten request is not written, and a late ack is ignored.
    */
   send(request: PublishRequest, ackTimeout: number, sink: PublishSink): Unsubscribable {
-    if (this.closed || this.cluster.closed) return failSink(sink, closedError());
+    if (this.closed || this.cluster.closed) return failSink(sink, closedError(), request);
     const size = approximateSize(request);
     if (size > this.options.maxMessageBytes) {
       return failSink(
@@ -529,6 +531,7 @@ export class Publisher {
           ErrorCode.MessageTooLarge,
           `message of ~${size} bytes exceeds maxMessageBytes (${this.options.maxMessageBytes})`,
         ),
+        request,
       );
     }
     if (request.ackPolicy === AckPolicy.NONE && this.concurrencyControlled.has(request.stream)) {
@@ -538,11 +541,16 @@ export class Publisher {
           'ackPolicy',
           `stream "${request.stream}" uses optimistic concurrency control, where the server refuses AckPolicy NONE; use LEADER or ALL`,
         ),
+        request,
       );
     }
     const id = request.correlationId ?? this.nextId();
     if (this.pending.has(id)) {
-      return failSink(sink, invalidArgument('correlationId', `"${id}" is already in flight`));
+      return failSink(
+        sink,
+        invalidArgument('correlationId', `"${id}" is already in flight`),
+        request,
+      );
     }
     const event = publishing(request, id); // tracing tools may add headers before encoding
     const entry = new Entry(this, id, event?.request ?? request, sink, event);
