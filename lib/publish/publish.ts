@@ -7,7 +7,7 @@ import { catchError, defer, finalize, Observable, throwError, type Unsubscribabl
 import { refused } from '../diagnostics.js';
 import { asLiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
-import { failSink, type PublishSink } from '../internal/publisher.js';
+import { failSink, type PublishSink } from '../internal/publish-sink.js';
 import type { Ack } from '../message.js';
 import type { ClusterMetadata } from '../metadata/metadata.js';
 import {
