@@ -7,7 +7,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { firstValueFrom, lastValueFrom, timer } from 'rxjs';
-import { type ClientStatus, LiftbridgeClient, StartPosition } from '../../lib/index.js';
+import {
+  type ClientStatus,
+  CURSORS_STREAM,
+  cursorPartition,
+  ErrorCode,
+  isLiftbridgeError,
+  LiftbridgeClient,
+  StartPosition,
+} from '../../lib/index.js';
 import { LiftbridgeNode } from '../../scripts/testbed/node.js';
 import { publishEach, readAll, record, text, waitFor } from '../helpers/oracle.js';
 import { uniqueName } from '../helpers/server.js';
@@ -108,6 +116,46 @@ describe('restart', { timeout: 180_000 }, async () => {
           `the ${name} subscription read 3-9 once each, in order`,
         );
       }
+    } finally {
+      await client.close();
+    }
+  });
+  it('restart - killed before its high-watermark checkpoint, the broker would answer cursors older than stored (-1 for new ones): fetchCursor fails UNAVAILABLE instead, and reads the cursor once the partition is written again', async () => {
+    const client = new LiftbridgeClient([node.address], {
+      ackTimeout: 3_000,
+      requestTimeout: 3_000,
+      retryTimeout: 60_000,
+    });
+    try {
+      const stream = uniqueName('restart-hw');
+      await lastValueFrom(client.createStream(stream));
+      await publishEach(client, stream, 'h', 0, 5);
+      await lastValueFrom(client.setCursor(stream, 0, 'kept', 2));
+      const md = await lastValueFrom(client.fetchMetadata([CURSORS_STREAM]));
+      const count = md.streams.get(CURSORS_STREAM)?.partitions.size ?? 0;
+      const home = cursorPartition('kept', stream, 0, count);
+      // Another cursor kept in the same __cursors partition.
+      let other = 0;
+      while (cursorPartition(`other${other}`, stream, 0, count) !== home) other += 1;
+      // A client that knows the partitions (so it waits for them while the broker loads).
+      const impatient = new LiftbridgeClient([node.address], { retryTimeout: 5_000 });
+      await lastValueFrom(impatient.fetchMetadata([stream, CURSORS_STREAM]));
+      await node.kill();
+      await node.restart();
+      try {
+        await assert.rejects(
+          lastValueFrom(impatient.fetchCursor(stream, 0, 'kept')),
+          (err: unknown) =>
+            isLiftbridgeError(err, ErrorCode.Unavailable) &&
+            /high watermark at .* behind its log/.test(err.message),
+          'UNAVAILABLE, not -1',
+        );
+      } finally {
+        await impatient.close();
+      }
+      // The next cursor stored in that partition brings its high watermark back.
+      await lastValueFrom(client.setCursor(stream, 0, `other${other}`, 0));
+      assert.equal(await lastValueFrom(client.fetchCursor(stream, 0, 'kept')), 2n);
     } finally {
       await client.close();
     }

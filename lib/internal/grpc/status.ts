@@ -99,10 +99,12 @@ function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode
     case status.UNAUTHENTICATED:
       return ErrorCode.PermissionDenied;
     case status.INTERNAL:
-      if (METADATA_LEADER_LOST.test(details)) return ErrorCode.Unavailable;
-      // "Cursors stream does not exist": a restarted broker that has not
-      // loaded __cursors yet (judged, as every NOT_FOUND, by KnownPartitions).
-      return CURSORS_MISSING.test(details) ? ErrorCode.NotFound : ErrorCode.Internal;
+      // "Cursors stream does not exist": cursor calls are made once metadata
+      // listed __cursors, so this is a restarted broker that has not loaded
+      // it yet: retriable (within retryTimeout).
+      if (METADATA_LEADER_LOST.test(details) || CURSORS_MISSING.test(details))
+        return ErrorCode.Unavailable;
+      return ErrorCode.Internal;
     default:
       // v1.9.0 reports an authorization refusal as a plain error (UNKNOWN),
       // and some consumer-group failures of the metadata leader too.
