@@ -331,9 +331,13 @@ export class LiftbridgeServer extends microservices.Server<
   }
 
   /**
-   * Reads one partition. When reading fails (a broker restarting, say; not
-   * a handler stopping it), it starts again after a delay: from the cursor
-   * in cursor mode, else after the last message handled.
+   * Reads one partition. When reading fails (not a handler stopping it),
+   * it starts again after a delay: from the cursor in cursor mode, else
+   * after the last message handled. The client already retries a broker
+   * restart within its `retryTimeout` (a RESUME cursor lookup too); this
+   * covers what outlasts it: a broker down for longer, a cursor partition
+   * whose high watermark stays behind until its next write, a stream
+   * deleted and made again.
    */
   private consumePartition(
     client: LiftbridgeClientApi,
