@@ -21,7 +21,7 @@ import type { LiftbridgeClientApi } from './client-api.js';
 import { observeCall } from './diagnostics.js';
 import { closedError } from './errors.js';
 import { ClientCore } from './internal/core.js';
-import { failSink } from './internal/publisher.js';
+import { failSink } from './internal/publish-sink.js';
 import { registerSender } from './internal/senders.js';
 import { type DrainOptions, planDrain } from './lifecycle.js';
 import type { Ack, Message } from './message.js';
@@ -106,7 +106,7 @@ export class LiftbridgeClient implements LiftbridgeClientApi {
       (request, ackTimeout, sink) =>
         // Once drain started a bulk's new requests are refused, as every new operation is.
         core.drain.refusing
-          ? failSink(sink, closedError())
+          ? failSink(sink, closedError(), request)
           : sendRequest(core, request, ackTimeout, sink),
       core.drain.draining,
     );

@@ -33,7 +33,7 @@ export const DIAGNOSTICS_CHANNELS = {
   publish: 'liftbridge-rx:publish',
   /** {@link PublishEvent} (the same object) with `outcome` `'acked'` (ack set) or `'sent'` (AckPolicy NONE). */
   ack: 'liftbridge-rx:ack',
-  /** {@link PublishEvent} (the same object) with `outcome` `'failed'` (error set) or `'cancelled'`. */
+  /** {@link PublishEvent} (the same object) with `outcome` `'failed'` (error set) or `'cancelled'`; alone for a request refused before sending ({@link PublishEvent.refused}). */
   publishError: 'liftbridge-rx:publish-error',
   /** {@link SubscribeEvent}: a partition subscription started (subscribed). */
   subscribeStart: 'liftbridge-rx:subscribe-start',
@@ -79,6 +79,20 @@ export interface PublishEvent {
   ack: Ack | undefined;
   /** Why it failed, once `'failed'`. */
   error: LiftbridgeError | undefined;
+  /**
+   * The NATS subject of a `publishToSubject` (then `request.stream` is that
+   * subject too: the ack says which stream stored it); undefined for a
+   * publish to a stream.
+   */
+  readonly subject: string | undefined;
+  /**
+   * True for a request refused before it was sent (client closed or
+   * draining, message too large, a partitioner that failed, a
+   * `correlationId` already in flight...): it comes on `publishError` alone,
+   * with no `publish` event before it, `outcome` `'failed'`, and the
+   * `correlationId` given ('' when none was given).
+   */
+  readonly refused: boolean;
 }
 
 /**
@@ -259,6 +273,7 @@ const processChannel = ch(DIAGNOSTICS_CHANNELS.process);
 export function publishing(
   request: PublishRequest,
   correlationId: string,
+  subject?: string,
 ): PublishEvent | undefined {
   if (!publishChannel.hasSubscribers) return undefined;
   const headers = new Map(request.headers);
@@ -269,9 +284,26 @@ export function publishing(
     outcome: 'pending',
     ack: undefined,
     error: undefined,
+    subject,
+    refused: false,
   };
   publishChannel.publish(event);
   return event;
+}
+
+/** A request refused before it was sent: a `publishError` event alone (see {@link PublishEvent.refused}). */
+export function refused(request: PublishRequest, error: LiftbridgeError, subject?: string): void {
+  if (!publishErrorChannel.hasSubscribers) return;
+  publishErrorChannel.publish({
+    correlationId: request.correlationId ?? '',
+    request,
+    headers: new Map(request.headers),
+    outcome: 'failed',
+    ack: undefined,
+    error,
+    subject,
+    refused: true,
+  } satisfies PublishEvent);
 }
 
 /** A publish settled (ack, or error; neither: sent without ack) or was cancelled. */

@@ -3,7 +3,8 @@
  * a subscription's events in virtual time over a fake transport
  * (start, deliver, resubscribe from last + 1, a dropped duplicate, end),
  * then publish, ack, publish failure, admin calls, connects and retries
- * against a real server.
+ * against a real server; publishToSubject's events, and requests refused
+ * before sending.
  */
 import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
@@ -283,6 +284,75 @@ describe('diagnostics against a real server', async () => {
       );
     } finally {
       diagnostics.unsubscribe(C.publish, tag);
+      events.stop();
+    }
+  });
+  it('diagnostics - publishToSubject: publish (headers added arrive), ack (same object), naming the subject', async () => {
+    const client = server.client();
+    const name = uniqueName('diag-subject');
+    const subject = `${name}.in`;
+    const events = listen(C.publish, C.ack, C.publishError);
+    const tag = (m: unknown) => (m as PublishEvent).headers.set('x-tag', Buffer.from('added'));
+    diagnostics.subscribe(C.publish, tag);
+    try {
+      await lastValueFrom(client.createStream(name, { subject }));
+      const ack = await lastValueFrom(client.publishToSubject(subject, 'hi'));
+      const [message] = await lastValueFrom(
+        client.subscribe(name, { startPosition: StartPosition.EARLIEST }).pipe(take(1), toArray()),
+      );
+      assert.equal(Buffer.from(message?.headers.get('x-tag') ?? []).toString(), 'added');
+      const [sent] = events.of<PublishEvent>(C.publish);
+      const [acked] = events.of<PublishEvent>(C.ack);
+      assert.equal(acked, sent, 'the same object');
+      assert.equal(acked?.subject, subject);
+      assert.equal(acked?.request.stream, subject, 'the request names the subject');
+      assert.equal(acked?.refused, false);
+      assert.equal(acked?.outcome, 'acked');
+      assert.equal(acked?.ack?.stream, name);
+      assert.equal(acked?.correlationId, ack.correlationId);
+      assert.equal(events.of(C.publishError).length, 0);
+    } finally {
+      diagnostics.unsubscribe(C.publish, tag);
+      events.stop();
+    }
+  });
+
+  it('diagnostics - requests refused before sending (too large, closed client, a subject publish on a closed client) come on publishError alone', async () => {
+    const client = server.client({ maxMessageBytes: 1024 });
+    const name = uniqueName('diag-refused');
+    const events = listen(C.publish, C.ack, C.publishError);
+    try {
+      await lastValueFrom(client.createStream(name));
+      await assert.rejects(
+        lastValueFrom(client.publish(Buffer.alloc(4096), { stream: name, correlationId: 'big' })),
+        (err: unknown) => err instanceof LiftbridgeError && err.code === ErrorCode.MessageTooLarge,
+      );
+      await client.close();
+      await assert.rejects(lastValueFrom(client.publish('late', { stream: name })), {
+        code: ErrorCode.Closed,
+      });
+      await assert.rejects(lastValueFrom(client.publishToSubject(`${name}.x`, 'late')), {
+        code: ErrorCode.Closed,
+      });
+      assert.equal(events.of(C.publish).length, 0, 'no publish event: nothing was sent');
+      assert.equal(events.of(C.ack).length, 0);
+      const refused = events.of<PublishEvent>(C.publishError);
+      assert.deepEqual(
+        refused.map((e) => [
+          e.request.stream,
+          e.subject,
+          e.correlationId,
+          e.outcome,
+          e.refused,
+          e.error?.code,
+        ]),
+        [
+          [name, undefined, 'big', 'failed', true, ErrorCode.MessageTooLarge],
+          [name, undefined, '', 'failed', true, ErrorCode.Closed],
+          [`${name}.x`, `${name}.x`, '', 'failed', true, ErrorCode.Closed],
+        ],
+      );
+    } finally {
       events.stop();
     }
   });

@@ -2,11 +2,11 @@
  * Cursors: a stream partition's stored position per cursor id, kept by the
  * leader of the `__cursors` partition the cursor hashes to.
  */
-import { defer, map, type Observable, switchMap } from 'rxjs';
+import { catchError, defer, map, type Observable, of, switchMap, throwError } from 'rxjs';
 import { CURSORS_STREAM, cursorPartition } from '../cursors.js';
-import { ErrorCode, LiftbridgeError } from '../errors.js';
+import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
-import { type BrokerConnection, fromInt64, toInt64 } from '../internal/wire.js';
+import { type BrokerConnection, fromInt64, toInt64, toPartitionInfo } from '../internal/wire.js';
 import { type CursorPlan, checkCursorTarget, planCursor, planSetCursor } from '../plans/reads.js';
 
 /**
@@ -100,24 +100,81 @@ export function cursorHomeNow(
 
 /**
  * Runs `call` at the leader of the `__cursors` partition that keeps the
- * cursor, once metadata shows the stream partition exists.
+ * cursor, once metadata shows the stream partition exists. A restarted
+ * broker lists neither the stream nor `__cursors` until it has loaded
+ * them: those NOT_FOUNDs are judged as any other (KnownPartitions) and
+ * retried within `retryTimeout` while they may mean "still loading".
  */
 function atCursorHome<T>(
   core: ClientCore,
   { stream, partition, cursorId }: CursorPlan,
-  call: (conn: BrokerConnection) => Observable<T>,
+  call: (conn: BrokerConnection, home: number) => Observable<T>,
 ): Observable<T> {
+  const cluster = core.cluster;
   // The stream partition must exist (metadata refreshed once when it does not list it).
-  const listed = core.cluster.lookup([stream], (md) =>
-    md?.streams.get(stream)?.partitions.has(partition) ? md : undefined,
-  );
-  return listed.pipe(
+  const home = defer(() =>
+    cluster.lookup([stream], (md) =>
+      md?.streams.get(stream)?.partitions.has(partition) ? md : undefined,
+    ),
+  ).pipe(
     switchMap((md) => {
-      checkCursorTarget(md ?? core.cluster.metadata, stream, partition);
-      return cursorHome(core, stream, partition, cursorId);
+      try {
+        checkCursorTarget(md ?? cluster.metadata, stream, partition);
+      } catch (err) {
+        return notFoundMayBeLoading(core, stream, partition, err);
+      }
+      return cursorHome(core, stream, partition, cursorId).pipe(
+        catchError((err: unknown) => notFoundMayBeLoading(core, CURSORS_STREAM, 0, err)),
+      );
     }),
-    switchMap((home) => core.cluster.leaderBound(CURSORS_STREAM, home, call)),
+    cluster.retryWithin<number>(`cursor lookup of ${stream}/${partition}`, [
+      stream,
+      CURSORS_STREAM,
+    ]),
   );
+  return home.pipe(
+    switchMap((at) => cluster.leaderBound(CURSORS_STREAM, at, (conn) => call(conn, at))),
+  );
+}
+
+/**
+ * Whether the `__cursors` partition can answer FetchCursor truly: the
+ * server reads a cursor up to the partition's high watermark only. v1.9.0
+ * checkpoints high watermarks every few seconds, and a broker killed
+ * before the checkpoint comes back with a high watermark behind its log
+ * (-1, or older) until the next write to the partition: meanwhile it
+ * answers with cursors older than those stored (-1 for new ones), and
+ * caches those answers. So the cursor is asked for only while the high
+ * watermark covers the log; until then a retriable UNAVAILABLE (retried
+ * within retryTimeout; with replicas it also covers a write still
+ * replicating). Best effort: when the partition's metadata cannot be had
+ * (paused, say), the cursor is asked for.
+ */
+function cursorsReady(conn: BrokerConnection, home: number): Observable<void> {
+  return conn.unary('FetchPartitionMetadata', { stream: CURSORS_STREAM, partition: home }).pipe(
+    map((res) => (res.metadata ? toPartitionInfo(res.metadata) : undefined)),
+    catchError(() => of(undefined)),
+    map((info) => {
+      if (info && info.highWatermark < info.newestOffset)
+        throw new LiftbridgeError(
+          ErrorCode.Unavailable,
+          `cursor partition ${CURSORS_STREAM}/${home} has its high watermark at ${info.highWatermark} behind its log (newest offset ${info.newestOffset}), as after a broker restart: its cursors cannot be read truly until the next cursor is stored in it`,
+          { retriable: true },
+        );
+    }),
+  );
+}
+
+/** A final NOT_FOUND goes through Cluster.missing (retriable while it may be loading); other errors as they are. */
+function notFoundMayBeLoading(
+  core: ClientCore,
+  stream: string,
+  partition: number,
+  err: unknown,
+): Observable<never> {
+  return isLiftbridgeError(err, ErrorCode.NotFound) && !err.retriable
+    ? core.cluster.missing(stream, partition, err)
+    : throwError(() => err);
 }
 
 export function setCursor(
@@ -145,9 +202,9 @@ export function fetchCursor(
 ): Observable<bigint> {
   return guarded(core, guard, () => {
     const plan = planCursor(stream, partition, cursorId);
-    return atCursorHome(core, plan, (conn) => conn.unary('FetchCursor', plan)).pipe(
-      map((res) => fromInt64(res.offset)),
-    );
+    return atCursorHome(core, plan, (conn, home) =>
+      cursorsReady(conn, home).pipe(switchMap(() => conn.unary('FetchCursor', plan))),
+    ).pipe(map((res) => fromInt64(res.offset)));
   });
 }
 

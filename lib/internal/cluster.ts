@@ -15,6 +15,7 @@ import {
   catchError,
   defer,
   finalize,
+  type MonoTypeOperatorFunction,
   map,
   type Observable,
   of,
@@ -480,17 +481,29 @@ export class Cluster {
         ),
       );
     });
-    return attempt.pipe(
-      retryWithBackoff({
-        shouldRetry: (err) => retriable(err) && !this.closed,
-        deadlineMs: () => this.retryBudget(),
-        onDeadline: (err) => this.noBroker(err),
-        beforeRetry: () => this.refreshMetadata([stream]),
-        onRetry: (err, n, wait) => this.retrying(`call to ${stream}/${partition}`, err, n, wait),
-        scheduler: this.scheduler,
-        ...(progressed ? { progressed } : {}),
-      }),
-    );
+    return attempt.pipe(this.retryWithin(`call to ${stream}/${partition}`, [stream], progressed));
+  }
+
+  /**
+   * Retries what fails retriably (not leader, unavailable, a partition
+   * still loading after a restart as {@link missing} judges it) with
+   * backoff within `retryTimeout`, metadata of `streams` refreshed before
+   * each try; other errors, and the last one past the budget, go through.
+   */
+  retryWithin<T>(
+    operation: string,
+    streams: string[],
+    progressed?: () => boolean,
+  ): MonoTypeOperatorFunction<T> {
+    return retryWithBackoff({
+      shouldRetry: (err) => retriable(err) && !this.closed,
+      deadlineMs: () => this.retryBudget(),
+      onDeadline: (err) => this.noBroker(err),
+      beforeRetry: () => this.refreshMetadata(streams),
+      onRetry: (err, n, wait) => this.retrying(operation, err, n, wait),
+      scheduler: this.scheduler,
+      ...(progressed ? { progressed } : {}),
+    });
   }
 
   /** A call is tried again: reported to the logger and the diagnostics channel. */

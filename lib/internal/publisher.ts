@@ -55,6 +55,7 @@ import type { PublishDuplex } from './grpc/connection.js';
 import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
 import { fromAckError, fromAsyncError, fromGrpcError, fromMalformedAck } from './grpc/status.js';
 import type { KnownPartitions } from './known-partitions.js';
+import { failSink, type PublishSink } from './publish-sink.js';
 
 /** What the publisher needs of the cluster (a Cluster, or a stub in specs). */
 export interface PublishRouting {
@@ -79,17 +80,6 @@ export type PublisherConfig = Pick<
   ClientConfig,
   'transport' | 'compression' | 'compressionThreshold' | 'encodingHeader' | 'maxMessageBytes'
 >;
-
-/** How the sender of one request hears about it. */
-export interface PublishSink {
-  /** The write phase is over (written, or failed before writing). At most once, before settled. */
-  written?(): void;
-  /**
-   * The outcome, exactly once unless cancelled: the Ack, or the error; both
-   * undefined for AckPolicy NONE once written.
-   */
-  settled(ack: Ack | undefined, err: LiftbridgeError | undefined): void;
-}
 
 /** One request, from send() until it is settled; unsubscribe() cancels it. */
 class Entry implements Unsubscribable {
@@ -130,20 +120,11 @@ type Duplex = PublishDuplex;
  */
 const VALUE_APART_BYTES = 2048;
 
-const NOTHING: Unsubscribable = { unsubscribe: () => {} };
-
 /** How long a silent stream's broker has to answer a ping before the stream is abandoned. */
 const PROBE_TIMEOUT_MS = 2_000;
 
 /** Requests sent with AckPolicy NONE remembered for a late refusal (see lateRefusal()). */
 const NONE_REMEMBERED = 4096;
-
-/** Reports a request that failed before it could be sent (any error is made a LiftbridgeError). */
-export function failSink(sink: PublishSink, err: unknown): Unsubscribable {
-  sink.written?.();
-  sink.settled(undefined, asLiftbridgeError(err));
-  return NOTHING;
-}
 
 /** A request whose wait ended before any broker took the publish stream: never sent. */
 function notSentError(why: string): LiftbridgeError {
@@ -513,36 +494,39 @@ export class Publisher {
     );
   }
 
+  /** Why a request is refused before it is sent (undefined: it is not). */
+  private refusal(request: PublishRequest): LiftbridgeError | undefined {
+    if (this.closed || this.cluster.closed) return closedError();
+    const size = approximateSize(request);
+    const max = this.options.maxMessageBytes;
+    if (size > max)
+      return new LiftbridgeError(
+        ErrorCode.MessageTooLarge,
+        `message of ~${size} bytes exceeds maxMessageBytes (${max})`,
+      );
+    if (request.ackPolicy === AckPolicy.NONE && this.concurrencyControlled.has(request.stream))
+      return invalidArgument(
+        'ackPolicy',
+        `stream "${request.stream}" uses optimistic concurrency control, where the server refuses AckPolicy NONE; use LEADER or ALL`,
+      );
+    return undefined;
+  }
+
   /**
    * Sends one request; the sink hears when it is written and how it ends.
    * Unsubscribing the result cancels it: afterwards the sink hears nothing
    * more, an unwritten request is not written, and a late ack is ignored.
    */
   send(request: PublishRequest, ackTimeout: number, sink: PublishSink): Unsubscribable {
-    if (this.closed || this.cluster.closed) return failSink(sink, closedError());
-    const size = approximateSize(request);
-    if (size > this.options.maxMessageBytes) {
-      return failSink(
-        sink,
-        new LiftbridgeError(
-          ErrorCode.MessageTooLarge,
-          `message of ~${size} bytes exceeds maxMessageBytes (${this.options.maxMessageBytes})`,
-        ),
-      );
-    }
-    if (request.ackPolicy === AckPolicy.NONE && this.concurrencyControlled.has(request.stream)) {
-      return failSink(
-        sink,
-        invalidArgument(
-          'ackPolicy',
-          `stream "${request.stream}" uses optimistic concurrency control, where the server refuses AckPolicy NONE; use LEADER or ALL`,
-        ),
-      );
-    }
+    const refusal = this.refusal(request);
+    if (refusal) return failSink(sink, refusal, request);
     const id = request.correlationId ?? this.nextId();
-    if (this.pending.has(id)) {
-      return failSink(sink, invalidArgument('correlationId', `"${id}" is already in flight`));
-    }
+    if (this.pending.has(id))
+      return failSink(
+        sink,
+        invalidArgument('correlationId', `"${id}" is already in flight`),
+        request,
+      );
     const event = publishing(request, id); // tracing tools may add headers before encoding
     const entry = new Entry(this, id, event?.request ?? request, sink, event);
     this.pending.set(id, entry);

@@ -7,7 +7,7 @@
  */
 import type { Observable, Unsubscribable } from 'rxjs';
 import type { PublishRequest } from '../publish-request.js';
-import type { PublishSink } from './publisher.js';
+import type { PublishSink } from './publish-sink.js';
 
 /** Sends now, reports through `sink`; unsubscribing the result cancels the request. */
 export type SendRequest = (

@@ -20,13 +20,17 @@ import {
   concatWith,
   defer,
   EMPTY,
+  finalize,
+  firstValueFrom,
   from,
   lastValueFrom,
   map,
   mergeMap,
   type Observable,
   of,
+  race,
   retry,
+  Subject,
   type Subscription,
   tap,
   throwError,
@@ -34,11 +38,13 @@ import {
 } from 'rxjs';
 import {
   closedError,
+  DEFAULT_DRAIN_TIMEOUT_MS,
   groupCursorId,
   handleMessage,
   invalidArgument,
   type LiftbridgeClientApi,
   type Message,
+  planDrain,
   StartPosition,
   type StreamInfo,
   type SubscribeOptions,
@@ -75,6 +81,13 @@ export type LiftbridgeServerOptions = LiftbridgeConnection &
     deserializer?: ConsumerDeserializer;
     /** Turns a `@MessagePattern` handler's reply packet into what is published; default as it is. */
     serializer?: ConsumerSerializer;
+    /**
+     * How long close() (Nest's app.close()) waits for the handlers in
+     * flight to finish and commit before it stops them (ms, above 0); a
+     * client the transport made (`brokers`) drains with it too.
+     * @defaultValue 10000 (`DEFAULT_DRAIN_TIMEOUT_MS`)
+     */
+    drainTimeout?: number;
   };
 
 /** A stored offset: a cursor, or a consumer group's checkpoint. */
@@ -144,6 +157,11 @@ export class LiftbridgeServer extends microservices.Server<
   private subscriptions: Subscription[] = [];
   private closed = false;
   private readonly processor: Processor;
+  private readonly drainTimeout: number;
+  /** Units whose handler (and commit) is under way. */
+  private inFlight = 0;
+  /** Emits when the last unit in flight ends. */
+  private readonly idle = new Subject<void>();
 
   /**
    * @param options see {@link LiftbridgeServerOptions}.
@@ -153,7 +171,12 @@ export class LiftbridgeServer extends microservices.Server<
     super();
     if (options === null || typeof options !== 'object')
       throw invalidArgument('options', 'expected { client } or { brokers, ...clientOptions }');
-    const { deserializer, serializer, ...rest } = options;
+    const { deserializer, serializer, drainTimeout, ...rest } = options;
+    // Checked as client.drain() checks its timeout (INVALID_ARGUMENT).
+    this.drainTimeout = planDrain(
+      drainTimeout === undefined ? undefined : { timeout: drainTimeout },
+      DEFAULT_DRAIN_TIMEOUT_MS,
+    );
     for (const [name, value, method] of [
       ['deserializer', deserializer, 'deserialize'],
       ['serializer', serializer, 'serialize'],
@@ -232,14 +255,23 @@ export class LiftbridgeServer extends microservices.Server<
   }
 
   /**
-   * Unsubscribes everything (a message whose handler is still running is
-   * not committed, so it is handled again after a restart) and drains the
-   * client if the server made it (`client.drain()`: its publishes under way
-   * settle, then it closes). Idempotent.
+   * Drains the transport (Nest calls it on app.close()): no handler starts
+   * after it (messages received and not yet handled are not committed, so
+   * they are read again after a restart); the handlers in flight finish and
+   * commit (cursor or group checkpoint), waited for at most `drainTimeout`
+   * ms (what is still running then is stopped, uncommitted); then every
+   * subscription ends (a group member leaves) and a client the transport
+   * made is drained (`client.drain()`: its publishes under way settle, then
+   * it closes). A shared client is left to its owner (LiftbridgeModule
+   * drains it after the transports closed). Idempotent.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.inFlight > 0)
+      await firstValueFrom(race(this.idle, timer(this.drainTimeout)), {
+        defaultValue: undefined,
+      });
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions = [];
     if (this.connection.owned) await this.connection.client.drain();
@@ -299,9 +331,13 @@ export class LiftbridgeServer extends microservices.Server<
   }
 
   /**
-   * Reads one partition. When reading fails (a broker restarting, say; not
-   * a handler stopping it), it starts again after a delay: from the cursor
-   * in cursor mode, else after the last message handled.
+   * Reads one partition. When reading fails (not a handler stopping it),
+   * it starts again after a delay: from the cursor in cursor mode, else
+   * after the last message handled. The client already retries a broker
+   * restart within its `retryTimeout` (a RESUME cursor lookup too); this
+   * covers what outlasts it: a broker down for longer, a cursor partition
+   * whose high watermark stays behind until its next write, a stream
+   * deleted and made again.
    */
   private consumePartition(
     client: LiftbridgeClientApi,
@@ -317,8 +353,8 @@ export class LiftbridgeServer extends microservices.Server<
       .pipe(
         units(plan.batch),
         concatMap((unit) =>
-          processUnit(this.processor, plan, unit, store, (u, c) =>
-            this.run(plan, handler, u, c),
+          this.track(
+            processUnit(this.processor, plan, unit, store, (u, c) => this.run(plan, handler, u, c)),
           ).pipe(
             tap({
               complete: () => {
@@ -338,6 +374,23 @@ export class LiftbridgeServer extends microservices.Server<
         }),
       )
       .subscribe({ error: (err: unknown) => this.ended(plan, options.partition, err) });
+  }
+
+  /**
+   * A unit's processing, counted while it runs so close() can wait for it;
+   * once the transport is closing, no unit starts (it is not committed).
+   */
+  private track(unit$: Observable<never>): Observable<never> {
+    return defer(() => {
+      if (this.closed) return EMPTY;
+      this.inFlight += 1;
+      return unit$.pipe(
+        finalize(() => {
+          this.inFlight -= 1;
+          if (this.inFlight === 0) this.idle.next();
+        }),
+      );
+    });
   }
 
   /** When a partition's reading failed: read again after a delay (1 s doubling to 30 s), unless stopped or closed. */
@@ -377,7 +430,7 @@ export class LiftbridgeServer extends microservices.Server<
             tap({ complete: () => (revoked = true) }),
             units(plan.batch),
             concatMap((unit) =>
-              revoked ? EMPTY : processUnit(this.processor, plan, unit, store, run),
+              revoked ? EMPTY : this.track(processUnit(this.processor, plan, unit, store, run)),
             ),
             catchError((err: unknown) => {
               this.ended(plan, assigned.partition, err);

@@ -18,7 +18,7 @@ import {
   type LiftbridgeError,
 } from '../errors.js';
 import { Fifo } from '../internal/fifo.js';
-import type { PublishSink } from '../internal/publisher.js';
+import type { PublishSink } from '../internal/publish-sink.js';
 import type { Ack } from '../message.js';
 import { isPublishRequest, type PublishRequest } from '../publish-request.js';
 

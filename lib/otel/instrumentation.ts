@@ -209,16 +209,21 @@ export class LiftbridgeInstrumentation {
     return this.delivered.get(message);
   }
 
-  private onPublish(event: PublishEvent): void {
+  /** A publish's PRODUCER span (`send <stream>`, or `send <subject>` for publishToSubject). */
+  private producerSpan(event: PublishEvent): Span {
     const { stream, partition, value } = event.request;
-    const span = this.tracer.startSpan(`send ${stream}`, {
+    return this.tracer.startSpan(`send ${stream}`, {
       kind: SpanKind.PRODUCER,
       attributes: {
         ...this.sent.attributes(stream, partition),
-        [ATTR.messageId]: event.correlationId,
+        ...(event.correlationId === '' ? {} : { [ATTR.messageId]: event.correlationId }),
         [ATTR.bodySize]: value.byteLength,
       },
     });
+  }
+
+  private onPublish(event: PublishEvent): void {
+    const span = this.producerSpan(event);
     const injected: Record<string, string> = {};
     propagation.inject(trace.setSpan(context.active(), span), injected);
     mergeInjected(event.headers, injected);
@@ -226,7 +231,10 @@ export class LiftbridgeInstrumentation {
   }
 
   private onSettled(event: PublishEvent): void {
-    const started = this.publishes.get(event);
+    // A request refused before it was sent has no span yet: it gets one, failed at once.
+    const started =
+      this.publishes.get(event) ??
+      (event.refused ? { span: this.producerSpan(event), start: performance.now() } : undefined);
     if (!started) return;
     this.publishes.delete(event);
     const { span, start } = started;

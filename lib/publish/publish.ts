@@ -3,9 +3,11 @@
  * the client's shared publish stream, its partition chosen first when it
  * has a partitioner (after the stream's metadata is known).
  */
-import { finalize, Observable, type Unsubscribable } from 'rxjs';
+import { catchError, defer, finalize, Observable, throwError, type Unsubscribable } from 'rxjs';
+import { refused } from '../diagnostics.js';
+import { asLiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
-import { failSink, type PublishSink } from '../internal/publisher.js';
+import { failSink, type PublishSink } from '../internal/publish-sink.js';
 import type { Ack } from '../message.js';
 import type { ClusterMetadata } from '../metadata/metadata.js';
 import {
@@ -162,19 +164,52 @@ export function publishRequest(
   request: PublishRequest,
   ackTimeout?: number,
 ): Observable<Ack> {
-  return core.guard(() => {
-    const { ackTimeout: wait } = planPublishRequest(request, ackTimeout, core.options.ackTimeout);
-    return new Observable<Ack>((subscriber) =>
-      sendRouted(core, request, wait, {
-        settled: (ack, err) => {
-          if (err) subscriber.error(err);
-          else {
-            if (ack) subscriber.next(ack);
-            subscriber.complete();
-          }
-        },
-      }),
-    );
+  const { ackTimeout: wait } = planPublishRequest(request, ackTimeout, core.options.ackTimeout);
+  return guardPublish(
+    core,
+    request,
+    undefined,
+    () =>
+      new Observable<Ack>((subscriber) =>
+        sendRouted(core, request, wait, {
+          settled: (ack, err) => {
+            if (err) subscriber.error(err);
+            else {
+              if (ack) subscriber.next(ack);
+              subscriber.complete();
+            }
+          },
+        }),
+      ),
+  );
+}
+
+/**
+ * `core.guard` for one publish: refused there (the client is closed or
+ * draining), it is reported as refused on the diagnostics channel.
+ */
+export function guardPublish(
+  core: ClientCore,
+  request: PublishRequest,
+  subject: string | undefined,
+  build: () => Observable<Ack>,
+): Observable<Ack> {
+  const operation = build();
+  return defer(() => {
+    let reached = false;
+    return core
+      .guard(() =>
+        defer(() => {
+          reached = true;
+          return operation;
+        }),
+      )
+      .pipe(
+        catchError((err: unknown) => {
+          if (!reached) refused(request, asLiftbridgeError(err), subject);
+          return throwError(() => err);
+        }),
+      );
   });
 }
 
@@ -199,7 +234,7 @@ export function sendRouted(
       const partition = core.partitioning.choose(partitioner, stream, key, value, md);
       placed = { ...request, partition, partitioner: undefined };
     } catch (err) {
-      failSink(sink, err);
+      failSink(sink, err, request);
       return;
     }
     sent = core.publisher.send(placed, ackTimeout, sink);
@@ -218,7 +253,7 @@ export function sendRouted(
     .subscribe({
       // Not there even after a refresh: the partitioner says NOT_FOUND.
       next: (md) => send(md ?? (core.cluster.metadata as ClusterMetadata)),
-      error: (err: unknown) => failSink(sink, err),
+      error: (err: unknown) => failSink(sink, err, request),
     });
   return {
     unsubscribe: () => {

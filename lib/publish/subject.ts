@@ -3,13 +3,26 @@
  * consuming the subject stores the message; the Ack is one of theirs.
  */
 import { randomUUID } from 'node:crypto';
-import { catchError, EMPTY, map, type Observable, of, switchMap, throwError } from 'rxjs';
-import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
+import {
+  catchError,
+  defer,
+  EMPTY,
+  map,
+  type Observable,
+  of,
+  switchMap,
+  tap,
+  throwError,
+} from 'rxjs';
+import { published, publishing } from '../diagnostics.js';
+import { asLiftbridgeError, ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
 import { type Ack__Decoded, fromInt64 } from '../internal/wire.js';
 import { ACK_POLICY_WIRE, type Ack, toAck } from '../message.js';
 import type { ClusterMetadata } from '../metadata/metadata.js';
 import { type PublishToSubjectOptions, planPublishToSubject } from '../plans/publish.js';
+import type { PublishRequest } from '../publish-request.js';
+import { guardPublish } from './publish.js';
 
 export type { PublishToSubjectOptions };
 
@@ -19,44 +32,68 @@ export function publishToSubject(
   value: Uint8Array | string,
   options: PublishToSubjectOptions = {},
 ): Observable<Ack> {
-  return core.guard(() => {
-    const {
-      subject: target,
-      message: req,
-      ackTimeout: wait,
-    } = planPublishToSubject(subject, value, options, core.options.ackTimeout);
-    const correlationId = req.correlationId ?? randomUUID();
-    // A deadline here means no ack: it must not be retried (it may be stored).
-    const noAck = (err: unknown) =>
-      throwError(() =>
-        isLiftbridgeError(err, ErrorCode.Timeout)
-          ? new LiftbridgeError(
-              ErrorCode.AckTimeout,
-              `no ack within ${wait} ms for a message to subject ${target} (no stream consumes it, or none acked in time); it may or may not be stored`,
-              { cause: err },
-            )
-          : err,
+  const {
+    subject: target,
+    message: planned,
+    ackTimeout: wait,
+  } = planPublishToSubject(subject, value, options, core.options.ackTimeout);
+  // On the diagnostics channels the request names the subject as its stream.
+  const req: PublishRequest = { ...planned, stream: target };
+  return guardPublish(core, req, target, () =>
+    defer(() => {
+      const correlationId = req.correlationId ?? randomUUID();
+      // Tracing tools may add headers (trace context) before it is encoded.
+      const event = publishing(req, correlationId, target);
+      return send(core, target, event?.request ?? req, correlationId, wait).pipe(
+        tap({
+          next: (ack) => event && published(event, ack, undefined),
+          error: (err: unknown) => event && published(event, undefined, asLiftbridgeError(err)),
+          complete: () => event && published(event, undefined, undefined),
+          unsubscribe: () => event && published(event, undefined, undefined, true),
+        }),
       );
-    const call = core.cluster.anyBroker((conn) =>
-      conn
-        .unary(
-          'PublishToSubject',
-          {
-            subject: target,
-            key: req.key,
-            value: req.value,
-            headers: Object.fromEntries(req.headers),
-            correlationId,
-            ackPolicy: ACK_POLICY_WIRE[req.ackPolicy],
-          },
-          { timeoutMs: wait },
-        )
-        .pipe(catchError(noAck)),
+    }),
+  );
+}
+
+/** The PublishToSubject call and its Ack (none with AckPolicy NONE). */
+function send(
+  core: ClientCore,
+  target: string,
+  req: PublishRequest,
+  correlationId: string,
+  wait: number,
+): Observable<Ack> {
+  // A deadline here means no ack: it must not be retried (it may be stored).
+  const noAck = (err: unknown) =>
+    throwError(() =>
+      isLiftbridgeError(err, ErrorCode.Timeout)
+        ? new LiftbridgeError(
+            ErrorCode.AckTimeout,
+            `no ack within ${wait} ms for a message to subject ${target} (no stream consumes it, or none acked in time); it may or may not be stored`,
+            { cause: err },
+          )
+        : err,
     );
-    return call.pipe(
-      switchMap((res) => (res.ack ? subjectAck(core, res.ack, correlationId) : EMPTY)),
-    );
-  });
+  const call = core.cluster.anyBroker((conn) =>
+    conn
+      .unary(
+        'PublishToSubject',
+        {
+          subject: target,
+          key: req.key,
+          value: req.value,
+          headers: Object.fromEntries(req.headers),
+          correlationId,
+          ackPolicy: ACK_POLICY_WIRE[req.ackPolicy],
+        },
+        { timeoutMs: wait },
+      )
+      .pipe(catchError(noAck)),
+  );
+  return call.pipe(
+    switchMap((res) => (res.ack ? subjectAck(core, res.ack, correlationId) : EMPTY)),
+  );
 }
 
 /** An Ack of PublishToSubject; its partition comes from the stream's subject in metadata. */

@@ -1,14 +1,26 @@
 /**
  * A single node killed (kill -9) and restarted on its data dir: the client
- * reconnects by itself; publishing and a live subscription continue.
+ * reconnects by itself; publishing and a live subscription continue; a
+ * RESUME (cursor) subscription started while the broker still loads waits
+ * for it (the cursor lookup's NOT_FOUND is retried) and resumes from the cursor.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { lastValueFrom } from 'rxjs';
-import { type ClientStatus, LiftbridgeClient } from '../../lib/index.js';
+import { firstValueFrom, lastValueFrom, timer } from 'rxjs';
+import {
+  type ClientStatus,
+  CURSORS_STREAM,
+  cursorPartition,
+  ErrorCode,
+  isLiftbridgeError,
+  LiftbridgeClient,
+  StartPosition,
+} from '../../lib/index.js';
 import { LiftbridgeNode } from '../../scripts/testbed/node.js';
 import { publishEach, readAll, record, text, waitFor } from '../helpers/oracle.js';
 import { uniqueName } from '../helpers/server.js';
+
+const pause = (ms: number) => firstValueFrom(timer(ms));
 
 describe('restart', { timeout: 180_000 }, async () => {
   // Its own node: it gets killed (never a shared LIFTBRIDGE_BROKERS server).
@@ -57,5 +69,95 @@ describe('restart', { timeout: 180_000 }, async () => {
       'status$: connected, reconnecting while down, connected again',
     );
     await client.close();
+  });
+  it('restart - RESUME (cursor) subscriptions, one live through the restart and one started while the broker still loads, continue from the cursor without gap or duplicate', async () => {
+    const client = new LiftbridgeClient([node.address], {
+      ackTimeout: 3_000,
+      requestTimeout: 3_000,
+      retryTimeout: 60_000,
+    });
+    try {
+      const stream = uniqueName('restart-resume');
+      await lastValueFrom(client.createStream(stream));
+      await publishEach(client, stream, 'c', 0, 5);
+      // Both cursors say offsets 0-2 were handled: RESUME starts at 3.
+      await lastValueFrom(client.setCursor(stream, 0, 'live', 2));
+      await lastValueFrom(client.setCursor(stream, 0, 'late', 2));
+      const resume = (cursorId: string) =>
+        record(client.subscribe(stream, { startPosition: StartPosition.RESUME, cursorId }));
+      const live = resume('live');
+      await waitFor(() => live.received.length >= 2, 30_000, 'the live subscription to read 3-4');
+      // v1.9.0 checkpoints high watermarks every 5 s: killed before that, a
+      // single node comes back with its partitions' high watermark at -1
+      // (until a new write), and FetchCursor answers -1 for every cursor.
+      await pause(6_000);
+      await node.kill();
+      await node.restart();
+      // At once: the restarted broker lists neither the stream nor
+      // __cursors until it has loaded them (cursor lookup answers NOT_FOUND).
+      const late = resume('late');
+      await publishEach(client, stream, 'c', 5, 5);
+      const offsets = (from: number) =>
+        Array.from({ length: 10 - from }, (_, i) => BigInt(from + i));
+      for (const [name, sub] of [
+        ['live', live],
+        ['late', late],
+      ] as const) {
+        await waitFor(
+          () => sub.received.length >= 7 || sub.error() !== undefined,
+          60_000,
+          `the ${name} subscription to read up to offset 9`,
+        );
+        sub.stop();
+        assert.equal(sub.error(), undefined, `the ${name} subscription never failed`);
+        assert.deepEqual(
+          sub.received.map((m) => m.offset),
+          offsets(3),
+          `the ${name} subscription read 3-9 once each, in order`,
+        );
+      }
+    } finally {
+      await client.close();
+    }
+  });
+  it('restart - killed before its high-watermark checkpoint, the broker would answer cursors older than stored (-1 for new ones): fetchCursor fails UNAVAILABLE instead, and reads the cursor once the partition is written again', async () => {
+    const client = new LiftbridgeClient([node.address], {
+      ackTimeout: 3_000,
+      requestTimeout: 3_000,
+      retryTimeout: 60_000,
+    });
+    try {
+      const stream = uniqueName('restart-hw');
+      await lastValueFrom(client.createStream(stream));
+      await publishEach(client, stream, 'h', 0, 5);
+      await lastValueFrom(client.setCursor(stream, 0, 'kept', 2));
+      const md = await lastValueFrom(client.fetchMetadata([CURSORS_STREAM]));
+      const count = md.streams.get(CURSORS_STREAM)?.partitions.size ?? 0;
+      const home = cursorPartition('kept', stream, 0, count);
+      // Another cursor kept in the same __cursors partition.
+      let other = 0;
+      while (cursorPartition(`other${other}`, stream, 0, count) !== home) other += 1;
+      // A client that knows the partitions (so it waits for them while the broker loads).
+      const impatient = new LiftbridgeClient([node.address], { retryTimeout: 5_000 });
+      await lastValueFrom(impatient.fetchMetadata([stream, CURSORS_STREAM]));
+      await node.kill();
+      await node.restart();
+      try {
+        await assert.rejects(
+          lastValueFrom(impatient.fetchCursor(stream, 0, 'kept')),
+          (err: unknown) =>
+            isLiftbridgeError(err, ErrorCode.Unavailable) &&
+            /high watermark at .* behind its log/.test(err.message),
+          'UNAVAILABLE, not -1',
+        );
+      } finally {
+        await impatient.close();
+      }
+      // The next cursor stored in that partition brings its high watermark back.
+      await lastValueFrom(client.setCursor(stream, 0, `other${other}`, 0));
+      assert.equal(await lastValueFrom(client.fetchCursor(stream, 0, 'kept')), 2n);
+    } finally {
+      await client.close();
+    }
   });
 });

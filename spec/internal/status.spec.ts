@@ -69,6 +69,9 @@ describe('status mapping', () => {
     [status.PERMISSION_DENIED, 'unary', 'denied', ErrorCode.PermissionDenied, false],
     [status.INTERNAL, 'unary', 'no known metadata leader', ErrorCode.Unavailable, true],
     [status.INTERNAL, 'unary', 'boom', ErrorCode.Internal, false],
+    // A restarted broker that has not loaded __cursors (metadata listed it): retriable.
+    [status.INTERNAL, 'unary', 'Cursors stream does not exist', ErrorCode.Unavailable, true],
+    [status.INTERNAL, 'unary', 'Cursors partition 2 does not exist', ErrorCode.Unavailable, true],
     // Bytes that were not the message expected: a subscription starts again
     // after its last message; anything else fails.
     [

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { from, type Observable, Subject, type Unsubscribable } from 'rxjs';
 import { ErrorCode, LiftbridgeError } from '../../lib/errors.js';
-import type { PublishSink } from '../../lib/internal/publisher.js';
+import type { PublishSink } from '../../lib/internal/publish-sink.js';
 import type { Ack } from '../../lib/message.js';
 import {
   pulling,

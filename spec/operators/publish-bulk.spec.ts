@@ -10,7 +10,7 @@ import {
 } from '../../lib/index.js';
 import { ackTimeoutError } from '../../lib/internal/ack-deadline.js';
 import { Deadlines } from '../../lib/internal/deadlines.js';
-import type { PublishSink } from '../../lib/internal/publisher.js';
+import type { PublishSink } from '../../lib/internal/publish-sink.js';
 import { registerSender } from '../../lib/internal/senders.js';
 import type { Ack } from '../../lib/message.js';
 import {

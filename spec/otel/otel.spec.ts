@@ -3,14 +3,16 @@
  * in-memory span and metric exporters: one trace from publisher to
  * consumers through the message headers, semantic-convention attributes,
  * metrics, disable(), uninstrumented messages, a user's own traceparent,
- * bulk publishing, admin calls, handleMessage.
+ * bulk publishing, publishToSubject, refused publishes, admin calls,
+ * handleMessage.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { firstValueFrom, from, lastValueFrom, take, toArray } from 'rxjs';
 import {
+  ErrorCode,
   handleMessage,
   type LiftbridgeClient,
   type Message,
@@ -270,5 +272,55 @@ describe('otel - LiftbridgeInstrumentation against a real server', async () => {
     await firstValueFrom(client.subscribe(name, { startPosition: StartPosition.EARLIEST }));
     const lag = (await telemetry.points(M.lag)).filter((p) => p.attributes[A.destination] === name);
     assert.deepEqual(lag, []);
+  });
+  it('otel - publishToSubject: a PRODUCER span named by the subject, its trace context in the headers; the CONSUMER span is its child', async () => {
+    const name = uniqueName('otel-subject');
+    const subject = `${name}.in`;
+    await lastValueFrom(client.createStream(name, { subject }));
+    const ack = await tracer.startActiveSpan('alert', async (parent) => {
+      try {
+        return await lastValueFrom(client.publishToSubject(subject, 'disk full'));
+      } finally {
+        parent.end();
+      }
+    });
+    const [message] = await read(name, 1);
+    assert.ok(message);
+    const producer = telemetry
+      .spans()
+      .find((s) => s.kind === SpanKind.PRODUCER && s.attributes[A.destination] === subject);
+    assert.ok(producer, 'a PRODUCER span');
+    const alert = telemetry.spans().find((s) => s.name === 'alert');
+    assert.ok(alert);
+    assert.equal(producer.name, `send ${subject}`);
+    assert.equal(parentId(producer), spanId(alert), 'send is a child of the active span');
+    assert.equal(producer.attributes[A.messageId], ack.correlationId);
+    assert.equal(producer.attributes[A.offset], ack.offset.toString());
+    assert.match(header(message, 'traceparent') ?? '', new RegExp(`^00-${traceId(producer)}-`));
+    const consumerOf = () =>
+      telemetry
+        .spans()
+        .find((s) => s.kind === SpanKind.CONSUMER && s.attributes[A.destination] === name);
+    await until(() => consumerOf() !== undefined, 'a CONSUMER span');
+    const consumer = consumerOf();
+    assert.ok(consumer);
+    assert.equal(traceId(consumer), traceId(producer), 'one trace');
+    assert.equal(parentId(consumer), spanId(producer), 'the consumer span is a child of send');
+  });
+
+  it('otel - a publish refused before sending (too large, closed client) is a failed PRODUCER span', async () => {
+    const small = server.client({ maxMessageBytes: 1024 });
+    const name = await stream(small);
+    await assert.rejects(lastValueFrom(small.publish(Buffer.alloc(4096), { stream: name })));
+    await small.close();
+    await assert.rejects(lastValueFrom(small.publish('late', { stream: name })));
+    const failed = telemetry
+      .spans()
+      .filter((s) => s.kind === SpanKind.PRODUCER && s.attributes[A.destination] === name)
+      .map((s) => [s.name, s.status.code, s.attributes[A.errorType]]);
+    assert.deepEqual(failed, [
+      [`send ${name}`, SpanStatusCode.ERROR, ErrorCode.MessageTooLarge],
+      [`send ${name}`, SpanStatusCode.ERROR, ErrorCode.Closed],
+    ]);
   });
 });

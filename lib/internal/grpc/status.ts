@@ -52,6 +52,9 @@ const NOT_LEADER =
   /not (?:the )?(?:partition |cursor partition )?leader|not leader for|should be sent to partition leader|leadership lost|timed out enqueuing/i;
 
 /** FAILED_PRECONDITION details of a partition, stream or group that is not there. */
+/** INTERNAL details of a cursor call while `__cursors` (or its partition) is not loaded. */
+const CURSORS_MISSING = /cursors (?:stream|partition \d+) does not exist/i;
+
 const MISSING = /does not exist|no such (?:partition|stream|consumer group)/i;
 
 /**
@@ -96,7 +99,12 @@ function codeFor(grpcCode: number, phase: CallPhase, details: string): ErrorCode
     case status.UNAUTHENTICATED:
       return ErrorCode.PermissionDenied;
     case status.INTERNAL:
-      return METADATA_LEADER_LOST.test(details) ? ErrorCode.Unavailable : ErrorCode.Internal;
+      // "Cursors stream does not exist": cursor calls are made once metadata
+      // listed __cursors, so this is a restarted broker that has not loaded
+      // it yet: retriable (within retryTimeout).
+      if (METADATA_LEADER_LOST.test(details) || CURSORS_MISSING.test(details))
+        return ErrorCode.Unavailable;
+      return ErrorCode.Internal;
     default:
       // v1.9.0 reports an authorization refusal as a plain error (UNKNOWN),
       // and some consumer-group failures of the metadata leader too.
