@@ -2,8 +2,8 @@
  * The client's one long-lived PublishAsync stream, shared by every publish
  * and publishBulk: opened on first use against a connected broker, opened
  * again (at another broker when that one is down) after it breaks,
- * cancelled on close. Responses are matched to requests by correlation id,
- * never by order.
+ * cancelled on close. Responses are matched to requests by correlation id
+ * (the oldest awaited one first, see AckOrder), never by order alone.
  *
  * Writes go through one FIFO queue, in send order: a request that is still
  * being compressed (lzma is asynchronous) holds back the ones after it, so
@@ -34,7 +34,7 @@ import {
   type Unsubscribable,
 } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
-import { type PublishEvent, published, publishing } from '../diagnostics.js';
+import { published, publishing } from '../diagnostics.js';
 import {
   asLiftbridgeError,
   closedError,
@@ -46,6 +46,7 @@ import { ACK_POLICY_WIRE, type Ack, AckPolicy } from '../message.js';
 import { approximateSize, type PublishRequest } from '../publish-request.js';
 import type { ClientStatus } from '../status.js';
 import { ackTimeoutError } from './ack-deadline.js';
+import { AckOrder } from './ack-order.js';
 import { retryWithBackoff } from './backoff.js';
 import { brokerDown } from './cluster.js';
 import type { ClientConfig } from './config.js';
@@ -55,6 +56,9 @@ import type { PublishDuplex } from './grpc/connection.js';
 import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
 import { fromAckError, fromAsyncError, fromGrpcError, fromMalformedAck } from './grpc/status.js';
 import type { KnownPartitions } from './known-partitions.js';
+import { Entry, failSink, type PublishSink } from './publish-entry.js';
+
+export { failSink, type PublishSink } from './publish-entry.js';
 
 /** What the publisher needs of the cluster (a Cluster, or a stub in specs). */
 export interface PublishRouting {
@@ -80,47 +84,6 @@ export type PublisherConfig = Pick<
   'transport' | 'compression' | 'compressionThreshold' | 'encodingHeader' | 'maxMessageBytes'
 >;
 
-/** How the sender of one request hears about it. */
-export interface PublishSink {
-  /** The write phase is over (written, or failed before writing). At most once, before settled. */
-  written?(): void;
-  /**
-   * The outcome, exactly once unless cancelled: the Ack, or the error; both
-   * undefined for AckPolicy NONE once written.
-   */
-  settled(ack: Ack | undefined, err: LiftbridgeError | undefined): void;
-}
-
-/** One request, from send() until it is settled; unsubscribe() cancels it. */
-class Entry implements Unsubscribable {
-  /** Encoded request; undefined while compressing, and once written. */
-  wire: Buffer | undefined = undefined;
-  /** A large value, written as it is right after `wire` (which ends with its tag and length). */
-  valueApart: Uint8Array | undefined = undefined;
-  writeOver = false;
-  done = false;
-  /** The stream it was written to, and how many responses that stream had given by then. */
-  writtenTo: Duplex | undefined = undefined;
-  responsesBefore = 0;
-
-  constructor(
-    private readonly publisher: Publisher,
-    readonly id: string,
-    readonly request: PublishRequest,
-    readonly sink: PublishSink,
-    /** Reported on the diagnostics channels (undefined while nobody listens). */
-    readonly event: PublishEvent | undefined,
-  ) {}
-
-  /** Afterwards the sink hears nothing more, the request is not written if it was not yet, and a late ack is ignored. */
-  unsubscribe(): void {
-    if (this.done) return;
-    this.done = true;
-    if (this.event) published(this.event, undefined, undefined, true);
-    this.publisher.forget(this);
-  }
-}
-
 type Duplex = PublishDuplex;
 
 /**
@@ -130,20 +93,11 @@ type Duplex = PublishDuplex;
  */
 const VALUE_APART_BYTES = 2048;
 
-const NOTHING: Unsubscribable = { unsubscribe: () => {} };
-
 /** How long a silent stream's broker has to answer a ping before the stream is abandoned. */
 const PROBE_TIMEOUT_MS = 2_000;
 
 /** Requests sent with AckPolicy NONE remembered for a late refusal (see lateRefusal()). */
 const NONE_REMEMBERED = 4096;
-
-/** Reports a request that failed before it could be sent (any error is made a LiftbridgeError). */
-export function failSink(sink: PublishSink, err: unknown): Unsubscribable {
-  sink.written?.();
-  sink.settled(undefined, asLiftbridgeError(err));
-  return NOTHING;
-}
 
 /** A request whose wait ended before any broker took the publish stream: never sent. */
 function notSentError(why: string): LiftbridgeError {
@@ -161,6 +115,8 @@ export class Publisher {
   /** Connecting to a broker for a new stream, or waiting to try again. */
   private connecting: Subscription | undefined;
   private readonly pending = new Map<string, Entry>();
+  /** Requests written to the current stream and awaiting an ack, oldest first. */
+  private readonly order = new AckOrder<Entry>();
   /** The partition of the last ack (each new one is noted as existing, see KnownPartitions). */
   private lastAckedStream = '';
   private lastAckedPartition = -1;
@@ -301,6 +257,7 @@ export class Publisher {
     for (const entry of [...this.pending.values()]) {
       if (entry.writtenTo === stream) this.finish(entry, undefined, failed);
     }
+    this.order.clear();
     this.flush();
   }
 
@@ -337,7 +294,7 @@ export class Publisher {
 
   private onResponse(res: DecodedPublishResponse): void {
     const id = res.correlationId || res.ack?.correlationId || '';
-    const entry = this.pending.get(id);
+    const entry = this.order.take(id) ?? this.pending.get(id);
     if (!entry) {
       // Settled already (timed out, cancelled), or sent with AckPolicy NONE.
       if (res.asyncError && this.unacked.size > 0) this.lateRefusal(id, res.asyncError);
@@ -437,10 +394,9 @@ export class Publisher {
   private finish(entry: Entry, ack: Ack | undefined, err: LiftbridgeError | undefined): void {
     if (entry.done) return;
     entry.done = true;
-    if (this.pending.get(entry.id) === entry) {
-      this.pending.delete(entry.id);
-      if (this.pending.size === 0) this.pendingChanged();
-    }
+    // Not done, so still pending under its id (send() refuses an id in flight).
+    this.pending.delete(entry.id);
+    if (this.pending.size === 0) this.pendingChanged();
     this.endWrite(entry);
     if (entry.event) published(entry.event, ack, err);
     entry.sink.settled(ack, err);
@@ -471,7 +427,7 @@ export class Publisher {
       if (entry.request.ackPolicy === AckPolicy.NONE) {
         this.rememberUnacked(entry);
         this.finish(entry, undefined, undefined);
-      }
+      } else this.order.push(entry);
     }
   }
 
@@ -593,6 +549,7 @@ export class Publisher {
     this.connecting?.unsubscribe();
     for (const entry of [...this.pending.values()]) this.finish(entry, undefined, err);
     this.queue.clear();
+    this.order.clear();
     this.stream = undefined;
     stream?.cancel();
   }
