@@ -53,7 +53,11 @@ import type { ClientConfig } from './config.js';
 import { Deadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
 import type { PublishDuplex } from './grpc/connection.js';
-import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
+import {
+  type DecodedPublishResponse,
+  encodePublishRequest,
+  type WirePublish,
+} from './grpc/publish-codec.js';
 import { fromAckError, fromAsyncError, fromGrpcError, fromMalformedAck } from './grpc/status.js';
 import type { KnownPartitions } from './known-partitions.js';
 import { Entry, failSink, type PublishSink } from './publish-entry.js';
@@ -92,6 +96,8 @@ type Duplex = PublishDuplex;
  * backing store per message made large messages pay for memcpy and major GCs).
  */
 const VALUE_APART_BYTES = 2048;
+
+const EMPTY = new Uint8Array(0);
 
 /** How long a silent stream's broker has to answer a ping before the stream is abandoned. */
 const PROBE_TIMEOUT_MS = 2_000;
@@ -132,6 +138,16 @@ export class Publisher {
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private counter = 0;
   private closed = false;
+  private readonly scratch: WirePublish = {
+    key: EMPTY,
+    value: EMPTY,
+    stream: '',
+    partition: 0,
+    headers: undefined,
+    correlationId: '',
+    ackPolicy: 0,
+    expectedOffset: 0n,
+  };
   /** Told while requests are pending (a client's drain waits for them); see holdWhileBusy(). */
   private busy: { enter(): () => void } | undefined;
   private release: (() => void) | undefined;
@@ -453,20 +469,18 @@ export class Publisher {
       headers = withEncoding;
     }
     entry.valueApart = apart ? value : undefined;
-    entry.wire = encodePublishRequest(
-      {
-        key: request.key,
-        value,
-        stream: request.stream,
-        partition: request.partition,
-        headers,
-        correlationId: entry.id,
-        ackPolicy: ACK_POLICY_WIRE[request.ackPolicy],
-        expectedOffset: request.expectedOffset,
-      },
-      framed,
-      apart,
-    );
+    const wire = this.scratch; // refilled per request: no object per request
+    wire.key = request.key;
+    wire.value = value;
+    wire.stream = request.stream;
+    wire.partition = request.partition;
+    wire.headers = headers;
+    wire.correlationId = entry.id;
+    wire.ackPolicy = ACK_POLICY_WIRE[request.ackPolicy];
+    wire.expectedOffset = request.expectedOffset;
+    entry.wire = encodePublishRequest(wire, framed, apart);
+    wire.key = wire.value = EMPTY; // holds no message's bytes
+    wire.headers = undefined;
   }
 
   /**

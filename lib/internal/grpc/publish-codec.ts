@@ -245,8 +245,21 @@ function decodeAck(r: Reader, res: DecodedPublishResponse): void {
   }
 }
 
+/** A response with nothing in it (to decode into). */
+export function emptyPublishResponse(): DecodedPublishResponse {
+  return {
+    ack: undefined,
+    ackError: 0,
+    asyncError: undefined,
+    correlationId: '',
+    malformed: undefined,
+  };
+}
+
 /**
- * Decodes a PublishResponse (the bytes from `start` to `end` of `buf`).
+ * Decodes a PublishResponse (the bytes from `start` to `end` of `buf`),
+ * into a new object, or into `into` (a response object reused per stream:
+ * every field is set again).
  * Never throws: bytes that are not a PublishResponse set `malformed`, and
  * whatever was read before (a correlation id, most usefully) stays in `res`
  * so the publisher can fail the one request it belongs to.
@@ -255,14 +268,18 @@ export function decodePublishResponse(
   buf: Buffer,
   start = 0,
   end = buf.length,
+  into?: DecodedPublishResponse,
 ): DecodedPublishResponse {
-  const res: DecodedPublishResponse = {
-    ack: undefined,
-    ackError: 0,
-    asyncError: undefined,
-    correlationId: '',
-    malformed: undefined,
-  };
+  let res: DecodedPublishResponse;
+  if (into === undefined) res = emptyPublishResponse();
+  else {
+    res = into;
+    res.ack = undefined;
+    res.ackError = 0;
+    res.asyncError = undefined;
+    res.correlationId = '';
+    res.malformed = undefined;
+  }
   try {
     readPublishResponse(new Reader(buf, start, end), res);
   } catch (err) {
