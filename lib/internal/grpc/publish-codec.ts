@@ -245,6 +245,10 @@ function decodeAck(r: Reader, res: DecodedPublishResponse): void {
   }
 }
 
+/** The one Reader responses are decoded with (decoding is synchronous, never re-entered). */
+const NO_BYTES = Buffer.alloc(0);
+const reader = new Reader(NO_BYTES, 0, 0);
+
 /** A response with nothing in it (to decode into). */
 export function emptyPublishResponse(): DecodedPublishResponse {
   return {
@@ -281,10 +285,13 @@ export function decodePublishResponse(
     res.malformed = undefined;
   }
   try {
-    readPublishResponse(new Reader(buf, start, end), res);
+    reader.reset(buf, start, end);
+    readPublishResponse(reader, res);
   } catch (err) {
     if (!(err instanceof WireFormatError)) throw err;
     res.malformed = err.message;
+  } finally {
+    reader.reset(NO_BYTES, 0, 0); // holds on to no response's bytes
   }
   return res;
 }
