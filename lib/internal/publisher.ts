@@ -2,8 +2,8 @@
  * The client's one long-lived PublishAsync stream, shared by every publish
  * and publishBulk: opened on first use against a connected broker, opened
  * again (at another broker when that one is down) after it breaks,
- * cancelled on close. Responses are matched to requests by correlation id,
- * never by order.
+ * cancelled on close. Responses are matched to requests by correlation id
+ * (the oldest awaited one first, see AckOrder), never by order alone.
  *
  * Writes go through one FIFO queue, in send order: a request that is still
  * being compressed (lzma is asynchronous) holds back the ones after it, so
@@ -34,7 +34,7 @@ import {
   type Unsubscribable,
 } from 'rxjs';
 import { compress, compressSync, isSynchronous } from '../compression.js';
-import { type PublishEvent, published, publishing } from '../diagnostics.js';
+import { published, publishing } from '../diagnostics.js';
 import {
   asLiftbridgeError,
   closedError,
@@ -46,15 +46,21 @@ import { ACK_POLICY_WIRE, type Ack, AckPolicy } from '../message.js';
 import { approximateSize, type PublishRequest } from '../publish-request.js';
 import type { ClientStatus } from '../status.js';
 import { ackTimeoutError } from './ack-deadline.js';
+import { AckOrder } from './ack-order.js';
 import { retryWithBackoff } from './backoff.js';
 import { brokerDown } from './cluster.js';
 import type { ClientConfig } from './config.js';
 import { Deadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
 import type { PublishDuplex } from './grpc/connection.js';
-import { type DecodedPublishResponse, encodePublishRequest } from './grpc/publish-codec.js';
+import {
+  type DecodedPublishResponse,
+  encodePublishRequest,
+  type WirePublish,
+} from './grpc/publish-codec.js';
 import { fromAckError, fromAsyncError, fromGrpcError, fromMalformedAck } from './grpc/status.js';
 import type { KnownPartitions } from './known-partitions.js';
+import { Entry } from './publish-entry.js';
 import { failSink, type PublishSink } from './publish-sink.js';
 
 /** What the publisher needs of the cluster (a Cluster, or a stub in specs). */
@@ -81,36 +87,6 @@ export type PublisherConfig = Pick<
   'transport' | 'compression' | 'compressionThreshold' | 'encodingHeader' | 'maxMessageBytes'
 >;
 
-/** One request, from send() until it is settled; unsubscribe() cancels it. */
-class Entry implements Unsubscribable {
-  /** Encoded request; undefined while compressing, and once written. */
-  wire: Buffer | undefined = undefined;
-  /** A large value, written as it is right after `wire` (which ends with its tag and length). */
-  valueApart: Uint8Array | undefined = undefined;
-  writeOver = false;
-  done = false;
-  /** The stream it was written to, and how many responses that stream had given by then. */
-  writtenTo: Duplex | undefined = undefined;
-  responsesBefore = 0;
-
-  constructor(
-    private readonly publisher: Publisher,
-    readonly id: string,
-    readonly request: PublishRequest,
-    readonly sink: PublishSink,
-    /** Reported on the diagnostics channels (undefined while nobody listens). */
-    readonly event: PublishEvent | undefined,
-  ) {}
-
-  /** Afterwards the sink hears nothing more, the request is not written if it was not yet, and a late ack is ignored. */
-  unsubscribe(): void {
-    if (this.done) return;
-    this.done = true;
-    if (this.event) published(this.event, undefined, undefined, true);
-    this.publisher.forget(this);
-  }
-}
-
 type Duplex = PublishDuplex;
 
 /**
@@ -119,6 +95,8 @@ type Duplex = PublishDuplex;
  * backing store per message made large messages pay for memcpy and major GCs).
  */
 const VALUE_APART_BYTES = 2048;
+
+const EMPTY = new Uint8Array(0);
 
 /** How long a silent stream's broker has to answer a ping before the stream is abandoned. */
 const PROBE_TIMEOUT_MS = 2_000;
@@ -142,6 +120,8 @@ export class Publisher {
   /** Connecting to a broker for a new stream, or waiting to try again. */
   private connecting: Subscription | undefined;
   private readonly pending = new Map<string, Entry>();
+  /** Requests written to the current stream and awaiting an ack, oldest first. */
+  private readonly order = new AckOrder<Entry>();
   /** The partition of the last ack (each new one is noted as existing, see KnownPartitions). */
   private lastAckedStream = '';
   private lastAckedPartition = -1;
@@ -157,6 +137,16 @@ export class Publisher {
   private readonly idPrefix = randomBytes(6).toString('base64url');
   private counter = 0;
   private closed = false;
+  private readonly scratch: WirePublish = {
+    key: EMPTY,
+    value: EMPTY,
+    stream: '',
+    partition: 0,
+    headers: undefined,
+    correlationId: '',
+    ackPolicy: 0,
+    expectedOffset: 0n,
+  };
   /** Told while requests are pending (a client's drain waits for them); see holdWhileBusy(). */
   private busy: { enter(): () => void } | undefined;
   private release: (() => void) | undefined;
@@ -282,6 +272,7 @@ export class Publisher {
     for (const entry of [...this.pending.values()]) {
       if (entry.writtenTo === stream) this.finish(entry, undefined, failed);
     }
+    this.order.clear();
     this.flush();
   }
 
@@ -318,7 +309,7 @@ export class Publisher {
 
   private onResponse(res: DecodedPublishResponse): void {
     const id = res.correlationId || res.ack?.correlationId || '';
-    const entry = this.pending.get(id);
+    const entry = this.order.take(id) ?? this.pending.get(id);
     if (!entry) {
       // Settled already (timed out, cancelled), or sent with AckPolicy NONE.
       if (res.asyncError && this.unacked.size > 0) this.lateRefusal(id, res.asyncError);
@@ -418,10 +409,9 @@ export class Publisher {
   private finish(entry: Entry, ack: Ack | undefined, err: LiftbridgeError | undefined): void {
     if (entry.done) return;
     entry.done = true;
-    if (this.pending.get(entry.id) === entry) {
-      this.pending.delete(entry.id);
-      if (this.pending.size === 0) this.pendingChanged();
-    }
+    // Not done, so still pending under its id (send() refuses an id in flight).
+    this.pending.delete(entry.id);
+    if (this.pending.size === 0) this.pendingChanged();
     this.endWrite(entry);
     if (entry.event) published(entry.event, ack, err);
     entry.sink.settled(ack, err);
@@ -452,7 +442,7 @@ export class Publisher {
       if (entry.request.ackPolicy === AckPolicy.NONE) {
         this.rememberUnacked(entry);
         this.finish(entry, undefined, undefined);
-      }
+      } else this.order.push(entry);
     }
   }
 
@@ -478,20 +468,18 @@ export class Publisher {
       headers = withEncoding;
     }
     entry.valueApart = apart ? value : undefined;
-    entry.wire = encodePublishRequest(
-      {
-        key: request.key,
-        value,
-        stream: request.stream,
-        partition: request.partition,
-        headers,
-        correlationId: entry.id,
-        ackPolicy: ACK_POLICY_WIRE[request.ackPolicy],
-        expectedOffset: request.expectedOffset,
-      },
-      framed,
-      apart,
-    );
+    const wire = this.scratch; // refilled per request: no object per request
+    wire.key = request.key;
+    wire.value = value;
+    wire.stream = request.stream;
+    wire.partition = request.partition;
+    wire.headers = headers;
+    wire.correlationId = entry.id;
+    wire.ackPolicy = ACK_POLICY_WIRE[request.ackPolicy];
+    wire.expectedOffset = request.expectedOffset;
+    entry.wire = encodePublishRequest(wire, framed, apart);
+    wire.key = wire.value = EMPTY; // holds no message's bytes
+    wire.headers = undefined;
   }
 
   /** Why a request is refused before it is sent (undefined: it is not). */
@@ -577,6 +565,7 @@ export class Publisher {
     this.connecting?.unsubscribe();
     for (const entry of [...this.pending.values()]) this.finish(entry, undefined, err);
     this.queue.clear();
+    this.order.clear();
     this.stream = undefined;
     stream?.cancel();
   }

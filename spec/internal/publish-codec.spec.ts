@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { codec, fromInt64, toInt64 } from '../../lib/internal/grpc/codec.js';
 import {
   decodePublishResponse,
+  emptyPublishResponse,
   encodePublishRequest,
   type WirePublish,
 } from '../../lib/internal/grpc/publish-codec.js';
@@ -129,6 +130,44 @@ describe('publish codec', () => {
     );
     assert.deepEqual(failed.asyncError, { code: 2, message: 'no such stream' });
     assert.equal(failed.ack, undefined);
+  });
+
+  it('publish codec - decoding into a reused response sets every field again; each ack is a new object', () => {
+    const into = emptyPublishResponse();
+    const refused = decodePublishResponse(
+      protoResponse.serialize({ asyncError: { code: 2, message: 'no' }, correlationId: 'c1' }),
+      0,
+      undefined,
+      into,
+    );
+    assert.equal(refused, into);
+    const refusal = into.asyncError;
+    assert.deepEqual(refusal, { code: 2, message: 'no' });
+    const first = decodePublishResponse(
+      protoResponse.serialize({ ack: { offset: toInt64(7n), ackError: 1 }, correlationId: 'c2' }),
+      0,
+      undefined,
+      into,
+    ).ack;
+    assert.equal(into.asyncError, undefined);
+    assert.equal(into.correlationId, 'c2');
+    assert.equal(into.ackError, 1);
+    assert.deepEqual(refusal, { code: 2, message: 'no' }); // what was kept stays as it was
+    const bad = Buffer.from([0xff]);
+    decodePublishResponse(bad, 0, bad.length, into);
+    assert.equal(typeof into.malformed, 'string');
+    assert.equal(into.ack, undefined);
+    const again = decodePublishResponse(
+      protoResponse.serialize({ ack: { offset: toInt64(8n) }, correlationId: 'c3' }),
+      0,
+      undefined,
+      into,
+    );
+    assert.equal(again.malformed, undefined);
+    assert.equal(again.ackError, 0);
+    assert.equal(again.ack?.offset, 8n);
+    assert.notEqual(again.ack, first);
+    assert.equal(first?.offset, 7n);
   });
 
   it('publish codec - int64 at every varint length boundary, both ways', () => {

@@ -385,4 +385,141 @@ describe('Publisher', () => {
     t.send('b');
     assert.equal(errorOf(t.outcomes, 'b').code, ErrorCode.Closed);
   });
+  describe('matching acks (the oldest awaited first, the correlation-id Map otherwise)', () => {
+    /** Which partition each request settled with (the publisher sets it from the request). */
+    const partitionsOf = (t: ReturnType<typeof setup>, ids: string[]) =>
+      ids.map((id) => t.outcomes.get(id)?.ack?.partition);
+
+    it('publisher - acks of interleaved partitions settle the requests they name', () => {
+      const t = setup();
+      t.send('p0-a', 5_000, { partition: 0 });
+      t.send('p1-a', 5_000, { partition: 1 });
+      t.send('p0-b', 5_000, { partition: 0 });
+      t.send('p1-b', 5_000, { partition: 1 });
+      // partition 1 answers first, then partition 0: each in its own order
+      for (const id of ['p1-a', 'p1-b', 'p0-a', 'p0-b']) t.duplex().ack(id);
+      assert.deepEqual(
+        t.events.filter((e) => !e.endsWith('written')),
+        ['p1-a ok', 'p1-b ok', 'p0-a ok', 'p0-b ok'],
+      );
+      assert.deepEqual(partitionsOf(t, ['p0-a', 'p1-a', 'p0-b', 'p1-b']), [0, 1, 0, 1]);
+      assert.equal(t.publisher.inFlight, 0);
+    });
+
+    it('publisher - acks out of order, repeated, or naming nothing in flight settle only what they name', () => {
+      const t = setup();
+      for (const id of ['a', 'b', 'c', 'd']) t.send(id);
+      t.duplex().ack('c');
+      t.duplex().ack('c'); // again: ignored
+      t.duplex().ack('nobody');
+      t.duplex().ack('a');
+      t.duplex().ack('a');
+      assert.deepEqual(
+        t.events.filter((e) => !e.endsWith('written')),
+        ['c ok', 'a ok'],
+      );
+      t.duplex().ack('b');
+      t.duplex().ack('d');
+      assert.deepEqual(
+        t.events.filter((e) => !e.endsWith('written')),
+        ['c ok', 'a ok', 'b ok', 'd ok'],
+      );
+      assert.equal(t.publisher.inFlight, 0);
+    });
+
+    it('publisher - a missing ack fails that request alone at its deadline; the acks behind it still settle, before and after', () => {
+      const t = setup();
+      t.send('lost', 1_000);
+      t.send('b', 1_000);
+      t.duplex().ack('b'); // behind the awaited head
+      t.clock.advance(500);
+      t.send('c', 1_000);
+      t.clock.advance(500);
+      assert.equal(errorOf(t.outcomes, 'lost').code, ErrorCode.AckTimeout);
+      t.duplex().ack('c');
+      t.duplex().ack('lost'); // too late: ignored
+      assert.ok(t.outcomes.get('b')?.ack);
+      assert.ok(t.outcomes.get('c')?.ack);
+      assert.equal(t.outcomes.get('lost')?.ack, undefined);
+      t.send('d', 1_000);
+      t.duplex().ack('d');
+      assert.ok(t.outcomes.get('d')?.ack);
+      assert.equal(t.publisher.inFlight, 0);
+    });
+
+    it('publisher - a cancelled request at the head is skipped; its late ack is ignored', () => {
+      const t = setup();
+      const a = t.send('a');
+      t.send('b');
+      a.unsubscribe();
+      t.duplex().ack('a');
+      t.duplex().ack('b');
+      assert.equal(t.outcomes.has('a'), false);
+      assert.ok(t.outcomes.get('b')?.ack);
+      assert.equal(t.publisher.inFlight, 0);
+    });
+
+    it('publisher - AckPolicy NONE requests between acked ones: refusals are reported, acks settle', () => {
+      const t = setup();
+      t.send('a');
+      t.send('n1', 5_000, { ackPolicy: AckPolicy.NONE });
+      t.send('b');
+      t.send('n2', 5_000, { ackPolicy: AckPolicy.NONE });
+      const refuse = (id: string) =>
+        t.duplex().reply({
+          correlationId: id,
+          asyncError: { code: PublishAsyncError_Code.UNKNOWN, message: 'refused' },
+        });
+      refuse('n1');
+      t.duplex().ack('a');
+      refuse('n2');
+      t.duplex().ack('b');
+      assert.deepEqual(
+        t.reports.map((r) => (r.type === 'publishRejected' ? r.correlationId : r.type)),
+        ['n1', 'n2'],
+      );
+      assert.deepEqual(
+        t.events.filter((e) => !e.endsWith('written')),
+        ['n1 ok', 'n2 ok', 'a ok', 'b ok'], // NONE settles once written
+      );
+      assert.equal(t.publisher.inFlight, 0);
+    });
+
+    it('publisher - a refusal of an acked request fails it alone, at the head or behind it', () => {
+      const t = setup();
+      t.send('a');
+      t.send('b');
+      t.send('c');
+      const refuse = (id: string) =>
+        t.duplex().reply({
+          correlationId: id,
+          asyncError: { code: PublishAsyncError_Code.BAD_REQUEST, message: 'no' },
+        });
+      refuse('b');
+      refuse('a');
+      t.duplex().ack('c');
+      assert.equal(errorOf(t.outcomes, 'a').code, ErrorCode.InvalidArgument);
+      assert.equal(errorOf(t.outcomes, 'b').code, ErrorCode.InvalidArgument);
+      assert.ok(t.outcomes.get('c')?.ack);
+    });
+
+    it('publisher - after a stream breaks, acks on the next stream match what was written to it', () => {
+      const t = setup();
+      t.send('a');
+      t.send('b');
+      t.duplex().ack('b'); // a still awaited when the stream ends
+      t.duplex().emit('end');
+      assert.equal(errorOf(t.outcomes, 'a').code, ErrorCode.Unavailable);
+      t.duplex(0).ack('a'); // the old stream: ignored
+      t.send('c');
+      t.send('d');
+      assert.deepEqual(t.duplex(1).written, ['c', 'd']);
+      t.duplex(1).ack('c');
+      t.duplex(1).ack('d');
+      assert.ok(t.outcomes.get('c')?.ack);
+      assert.ok(t.outcomes.get('d')?.ack);
+      assert.equal(errorOf(t.outcomes, 'a').code, ErrorCode.Unavailable);
+      assert.equal(t.publisher.inFlight, 0);
+    });
+  });
 });

@@ -16,7 +16,11 @@ import type { ApiMethods } from './api-types.generated.js';
 import { frame } from './framing.js';
 import { grpcJs } from './load.js';
 import { type DecodedMessage, MessageDecoder } from './message-codec.js';
-import { type DecodedPublishResponse, decodePublishResponse } from './publish-codec.js';
+import {
+  type DecodedPublishResponse,
+  decodePublishResponse,
+  emptyPublishResponse,
+} from './publish-codec.js';
 import { openSession, RawCall, type SessionTls } from './raw-call.js';
 import { apiMethod } from './service.js';
 import { type CallPhase, fromGrpcError } from './status.js';
@@ -51,7 +55,11 @@ export interface PublishDuplex {
   /** Writes one encoded request, or a part of one; false when the caller should wait for 'drain'. */
   write(encoded: Uint8Array): boolean;
   cancel(): void;
-  /** Where decoded responses go (one listener, called synchronously per response). */
+  /**
+   * Where decoded responses go (one listener, called synchronously per
+   * response). The response object may be reused for the next one: read
+   * it during the call, keep only what it holds (its ack, its error).
+   */
   onResponse(listener: (res: DecodedPublishResponse) => void): void;
   on(event: 'drain' | 'end', listener: () => void): this;
   on(event: 'error', listener: (err: unknown) => void): this;
@@ -88,7 +96,9 @@ class Http2Publish implements PublishDuplex {
   }
 
   onResponse(listener: (res: DecodedPublishResponse) => void): void {
-    this.call.onMessage = (buf, start, end) => listener(decodePublishResponse(buf, start, end));
+    const res = emptyPublishResponse(); // one per stream, refilled per response
+    this.call.onMessage = (buf, start, end) =>
+      listener(decodePublishResponse(buf, start, end, res));
   }
 
   write(framed: Uint8Array): boolean {

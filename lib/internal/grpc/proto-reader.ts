@@ -80,14 +80,22 @@ export class Reader {
   /** Where the message (or the nested message entered) ends. */
   end: number;
 
-  constructor(
-    readonly buf: Buffer,
-    start: number,
-    end: number,
-  ) {
+  /** The bytes read (see reset()). */
+  buf: Buffer;
+
+  constructor(buf: Buffer, start: number, end: number) {
+    this.buf = buf;
+    this.pos = 0;
+    this.end = 0;
+    this.reset(buf, start, end);
+  }
+
+  /** Reads `buf` from `start` to `end` from now on (a Reader reused per message: no object per message). */
+  reset(buf: Buffer, start: number, end: number): void {
     if (!(start >= 0 && start <= end && end <= buf.length)) {
       throw new WireFormatError(`bad bounds ${start}..${end} of a ${buf.length}-byte buffer`);
     }
+    this.buf = buf;
     this.pos = start;
     this.end = end;
   }

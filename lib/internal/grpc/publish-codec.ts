@@ -245,8 +245,25 @@ function decodeAck(r: Reader, res: DecodedPublishResponse): void {
   }
 }
 
+/** The one Reader responses are decoded with (decoding is synchronous, never re-entered). */
+const NO_BYTES = Buffer.alloc(0);
+const reader = new Reader(NO_BYTES, 0, 0);
+
+/** A response with nothing in it (to decode into). */
+export function emptyPublishResponse(): DecodedPublishResponse {
+  return {
+    ack: undefined,
+    ackError: 0,
+    asyncError: undefined,
+    correlationId: '',
+    malformed: undefined,
+  };
+}
+
 /**
- * Decodes a PublishResponse (the bytes from `start` to `end` of `buf`).
+ * Decodes a PublishResponse (the bytes from `start` to `end` of `buf`),
+ * into a new object, or into `into` (a response object reused per stream:
+ * every field is set again).
  * Never throws: bytes that are not a PublishResponse set `malformed`, and
  * whatever was read before (a correlation id, most usefully) stays in `res`
  * so the publisher can fail the one request it belongs to.
@@ -255,19 +272,26 @@ export function decodePublishResponse(
   buf: Buffer,
   start = 0,
   end = buf.length,
+  into?: DecodedPublishResponse,
 ): DecodedPublishResponse {
-  const res: DecodedPublishResponse = {
-    ack: undefined,
-    ackError: 0,
-    asyncError: undefined,
-    correlationId: '',
-    malformed: undefined,
-  };
+  let res: DecodedPublishResponse;
+  if (into === undefined) res = emptyPublishResponse();
+  else {
+    res = into;
+    res.ack = undefined;
+    res.ackError = 0;
+    res.asyncError = undefined;
+    res.correlationId = '';
+    res.malformed = undefined;
+  }
   try {
-    readPublishResponse(new Reader(buf, start, end), res);
+    reader.reset(buf, start, end);
+    readPublishResponse(reader, res);
   } catch (err) {
     if (!(err instanceof WireFormatError)) throw err;
     res.malformed = err.message;
+  } finally {
+    reader.reset(NO_BYTES, 0, 0); // holds on to no response's bytes
   }
   return res;
 }
