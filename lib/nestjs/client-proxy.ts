@@ -243,6 +243,8 @@ export class LiftbridgeClientProxy extends microservices.ClientProxy {
         .subscribe({
           next: (message) => this.route(message),
           error: (err: unknown) => this.stopReplies(err),
+          // Ended by a drain or close: a send() still waiting must not wait for ever.
+          complete: () => this.stopReplies(closedError()),
         });
     })();
     this.replies = starting;

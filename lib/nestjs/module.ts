@@ -36,8 +36,8 @@ export interface LiftbridgeModuleAsyncOptions {
   inject?: FactoryProvider['inject'];
   /** Builds the options (may be async). */
   useFactory: (
-    // biome-ignore lint/suspicious/noExplicitAny: Nest hands injected providers of any type.
-    ...args: any[]
+    // never[]: any typed factory, e.g. (config: ConfigService) => ..., fits.
+    ...args: never[]
   ) => LiftbridgeModuleOptions | Promise<LiftbridgeModuleOptions>;
   /** Register the module globally (no need to import it elsewhere); default false. */
   global?: boolean;

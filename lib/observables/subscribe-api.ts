@@ -6,6 +6,7 @@ import { map, type Observable, type ObservableInput, takeUntil } from 'rxjs';
 import { ACTIVITY_STREAM, type ActivityEvent, decodeActivity } from '../activity.js';
 import { fetchCursor } from '../admin/cursors.js';
 import { fetchPartitionMetadata } from '../admin/metadata.js';
+import { handleMessage } from '../diagnostics.js';
 import type { ClientCore } from '../internal/core.js';
 import type { Message } from '../message.js';
 import {
@@ -177,7 +178,8 @@ export function consume<R>(
   return core.guard(() =>
     consumeWithFlowControl(
       (paused) => subscribeMessages({ ...subscribeContext(core), paused }, stream, plan.subscribe),
-      handler,
+      // Inside the message's consumer span when tracing (liftbridge-rx/otel).
+      (message) => handleMessage(message, () => handler(message)),
       plan,
       core.lifecycle,
     ),

@@ -19,7 +19,8 @@ export type SsePosition = ReadonlyMap<number, bigint>;
 export const MAX_EVENT_ID_PARTITIONS = 1024;
 
 const MAX_PARTITION = 2 ** 31 - 1;
-const MAX_OFFSET = 2n ** 63n - 1n;
+// A reader resumes at offset + 1, which must still be an int64.
+const MAX_OFFSET = 2n ** 63n - 2n;
 const ENTRY = /^(\d{1,10}):(-1|\d{1,19})$/;
 // "2147483647:9223372036854775807," per partition at most.
 const MAX_ID_LENGTH = MAX_EVENT_ID_PARTITIONS * 31;

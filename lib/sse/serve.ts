@@ -5,6 +5,7 @@
  * 'drain', subscribed again after the last message written.
  */
 import {
+  defer,
   interval,
   type Observable,
   type SchedulerLike,
@@ -180,7 +181,8 @@ export function serveSse(
     }
     const start = () => {
       const mine = ++generation;
-      const current = open(position)
+      // defer: an open() that throws ends as a stream-error event, never a rejection.
+      const current = defer(() => open(position))
         .pipe(takeUntil(stop))
         .subscribe({
           next: (m) => {

@@ -77,6 +77,9 @@ describe('SSE event ids', () => {
   it('parseEventId - refuses what is out of bounds or malformed, saying what', () => {
     assert.throws(() => parseEventId('2147483648:0'), invalid(/partition 2147483648 is past/));
     assert.throws(() => parseEventId('0:9223372036854775808'), invalid(/offset .* is past/));
+    // Resuming at offset + 1 must stay an int64: the largest offset itself is refused.
+    assert.throws(() => parseEventId('0:9223372036854775807'), invalid(/offset .* is past/));
+    assert.equal(parseEventId('0:9223372036854775806').get(0), 9223372036854775806n);
     assert.throws(() => parseEventId('0:-2'), invalid(/"0:-2" is not partition:offset/));
     assert.throws(() => parseEventId('17'), invalid(/"17" is not partition:offset/));
     assert.throws(() => parseEventId('0:1,0:2'), invalid(/partition 0 appears twice/));

@@ -173,6 +173,18 @@ describe('serveSse in virtual time', () => {
     ]);
   });
 
+  it('a source that throws when opened - a stream-error event, never a rejected Promise', async () => {
+    const res = new ScriptedResponse(() => 0);
+    const open = (): Observable<Message> => {
+      throw new LiftbridgeError(ErrorCode.InvalidArgument, 'startOffset out of range');
+    };
+    await serveSse(res, open, { heartbeatMs: 0 });
+    assert.equal(res.writableEnded, true);
+    assert.deepEqual(res.log().slice(1), [
+      '0 event: stream-error|data: {"code":"INVALID_ARGUMENT","message":"startOffset out of range"}||',
+    ]);
+  });
+
   it('announce - a position event first, with the id to resume from', async () => {
     const res = new ScriptedResponse(() => 0);
     const position = new Map([
