@@ -52,6 +52,14 @@ export class Fifo<T> {
     return item;
   }
 
+  /** The items, oldest first (a copy). */
+  toArray(): T[] {
+    const items = this.items;
+    const out: T[] = new Array(this.size);
+    for (let i = 0; i < this.size; i++) out[i] = items[(this.head + i) & (items.length - 1)] as T;
+    return out;
+  }
+
   /** Removes every item. */
   clear(): void {
     this.items = new Array(INITIAL);

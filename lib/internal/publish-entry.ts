@@ -16,6 +16,8 @@ export class Entry implements Unsubscribable {
   valueApart: Uint8Array | undefined = undefined;
   writeOver = false;
   done = false;
+  /** The caller named its correlation id (the publisher keeps such ids in a Map, to refuse one in flight). */
+  named = false;
   /** The stream it was written to, and how many responses that stream had given by then. */
   writtenTo: PublishDuplex | undefined = undefined;
   responsesBefore = 0;

@@ -119,7 +119,10 @@ export class Publisher {
   private responses = 0;
   /** Connecting to a broker for a new stream, or waiting to try again. */
   private connecting: Subscription | undefined;
-  private readonly pending = new Map<string, Entry>();
+  /** Requests sent and not yet settled (queued, compressing, or written and awaiting an ack). */
+  private live = 0;
+  /** Those of them whose caller named the correlation id (so send() can refuse an id in flight). */
+  private readonly named = new Map<string, Entry>();
   /** Requests written to the current stream and awaiting an ack, oldest first. */
   private readonly order = new AckOrder<Entry>();
   /** The partition of the last ack (each new one is noted as existing, see KnownPartitions). */
@@ -162,7 +165,7 @@ export class Publisher {
 
   /** Requests sent and not yet settled. */
   get inFlight(): number {
-    return this.pending.size;
+    return this.live;
   }
 
   /** Enters `live` while any request is pending, and leaves it once none is (so a drain waits for them). */
@@ -172,7 +175,7 @@ export class Publisher {
 
   /** A request was added to pending, or removed from it. */
   private pendingChanged(): void {
-    const size = this.pending.size;
+    const size = this.live;
     if (size === 1 && !this.release && this.busy) this.release = this.busy.enter();
     else if (size === 0 && this.release) {
       const release = this.release;
@@ -228,7 +231,7 @@ export class Publisher {
   private connectFailed(err: unknown): void {
     if (this.closed) return;
     const failed = notSentError(err instanceof Error ? err.message : String(err));
-    for (const entry of [...this.pending.values()]) {
+    for (const entry of this.unsettled()) {
       if (!entry.writeOver) this.finish(entry, undefined, failed);
     }
     this.queue.clear();
@@ -269,7 +272,7 @@ export class Publisher {
       `publish stream broke before the ack came (${reason.message}); the message may or may not be stored`,
       { cause: reason, retriable: !this.closed },
     );
-    for (const entry of [...this.pending.values()]) {
+    for (const entry of this.unsettled()) {
       if (entry.writtenTo === stream) this.finish(entry, undefined, failed);
     }
     this.order.clear();
@@ -309,7 +312,7 @@ export class Publisher {
 
   private onResponse(res: DecodedPublishResponse): void {
     const id = res.correlationId || res.ack?.correlationId || '';
-    const entry = this.order.take(id) ?? this.pending.get(id);
+    const entry = this.order.take(id);
     if (!entry) {
       // Settled already (timed out, cancelled), or sent with AckPolicy NONE.
       if (res.asyncError && this.unacked.size > 0) this.lateRefusal(id, res.asyncError);
@@ -348,7 +351,7 @@ export class Publisher {
   private onMalformed(stream: Duplex, res: DecodedPublishResponse, why: string): void {
     const id = res.correlationId || res.ack?.correlationId || '';
     if (id !== '') {
-      const entry = this.pending.get(id);
+      const entry = this.order.find(id);
       if (entry) {
         const context = `publish ${id} at ${this.streamAddress}`;
         this.finish(entry, undefined, fromMalformedAck(why, context));
@@ -409,9 +412,7 @@ export class Publisher {
   private finish(entry: Entry, ack: Ack | undefined, err: LiftbridgeError | undefined): void {
     if (entry.done) return;
     entry.done = true;
-    // Not done, so still pending under its id (send() refuses an id in flight).
-    this.pending.delete(entry.id);
-    if (this.pending.size === 0) this.pendingChanged();
+    this.untrack(entry); // not done, so still counted
     this.endWrite(entry);
     if (entry.event) published(entry.event, ack, err);
     entry.sink.settled(ack, err);
@@ -508,8 +509,9 @@ export class Publisher {
   send(request: PublishRequest, ackTimeout: number, sink: PublishSink): Unsubscribable {
     const refusal = this.refusal(request);
     if (refusal) return failSink(sink, refusal, request);
-    const id = request.correlationId ?? this.nextId();
-    if (this.pending.has(id))
+    const named = request.correlationId;
+    const id = named ?? this.nextId();
+    if (named !== undefined && this.inFlightId(named))
       return failSink(
         sink,
         invalidArgument('correlationId', `"${id}" is already in flight`),
@@ -517,8 +519,12 @@ export class Publisher {
       );
     const event = publishing(request, id); // tracing tools may add headers before encoding
     const entry = new Entry(this, id, event?.request ?? request, sink, event);
-    this.pending.set(id, entry);
-    if (this.pending.size === 1) this.pendingChanged();
+    if (named !== undefined) {
+      entry.named = true;
+      this.named.set(id, entry);
+    }
+    this.live += 1;
+    if (this.live === 1) this.pendingChanged();
     if (request.ackPolicy !== AckPolicy.NONE) this.deadlines.add(entry, ackTimeout);
     const method = this.options.compression;
     const compressIt =
@@ -549,10 +555,29 @@ export class Publisher {
 
   /** A cancelled entry: no longer awaited (it leaves the write queue when it reaches the head). */
   forget(entry: Entry): void {
-    if (this.pending.get(entry.id) === entry) {
-      this.pending.delete(entry.id);
-      if (this.pending.size === 0) this.pendingChanged();
-    }
+    this.untrack(entry); // called once, as it becomes done (finish() returns early after)
+  }
+
+  /** A request settled or cancelled: no longer counted nor looked up. */
+  private untrack(entry: Entry): void {
+    this.live -= 1;
+    if (entry.named) this.named.delete(entry.id);
+    this.order.forget(entry);
+    if (this.live === 0) this.pendingChanged();
+  }
+
+  /** Every request sent and not settled: those waiting to be written, then those written. */
+  private unsettled(): Entry[] {
+    const all = this.queue.toArray().filter((entry) => !entry.done);
+    for (const entry of this.order.awaited()) all.push(entry);
+    return all;
+  }
+
+  /** Whether a caller's id is in flight (generated ids are in no Map: one like them is searched for). */
+  private inFlightId(id: string): boolean {
+    if (this.named.has(id)) return true;
+    if (!id.startsWith(`${this.idPrefix}-`)) return false;
+    return this.unsettled().some((entry) => entry.id === id);
   }
 
   /** Fails what is in flight with a closed-client error and cancels the stream. */
@@ -563,7 +588,7 @@ export class Publisher {
     const err = closedError();
     this.deadlines.clear();
     this.connecting?.unsubscribe();
-    for (const entry of [...this.pending.values()]) this.finish(entry, undefined, err);
+    for (const entry of this.unsettled()) this.finish(entry, undefined, err);
     this.queue.clear();
     this.order.clear();
     this.stream = undefined;
