@@ -2,7 +2,18 @@
  * Cursors: a stream partition's stored position per cursor id, kept by the
  * leader of the `__cursors` partition the cursor hashes to.
  */
-import { catchError, defer, map, type Observable, of, switchMap, throwError } from 'rxjs';
+import {
+  catchError,
+  concatWith,
+  defer,
+  EMPTY,
+  ignoreElements,
+  map,
+  type Observable,
+  of,
+  switchMap,
+  throwError,
+} from 'rxjs';
 import { CURSORS_STREAM, cursorPartition } from '../cursors.js';
 import { ErrorCode, isLiftbridgeError, LiftbridgeError } from '../errors.js';
 import type { ClientCore } from '../internal/core.js';
@@ -145,24 +156,56 @@ function atCursorHome<T>(
  * (-1, or older) until the next write to the partition: meanwhile it
  * answers with cursors older than those stored (-1 for new ones), and
  * caches those answers. So the cursor is asked for only while the high
- * watermark covers the log; until then a retriable UNAVAILABLE (retried
- * within retryTimeout; with replicas it also covers a write still
- * replicating). Best effort: when the partition's metadata cannot be had
- * (paused, say), the cursor is asked for.
+ * watermark covers the log. When it does not, `nudge` writes to the
+ * partition (a cursor of the client's own, see {@link nudgeCursorId}),
+ * which moves the high watermark over the log, and a retriable
+ * UNAVAILABLE asks again (within retryTimeout; with replicas it also
+ * covers a write still replicating). Best effort: when the partition's
+ * metadata cannot be had (paused, say), the cursor is asked for.
  */
-function cursorsReady(conn: BrokerConnection, home: number): Observable<void> {
+function cursorsReady(
+  conn: BrokerConnection,
+  home: number,
+  nudge: () => Observable<unknown>,
+): Observable<void> {
   return conn.unary('FetchPartitionMetadata', { stream: CURSORS_STREAM, partition: home }).pipe(
     map((res) => (res.metadata ? toPartitionInfo(res.metadata) : undefined)),
     catchError(() => of(undefined)),
-    map((info) => {
-      if (info && info.highWatermark < info.newestOffset)
-        throw new LiftbridgeError(
-          ErrorCode.Unavailable,
-          `cursor partition ${CURSORS_STREAM}/${home} has its high watermark at ${info.highWatermark} behind its log (newest offset ${info.newestOffset}), as after a broker restart: its cursors cannot be read truly until the next cursor is stored in it`,
-          { retriable: true },
-        );
+    switchMap((info) => {
+      if (!info || info.highWatermark >= info.newestOffset) return of(undefined);
+      const behind = new LiftbridgeError(
+        ErrorCode.Unavailable,
+        `cursor partition ${CURSORS_STREAM}/${home} has its high watermark at ${info.highWatermark} behind its log (newest offset ${info.newestOffset}), as after a broker restart: its cursors cannot be read truly until a cursor is stored in it (the client stores one of its own and asks again)`,
+        { retriable: true },
+      );
+      return nudge().pipe(
+        ignoreElements(),
+        catchError(() => EMPTY),
+        concatWith(throwError(() => behind)),
+      );
     }),
   );
+}
+
+/** Prefix of the cursor ids the client stores to move a `__cursors` partition's high watermark. */
+export const NUDGE_CURSOR_PREFIX = 'liftbridge-rx.hw.';
+
+/**
+ * A cursor id of the client's own that lives in the same `__cursors`
+ * partition (`home` of `count`) as the cursors of `stream`/`partition`:
+ * storing it writes to that partition without touching any user's cursor.
+ */
+export function nudgeCursorId(
+  stream: string,
+  partition: number,
+  home: number,
+  count: number,
+): string {
+  for (let k = 0; k < 100 * count; k++) {
+    const id = `${NUDGE_CURSOR_PREFIX}${k}`;
+    if (cursorPartition(id, stream, partition, count) === home) return id;
+  }
+  return `${NUDGE_CURSOR_PREFIX}0`; // not reached for any count crc32 spreads
 }
 
 /** A final NOT_FOUND goes through Cluster.missing (retriable while it may be loading); other errors as they are. */
@@ -202,8 +245,16 @@ export function fetchCursor(
 ): Observable<bigint> {
   return guarded(core, guard, () => {
     const plan = planCursor(stream, partition, cursorId);
+    const nudge = (conn: BrokerConnection, home: number) => () => {
+      const count = core.cluster.metadata?.streams.get(CURSORS_STREAM)?.partitions.size ?? 0;
+      if (count === 0) return EMPTY;
+      const cursorId = nudgeCursorId(plan.stream, plan.partition, home, count);
+      return conn.unary('SetCursor', { ...plan, cursorId, offset: toInt64(0n) });
+    };
     return atCursorHome(core, plan, (conn, home) =>
-      cursorsReady(conn, home).pipe(switchMap(() => conn.unary('FetchCursor', plan))),
+      cursorsReady(conn, home, nudge(conn, home)).pipe(
+        switchMap(() => conn.unary('FetchCursor', plan)),
+      ),
     ).pipe(map((res) => fromInt64(res.offset)));
   });
 }

@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { firstValueFrom, lastValueFrom, timer } from 'rxjs';
+import { NUDGE_CURSOR_PREFIX, nudgeCursorId } from '../../lib/admin/cursors.js';
 import {
   type ClientStatus,
   CURSORS_STREAM,
   cursorPartition,
-  ErrorCode,
-  isLiftbridgeError,
   LiftbridgeClient,
   StartPosition,
 } from '../../lib/index.js';
@@ -120,7 +119,7 @@ describe('restart', { timeout: 180_000 }, async () => {
       await client.close();
     }
   });
-  it('restart - killed before its high-watermark checkpoint, the broker would answer cursors older than stored (-1 for new ones): fetchCursor fails UNAVAILABLE instead, and reads the cursor once the partition is written again', async () => {
+  it('restart - killed before its high-watermark checkpoint, the broker would answer cursors older than stored (-1 for new ones): fetchCursor stores a cursor of its own in that partition (moving its high watermark over the log) and reads the true cursor, never -1', async () => {
     const client = new LiftbridgeClient([node.address], {
       ackTimeout: 3_000,
       requestTimeout: 3_000,
@@ -143,19 +142,20 @@ describe('restart', { timeout: 180_000 }, async () => {
       await node.kill();
       await node.restart();
       try {
-        await assert.rejects(
-          lastValueFrom(impatient.fetchCursor(stream, 0, 'kept')),
-          (err: unknown) =>
-            isLiftbridgeError(err, ErrorCode.Unavailable) &&
-            /high watermark at .* behind its log/.test(err.message),
-          'UNAVAILABLE, not -1',
-        );
+        assert.equal(await lastValueFrom(impatient.fetchCursor(stream, 0, 'kept')), 2n);
+        // Its own cursor is in the same partition, under the reserved prefix.
+        const nudge = nudgeCursorId(stream, 0, home, count);
+        assert.ok(nudge.startsWith(NUDGE_CURSOR_PREFIX));
+        assert.equal(cursorPartition(nudge, stream, 0, count), home);
+        // It was stored (the high watermark was behind: without that, no cursor of its own).
+        assert.equal(await lastValueFrom(impatient.fetchCursor(stream, 0, nudge)), 0n);
       } finally {
         await impatient.close();
       }
-      // The next cursor stored in that partition brings its high watermark back.
+      // Other cursors of that partition read true too.
       await lastValueFrom(client.setCursor(stream, 0, `other${other}`, 0));
       assert.equal(await lastValueFrom(client.fetchCursor(stream, 0, 'kept')), 2n);
+      assert.equal(await lastValueFrom(client.fetchCursor(stream, 0, `other${other}`)), 0n);
     } finally {
       await client.close();
     }
