@@ -6,46 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../scripts/testbed/paths.js';
+import { dist, refusingLoader } from '../helpers/refusing-loader.js';
 
-const dist = (path: string) => join(projectRoot, 'dist', path);
-
-// ESM: a resolve hook (registered before anything loads) refusing @nestjs/*.
-const esmHook = `data:text/javascript,${encodeURIComponent(`
-import { register } from 'node:module';
-register('data:text/javascript,' + encodeURIComponent(
-  'export async function resolve(s, c, next) {' +
-  '  if (s.startsWith("@nestjs/")) throw new Error("NEST LOADED: " + s);' +
-  '  return next(s, c);' +
-  '}'));
-`)}`;
-
-function importEsm(file: string) {
-  const script = `await import(${JSON.stringify(pathToFileURL(file).href)}); console.log('loaded');`;
-  return spawnSync(process.execPath, ['--import', esmHook, '--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-}
-
-// CJS: the resolver refuses @nestjs/*; require.cache is checked as well.
-function requireCjs(file: string) {
-  const script = `
-const Module = require('node:module');
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  if (request.startsWith('@nestjs/')) throw new Error('NEST LOADED: ' + request);
-  return resolve.call(this, request, ...rest);
-};
-require(${JSON.stringify(file)});
-const nest = Object.keys(require.cache).filter((k) => k.includes('/node_modules/@nestjs/'));
-console.log(nest.length === 0 ? 'loaded' : 'NEST LOADED: ' + nest[0]);
-`;
-  return spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
-}
+const { importEsm, requireCjs } = refusingLoader('@nestjs/', 'NEST');
 
 describe('nestjs - optional peer', () => {
   it('nestjs - importing liftbridge-rx (ESM) loads no @nestjs module', () => {
