@@ -24,7 +24,16 @@ export class NatsServer {
   ) {}
 
   static async start(): Promise<NatsServer> {
-    const port = await freePort();
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const server = await NatsServer.launch(port);
+      if (server) return server;
+      // The port was taken between our check and nats-server's bind.
+      if (attempt >= 5) throw new Error('nats-server did not start');
+    }
+  }
+
+  private static async launch(port: number): Promise<NatsServer | undefined> {
     const proc = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(port)], {
       stdio: 'ignore',
     });
@@ -39,10 +48,16 @@ export class NatsServer {
     );
     const deadline = Date.now() + 10_000;
     while (!(await canConnect(port))) {
-      if (proc.exitCode !== null || Date.now() > deadline)
+      if (proc.exitCode !== null) return undefined;
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
         throw new Error('nats-server did not start');
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
+    // A connection may have reached whoever took the port; nats-server exits at once then.
+    await new Promise((r) => setTimeout(r, 150));
+    if (proc.exitCode !== null || proc.signalCode !== null) return undefined;
     return new NatsServer(proc, port, exited);
   }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { liftbridgeBinary } from './install.js';
-import { freePort } from './ports.js';
+import { freePort, isBindRace } from './ports.js';
 import { type ProbedBroker, waitReady } from './probe.js';
 import { reaperTrack } from './reaper.js';
 
@@ -40,6 +40,8 @@ export interface NodeOptions {
    * pinned mode. Go sizes GOMAXPROCS from this affinity at start-up.
    */
   cpus?: string;
+  /** Where the node's ports come from (default: `freePort`); specs script a taken port with it. */
+  portSource?: () => Promise<number>;
 }
 
 const STOP_GRACE_MS = 5000;
@@ -65,10 +67,18 @@ export class LiftbridgeNode {
     const workDir = mkdtempSync(join(tmpdir(), 'lbrx-node-'));
     reaperTrack.dir(workDir);
     const node = new LiftbridgeNode(options, workDir);
-    node.port = await freePort();
-    if (!options.natsUrl) node.natsPort = await freePort();
-    await node.launch();
-    return node;
+    for (let attempt = 1; ; attempt++) {
+      const nextPort = options.portSource ?? freePort;
+      node.port = await nextPort();
+      if (!options.natsUrl) node.natsPort = await nextPort();
+      try {
+        await node.launch();
+        return node;
+      } catch (err) {
+        // Another process bound a port between our check and the server's bind: new ports.
+        if (attempt >= 5 || !isBindRace(String(err))) throw err;
+      }
+    }
   }
 
   get address(): string {

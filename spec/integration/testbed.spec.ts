@@ -4,10 +4,13 @@
  * read back with its empty server headers and lossless int64 fields.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { lastValueFrom, retry, toArray } from 'rxjs';
 import { type Ack, LiftbridgeClient, StartPosition, StopPosition } from '../../lib/index.js';
 import { LiftbridgeNode } from '../../scripts/testbed/node.js';
+import { freePort, isBindRace } from '../../scripts/testbed/ports.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 import { listeningAddresses } from '../helpers/sockets.js';
 
@@ -109,6 +112,39 @@ describe('test bed', async () => {
       await c.close();
     } finally {
       await node.stop();
+    }
+  });
+
+  it('test bed - server ports lie below the ephemeral range; a port taken under the server means new ports, not a failed start', async () => {
+    const [lo] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/);
+    for (let i = 0; i < 20; i++) {
+      const port = await freePort();
+      assert.ok(port >= 10_000 && port < Number(lo), `port ${port} below ${lo}`);
+    }
+    assert.equal(isBindRace('listen tcp 127.0.0.1:4222: bind: address already in use'), true);
+    assert.equal(isBindRace('server exited during start-up: bad config'), false);
+    // The first port handed out is already bound by someone else (as when
+    // another process binds it between the check and the server's start).
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
+    const address = squatter.address();
+    const taken = typeof address === 'object' && address ? address.port : 0;
+    const handedOut: number[] = [];
+    const node = await LiftbridgeNode.start({
+      portSource: async () => {
+        const port = handedOut.length === 0 ? taken : await freePort();
+        handedOut.push(port);
+        return port;
+      },
+    });
+    try {
+      assert.equal(handedOut[0], taken);
+      assert.ok(handedOut.length >= 4, `a second pair of ports: ${handedOut.join(', ')}`);
+      assert.notEqual(node.port, taken);
+      assert.ok(node.running);
+    } finally {
+      await node.stop();
+      squatter.close();
     }
   });
 
