@@ -18,6 +18,7 @@
  *   npm run bench -- ab --workload sub --count 500000 --base ../before
  *   npm run bench -- ab --workload unary --count 2000 --rounds 5 --base ../before
  *   npm run bench -- ab --pinned --base ../before   # server on core 1, peers on core 0
+ *   npm run bench -- ab --ids named   # rx peers name each correlation id (go ignores --ids)
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     peers: { type: 'string' },
     base: { type: 'string' },
     pinned: { type: 'boolean', default: false },
+    ids: { type: 'string', default: 'client' },
   },
 });
 const count = Number(values.count);
@@ -63,12 +65,14 @@ const admin = new LiftbridgeClient(server.brokers);
 const pid = server.node?.pid;
 type Row = { msgs: number; cpu: number; server: number; p50: number; p99: number };
 const rows = new Map<string, Row[]>();
-const pubFlags = (stream: string) => ({
+const pubFlags = (stream: string, peer: string) => ({
   brokers: server.brokers.join(','),
   stream,
   count,
   size: Number(values.size),
   inflight: Number(values.inflight),
+  // The Go and floor peers have no such flag (Go's ids are go-liftbridge's own).
+  ...(values.ids === 'named' && (peer === 'rx' || peer === 'base') ? { ids: 'named' } : {}),
   warmup: Math.min(5_000, Math.round(count / 10)),
 });
 // The catch-up read: one stream of `count` messages, read by every peer in
@@ -77,7 +81,8 @@ const filled = workload === 'pub' ? '' : `ab-${workload}-${Date.now()}`;
 try {
   if (filled) {
     await lastValueFrom(admin.createStream(filled, { waitForStream: true }));
-    if (workload === 'sub') await runPeer('go', 'bench-pub', { ...pubFlags(filled), warmup: 0 });
+    if (workload === 'sub')
+      await runPeer('go', 'bench-pub', { ...pubFlags(filled, 'go'), warmup: 0 });
   }
   for (let round = 1; round <= Number(values.rounds); round++) {
     // Every other round in reverse order (A B, B A, ...): going first or
@@ -91,7 +96,7 @@ try {
         peer === 'go' || peer === 'floor' ? peer : 'rx',
         `bench-${workload}`,
         workload === 'pub'
-          ? pubFlags(stream)
+          ? pubFlags(stream, peer)
           : workload === 'sub'
             ? { brokers, stream, count }
             : { brokers, stream, count, warmup: Math.min(200, Math.round(count / 10)) },

@@ -22,6 +22,7 @@ const { positionals, values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     'handler-ms': { type: 'string', default: '1' },
     'cap-mb': { type: 'string', default: '1024' },
+    ids: { type: 'string', default: 'client' },
   },
 });
 const command = positionals[0];
@@ -30,6 +31,7 @@ const count = Number(values.count);
 const size = Number(values.size);
 const inflight = Number(values.inflight);
 const warmup = Number(values.warmup);
+const named = values.ids === 'named';
 // With the OpenTelemetry SDK and LiftbridgeInstrumentation enabled (not loaded otherwise).
 if (process.env['LIFTBRIDGE_RX_BENCH_OTEL'] === '1') await import('./otel-sdk.js');
 const client = new LiftbridgeClient((values.brokers ?? '').split(','));
@@ -37,7 +39,12 @@ const client = new LiftbridgeClient((values.brokers ?? '').split(','));
 /**
  * Publishes `n` messages through publishBulkFrom (the request is built when
  * the window has room, so latency is the ack latency, not queueing time);
- * returns the ack latencies (ms).
+ * returns the ack latencies (ms). Correlation ids are the client's own, as
+ * the Go peer's are go-liftbridge's: the k-th ack is the k-th request's
+ * (one partition acks in the order written; checked by offset). With
+ * `--ids named`, each request names its id (String(i)) and latencies are
+ * matched by it: the path of callers who name ids (the publisher then
+ * refuses an id already in flight, which costs a Map entry per request).
  */
 async function bulk(n: number, data: Uint8Array[]): Promise<Float64Array> {
   const sent = new Float64Array(n);
@@ -45,16 +52,22 @@ async function bulk(n: number, data: Uint8Array[]): Promise<Float64Array> {
   function* requests() {
     for (let i = 0; i < n; i++) {
       sent[i] = performance.now();
-      yield client.getPublishRequest(data[i % data.length] as Uint8Array, {
-        stream,
-        correlationId: String(i),
-      });
+      const value = data[i % data.length] as Uint8Array;
+      yield client.getPublishRequest(
+        value,
+        named ? { stream, correlationId: String(i) } : { stream },
+      );
     }
   }
+  let acked = 0;
+  let lastOffset = -1n;
   await lastValueFrom(
     publishBulkFrom(client, requests(), { concurrency: inflight }).pipe(
       map((ack: Ack) => {
-        const i = Number(ack.correlationId);
+        if (ack.offset <= lastOffset) throw new Error(`ack out of order: ${ack.offset}`);
+        lastOffset = ack.offset;
+        const i = named ? Number(ack.correlationId) : acked;
+        acked += 1;
         latency[i] = performance.now() - (sent[i] as number);
       }),
     ),
