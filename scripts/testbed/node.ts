@@ -163,6 +163,9 @@ export class LiftbridgeNode {
         isAlive: () => proc.exitCode === null && proc.signalCode === null,
         ...(this.options.tls ? { credentials: this.options.tls.probeCredentials } : {}),
       });
+      // An answer from whoever holds the port, while this server died binding it, is no start.
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        throw new Error(`server at ${this.address} exited during start-up`);
     } catch (err) {
       throw new Error(`${String(err)}\n--- server log ---\n${this.logTail()}`);
     }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import { describe, it } from 'node:test';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, type Subscription } from 'rxjs';
 import {
   AckPolicy,
   DIAGNOSTICS_CHANNELS as C,
@@ -41,14 +41,18 @@ describe('observability through a leader failure', { timeout: 300_000 }, async (
     const client = new LiftbridgeClient(cluster.brokers, {
       logger,
       metadataRefreshInterval: 1_000,
+      // With ackPolicy ALL the new leader acks once the killed replica has
+      // left the ISR (replica.max.lag.time 3 s, more on a busy machine).
+      ackTimeout: 30_000,
     });
     const name = uniqueName('lb-move');
+    let reading: Subscription | undefined;
     try {
       await lastValueFrom(
         client.createStream(name, { replicationFactor: 3, minIsr: 2, waitForStream: true }),
       );
       const got: Message[] = [];
-      const reading = client
+      reading = client
         .subscribe(name, { startPosition: StartPosition.EARLIEST })
         .subscribe((m) => got.push(m));
       await lastValueFrom(client.publish('before', { stream: name, ackPolicy: AckPolicy.ALL }));
@@ -83,6 +87,7 @@ describe('observability through a leader failure', { timeout: 300_000 }, async (
         'a reconnect line',
       );
     } finally {
+      reading?.unsubscribe();
       diagnostics.unsubscribe(C.leaderMove, onMove);
       diagnostics.unsubscribe(C.resubscribe, onResubscribe);
       await client.close();

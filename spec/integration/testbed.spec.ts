@@ -125,7 +125,8 @@ describe('test bed', async () => {
     assert.equal(isBindRace('server exited during start-up: bad config'), false);
     // The first port handed out is already bound by someone else (as when
     // another process binds it between the check and the server's start).
-    const squatter = createServer();
+    // It hangs up on whoever connects (the start-up probe does), so no socket outlives the spec.
+    const squatter = createServer((socket) => socket.destroy());
     await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()));
     const address = squatter.address();
     const taken = typeof address === 'object' && address ? address.port : 0;
