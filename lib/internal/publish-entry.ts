@@ -6,6 +6,7 @@ import type { Unsubscribable } from 'rxjs';
 import { type PublishEvent, published } from '../diagnostics.js';
 import type { PublishRequest } from '../publish-request.js';
 import type { PublishDuplex } from './grpc/connection.js';
+import type { NamedMark } from './named-ids.js';
 import type { PublishSink } from './publish-sink.js';
 
 /** One request, from send() until it is settled; unsubscribe() cancels it. */
@@ -16,8 +17,8 @@ export class Entry implements Unsubscribable {
   valueApart: Uint8Array | undefined = undefined;
   writeOver = false;
   done = false;
-  /** The caller named its correlation id (the publisher keeps such ids in a Map, to refuse one in flight). */
-  named = false;
+  /** Its place among the ids callers named (see named-ids.ts); undefined for a generated id. */
+  named: NamedMark | undefined = undefined;
   /** The stream it was written to, and how many responses that stream had given by then. */
   writtenTo: PublishDuplex | undefined = undefined;
   responsesBefore = 0;

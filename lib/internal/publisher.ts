@@ -60,6 +60,7 @@ import {
 } from './grpc/publish-codec.js';
 import { fromAckError, fromAsyncError, fromGrpcError, fromMalformedAck } from './grpc/status.js';
 import type { KnownPartitions } from './known-partitions.js';
+import { NamedIds } from './named-ids.js';
 import { Entry } from './publish-entry.js';
 import { failSink, type PublishSink } from './publish-sink.js';
 
@@ -121,8 +122,8 @@ export class Publisher {
   private connecting: Subscription | undefined;
   /** Requests sent and not yet settled (queued, compressing, or written and awaiting an ack). */
   private live = 0;
-  /** Those of them whose caller named the correlation id (so send() can refuse an id in flight). */
-  private readonly named = new Map<string, Entry>();
+  /** The ids callers named for requests in flight (so send() can refuse one in flight). */
+  private readonly named = new NamedIds();
   /** Requests written to the current stream and awaiting an ack, oldest first. */
   private readonly order = new AckOrder<Entry>();
   /** The partition of the last ack (each new one is noted as existing, see KnownPartitions). */
@@ -519,10 +520,7 @@ export class Publisher {
       );
     const event = publishing(request, id); // tracing tools may add headers before encoding
     const entry = new Entry(this, id, event?.request ?? request, sink, event);
-    if (named !== undefined) {
-      entry.named = true;
-      this.named.set(id, entry);
-    }
+    if (named !== undefined) entry.named = this.named.add(id);
     this.live += 1;
     if (this.live === 1) this.pendingChanged();
     if (request.ackPolicy !== AckPolicy.NONE) this.deadlines.add(entry, ackTimeout);
@@ -561,7 +559,7 @@ export class Publisher {
   /** A request settled or cancelled: no longer counted nor looked up. */
   private untrack(entry: Entry): void {
     this.live -= 1;
-    if (entry.named) this.named.delete(entry.id);
+    if (entry.named) this.named.settle(entry.named);
     this.order.forget(entry);
     if (this.live === 0) this.pendingChanged();
   }
@@ -575,7 +573,7 @@ export class Publisher {
 
   /** Whether a caller's id is in flight (generated ids are in no Map: one like them is searched for). */
   private inFlightId(id: string): boolean {
-    if (this.named.has(id)) return true;
+    if (this.named.inFlight(id)) return true;
     if (!id.startsWith(`${this.idPrefix}-`)) return false;
     return this.unsettled().some((entry) => entry.id === id);
   }

@@ -271,6 +271,36 @@ describe('client against a real server', async () => {
       assert.equal(Buffer.from(m?.headers.get('h') ?? []).toString(), 'v');
     });
 
+    it('publish - a correlation id still in flight is refused (INVALID_ARGUMENT); once acked it may be used again', async () => {
+      const name = await stream();
+      const ids = Array.from({ length: 3000 }, (_, i) => `dup-${i}`);
+      // Many named ids settle first, so the in-flight set is rebuilt (named-ids.ts) under way.
+      const acks = await lastValueFrom(
+        from(
+          ids.map((id) => client.getPublishRequest(id, { stream: name, correlationId: id })),
+        ).pipe(publishBulk(client, { concurrency: 64 }), toArray()),
+      );
+      assert.deepEqual(
+        acks.map((a) => a.correlationId),
+        ids,
+      );
+      const first = lastValueFrom(client.publish('one', { stream: name, correlationId: 'dup-7' }));
+      await assert.rejects(
+        lastValueFrom(client.publish('two', { stream: name, correlationId: 'dup-7' })),
+        (err: unknown) =>
+          err instanceof LiftbridgeError &&
+          err.code === ErrorCode.InvalidArgument &&
+          /already in flight/.test(err.message),
+      );
+      assert.equal((await first).correlationId, 'dup-7');
+      const again = await lastValueFrom(
+        client.publish('three', { stream: name, correlationId: 'dup-7' }),
+      );
+      assert.equal(again.correlationId, 'dup-7');
+      const stored = (await readAll(name)).slice(-2).map(text);
+      assert.deepEqual(stored, ['one', 'three']);
+    });
+
     it('publish - AckPolicy NONE completes without an ack, and the message is stored', async () => {
       const name = await stream();
       const out = await lastValueFrom(
