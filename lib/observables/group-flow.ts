@@ -89,6 +89,10 @@ interface Delivery {
   readonly received: Received;
 }
 
+function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 const keyOf = (stream: string, partition: number) => `${stream}\u0000${partition}`;
 
 /**
@@ -159,9 +163,24 @@ export function consumeGroupWithFlowControl<R>(
     const handle = ({ message, track, received }: Delivery): ObservableInput<R> => {
       const signal = track.revoked.signal;
       if (signal.aborted) return EMPTY;
-      return defer(() => from(handler(message, signal))).pipe(
-        tap({ complete: () => track.finish(received) }),
-      );
+      const finish = () => track.finish(received);
+      return defer(() => {
+        const result = handler(message, signal);
+        // Handled: a Promise resolved, an array given, another result completed
+        // (so a take(n) downstream of the n-th result does not undo it).
+        if (isPromiseLike(result))
+          return from(
+            Promise.resolve(result).then((value) => {
+              finish();
+              return value;
+            }),
+          );
+        if (Array.isArray(result)) {
+          finish();
+          return from(result);
+        }
+        return from(result).pipe(tap({ complete: finish }));
+      });
     };
     return consumeWithFlowControl(deliveries, handle, plan, lifecycle).pipe(
       finalize(() => {
