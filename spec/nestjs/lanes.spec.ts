@@ -69,7 +69,7 @@ describe('nestjs - lanes', () => {
       const read = inLanes({ batch: { size: 2, time: 5 }, process }, (add) =>
         cold('(abcde) 9ms |', values).pipe(mergeMap((m) => add(m))),
       );
-      expectObservable(read).toBe('10ms |');
+      expectObservable(read).toBe('16ms |');
       timer(20).subscribe(() => assert.deepEqual(processed.sort(), ['0/0 0/1', '0/2', '1/0 1/1']));
     });
   });
