@@ -1,9 +1,10 @@
 /**
  * LiftbridgeServer: a Nest microservice transport (CustomTransportStrategy).
  * Each @EventPattern / @MessagePattern pattern is a stream; its handler gets
- * the stream's messages one at a time per partition, and the offset is
- * committed (a cursor, or the consumer group's checkpoint) only after the
- * handler's result completes: at-least-once.
+ * the stream's messages one at a time per partition, read with flow control
+ * (client.consume(), client.consumeGroup(): at most `prefetch` received and
+ * not yet handled), and the offset is committed (a cursor, or the consumer
+ * group's checkpoint) only after the handler's result completes: at-least-once.
  */
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';

@@ -108,8 +108,9 @@ export interface GroupApi {
    * them are. Unlike `consumerGroup().pipe(concatMap(handler))`, which
    * buffers the whole backlog (and checkpoints messages still waiting in
    * that buffer), memory stays bounded and automatic checkpoints cover
-   * only the messages whose handler completed (per partition, up to the
-   * first one not yet handled). When a partition is assigned elsewhere, its
+   * only the messages whose handler finished (its Promise resolved, its
+   * array returned, its Observable completed), per partition up to the
+   * first one not yet handled. When a partition is assigned elsewhere, its
    * messages whose handler has not started are skipped (the new assignee
    * reads them after the checkpoint) and the `revoked` signal handed to
    * running handlers aborts. On `drain()` it stops pulling, handles the
