@@ -14,6 +14,7 @@ import {
   EMPTY,
   interval,
   map,
+  NEVER,
   type Observable,
   of,
   Subject,
@@ -34,6 +35,7 @@ import {
   planConsumeGroup,
 } from '../../lib/index.js';
 import { type Credit, flowProbe } from '../../lib/observables/flow-control.js';
+import { FakeLiftbridgeClient } from '../../lib/testing/index.js';
 import { testScheduler } from '../helpers/marbles.js';
 
 /** `count` messages of stream s, partition `partition`, one per frame while not paused. */
@@ -231,5 +233,37 @@ describe('consumeGroup flow control', () => {
     });
     assert.equal(seen.flow?.handled('s', 0), 1n);
     assert.equal(ended, true);
+  });
+
+  it('FakeLiftbridgeClient.consumeGroup - its replays stop at prefetch received and not yet handled', async () => {
+    const { credits, stop } = captureCredits();
+    try {
+      const fake = new FakeLiftbridgeClient({ streams: { orders: 2 } });
+      for (const partition of [0, 1])
+        fake.emit(
+          'orders',
+          partition,
+          Array.from({ length: 1_000 }, (_, i) => ({ value: `${i}` })),
+        );
+      let handled = 0;
+      const subscription = fake
+        .consumeGroup(
+          'g',
+          'orders',
+          () => {
+            handled += 1;
+            return NEVER;
+          },
+          { prefetch: 30 },
+        )
+        .subscribe();
+      await new Promise((r) => setImmediate(r));
+      assert.equal(handled, 1, 'one handler at a time (it hangs)');
+      assert.equal(credits[0]?.outstanding, 30, 'the replays stopped at the prefetch');
+      subscription.unsubscribe();
+      await fake.close();
+    } finally {
+      stop();
+    }
   });
 });
