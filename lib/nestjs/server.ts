@@ -20,13 +20,13 @@ import {
   concatMap,
   concatWith,
   defer,
-  EMPTY,
   finalize,
   firstValueFrom,
   from,
   lastValueFrom,
   map,
   mergeMap,
+  NEVER,
   type Observable,
   of,
   race,
@@ -382,11 +382,13 @@ export class LiftbridgeServer extends microservices.Server<
 
   /**
    * A unit's processing, counted while it runs so close() can wait for it;
-   * once the transport is closing, no unit starts (it is not committed).
+   * once the transport is closing, no unit starts (it is not committed)
+   * and none ends, so the flow-controlled read pauses instead of reading
+   * on until close() unsubscribes it.
    */
   private track(unit$: Observable<never>): Observable<never> {
     return defer(() => {
-      if (this.closed) return EMPTY;
+      if (this.closed) return NEVER;
       this.inFlight += 1;
       return unit$.pipe(
         finalize(() => {
