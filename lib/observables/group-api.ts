@@ -34,7 +34,10 @@ export interface GroupApi {
    * (partitions start after the group's checkpoint). Unsubscribing
    * checkpoints and leaves the group; {@link LiftbridgeClientApi.close} waits for that. Delivery
    * is at least once: after a rebalance the new assignee starts at the last
-   * checkpoint.
+   * checkpoint. Messages are delivered as fast as the server sends them and
+   * checkpointed once delivered: behind a slow `concatMap(handler)` the
+   * backlog waits in memory, and checkpoints cover messages not yet
+   * handled; {@link consumeGroup} is the flow-controlled form.
    *
    * @param groupId - the group to join.
    * @param streams - a stream name or a non-empty list of them.
