@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- slow-consumer`: a backlog (1M x 256 B by default) read
  * by a consumer whose handler takes 1 ms per message, for 30 s, by
- * liftbridge-rx's flow-controlled forms (messages(), consume()), by
- * go-liftbridge's Subscribe, and by subscribe().pipe(concatMap()) for
- * contrast (stopped once its RSS grew by --cap-mb). Each runs in its own
+ * liftbridge-rx's flow-controlled forms (messages(), consume(), and
+ * consumeGroup() with --modes group), by go-liftbridge's Subscribe, and by
+ * subscribe().pipe(concatMap()) (consumerGroup().pipe(concatMap()): mode
+ * groupconcat) for contrast (stopped once its RSS grew by --cap-mb). Each runs in its own
  * process; the figures are the messages handled and the peak RSS growth
  * over the RSS before subscribing. A benchmark, not a test: it prints
  * figures and writes bench/results/slow-consumer[-short].{md,json}.
@@ -11,6 +12,7 @@
  *   npm run bench -- slow-consumer
  *   npm run bench -- slow-consumer --count 100000 --seconds 5   # smoke run
  *   npm run bench -- slow-consumer --modes messages,go
+ *   npm run bench -- slow-consumer --modes group,groupconcat   # consumer groups
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -48,6 +50,8 @@ const LABELS: Record<string, string> = {
   consume: 'rx `client.consume(stream, handler)`',
   go: 'go-liftbridge `Subscribe` (handler on its reader goroutine)',
   concatmap: 'rx `subscribe().pipe(concatMap(handler))`',
+  group: 'rx `client.consumeGroup(group, stream, handler)`',
+  groupconcat: 'rx `consumerGroup().pipe(concatMap(handler))`',
 };
 
 async function runMode(mode: string, brokers: string, stream: string): Promise<SlowResult> {

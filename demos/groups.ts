@@ -1,5 +1,6 @@
 // Consumer groups: members share a stream's partitions; the group remembers where it got to.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LiftbridgeClient } from 'liftbridge-rx';
 import { firstValueFrom, lastValueFrom, map, take, timer, toArray } from 'rxjs';
 import { BROKERS } from './brokers.js';
@@ -33,6 +34,31 @@ const resumed = await lastValueFrom(
   ),
 );
 console.log(`resumed: ${resumed.join(', ')}`);
+
+// Flow-controlled: consumeGroup owns the handler. While 10 jobs are received
+// and not yet handled, the partitions' gRPC calls are paused (memory stays
+// bounded whatever the backlog), and the checkpoints cover only the jobs
+// whose handler finished.
+await publish(10, 40);
+const bill = (job: string) => sleep(2).then(() => job);
+let running = 0;
+let most = 0;
+const billed = await lastValueFrom(
+  client
+    .consumeGroup(
+      'billing',
+      'jobs',
+      async (m) => {
+        most = Math.max(most, ++running);
+        const job = await bill(Buffer.from(m.value).toString());
+        running -= 1;
+        return job;
+      },
+      { prefetch: 10, concurrency: 2 },
+    )
+    .pipe(take(40), toArray()),
+);
+console.log(`flow-controlled: billed ${billed.length} jobs, at most ${most} at once`);
 
 // Two members: the coordinator splits the partitions between them.
 // (fetchAssignmentsInterval: notice rebalances within half a second.)

@@ -31,11 +31,12 @@ import type {
   ConsumerGroupOptions,
   GroupMessage,
 } from './observables/consumer-group.js';
-import { consumerGroup, consumerGroupPartitions } from './observables/group-api.js';
+import { consumeGroup, consumerGroup, consumerGroupPartitions } from './observables/group-api.js';
 import type { SubscribeOptions } from './observables/subscribe.js';
 import { activity, consume, messages, subscribe } from './observables/subscribe-api.js';
 import { type ClientOptions, resolveOptions } from './options.js';
 import type { ConsumeOptions, MessagesOptions } from './plans/flow.js';
+import type { ConsumeGroupOptions } from './plans/group.js';
 import {
   getPublishRequest,
   publish,
@@ -225,6 +226,15 @@ export class LiftbridgeClient implements LiftbridgeClientApi {
     options: ConsumerGroupOptions = {},
   ): Observable<AssignedPartition> {
     return consumerGroupPartitions(this.core, groupId, streams, options);
+  }
+
+  consumeGroup<R>(
+    groupId: string,
+    streams: string | string[],
+    handler: (message: GroupMessage, revoked: AbortSignal) => ObservableInput<R>,
+    options: ConsumeGroupOptions = {},
+  ): Observable<R> {
+    return consumeGroup(this.core, groupId, streams, handler, options);
   }
 
   setCursor(

@@ -108,6 +108,7 @@ export {
   type PausableSource,
 } from './observables/flow-control.js';
 export type { GroupApi } from './observables/group-api.js';
+export { consumeGroupWithFlowControl, type GroupFlow } from './observables/group-flow.js';
 export type { SubscribeOptions } from './observables/subscribe.js';
 export type { SubscribeApi } from './observables/subscribe-api.js';
 export {
@@ -149,7 +150,13 @@ export {
   planMessages,
   type WaterMarks,
 } from './plans/flow.js';
-export { type ConsumerGroupPlan, planConsumerGroup } from './plans/group.js';
+export {
+  type ConsumeGroupOptions,
+  type ConsumeGroupPlan,
+  type ConsumerGroupPlan,
+  planConsumeGroup,
+  planConsumerGroup,
+} from './plans/group.js';
 export {
   type PublishRequestPlan,
   type PublishToSubjectPlan,

@@ -93,6 +93,11 @@ describe('demos', () => {
     assert.match(out, /^activity: streamCreated, streamPaused, streamDeleted$/m);
     assert.match(out, /^messages: handled 200, then break$/m, 'flow: messages()');
     assert.match(out, /^consume: handled 2000, at most 4 at once$/m, 'flow: consume()');
+    assert.match(
+      out,
+      /^flow-controlled: billed 40 jobs, at most 2 at once$/m,
+      'groups: consumeGroup()',
+    );
     assert.match(out, /^resumed after \d:\d,\d:\d: 5 events$/m, 'sse: Last-Event-ID');
     assert.match(out, /^each of the 8 events once: true$/m, 'sse: no gap, no duplicate');
     assert.match(out, /^pipeline: published 5 orders$/m);

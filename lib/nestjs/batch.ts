@@ -10,7 +10,6 @@ import {
   type OperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
-import type { Message } from '../index.js';
 
 /**
  * Batches of at most `size` values: a batch is emitted once full, or `time`
@@ -30,8 +29,9 @@ export function batches<T>(
 }
 
 /** A handler's units: `[message]` each, or batches when the plan batches. */
-export function units(
+export function units<T>(
   batch: { size: number; time: number } | undefined,
-): OperatorFunction<Message, Message[]> {
-  return batch ? batches<Message>(batch.size, batch.time) : map((m) => [m]);
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<T, T[]> {
+  return batch ? batches<T>(batch.size, batch.time, scheduler) : map((m) => [m]);
 }

@@ -12,6 +12,7 @@ import {
   checkInt,
   checkInt64,
   checkStreamName,
+  DEFAULT_PREFETCH,
   invalidArgument,
   StartPosition,
   type SubscribeOptions,
@@ -92,6 +93,17 @@ export interface LiftbridgeHandlerOptions {
    */
   deadLetter?: string;
   /**
+   * Messages received and not yet handled (waiting, or in the handler) at
+   * which the handler's reading is paused, as `client.consume()`'s
+   * `prefetch`: a backlog with a slow handler keeps at most this many
+   * messages in memory (plus what one HTTP/2 window per partition holds,
+   * 1 MiB), whatever the backlog. Per partition in cursor and plain modes
+   * (each partition is a read of its own), per member in group mode. With
+   * `batch`, at least the batch size.
+   * @defaultValue 256 (`DEFAULT_PREFETCH`)
+   */
+  prefetch?: number;
+  /**
    * When a pattern's stream does not exist: `true` creates it (one
    * partition), options create it so (and a missing `deadLetter` stream,
    * with one partition); `false` (default) logs a warning and
@@ -117,6 +129,7 @@ export const HANDLER_KEYS = [
   'batch',
   'deadLetter',
   'createStreams',
+  'prefetch',
 ] as const satisfies ReadonlyArray<keyof LiftbridgeHandlerOptions>;
 
 /** Where offsets go. */
@@ -144,6 +157,8 @@ export interface Plan {
   onError: 'stop' | 'skip';
   manual: boolean;
   batch: { size: number; time: number } | undefined;
+  /** The read's prefetch bound (at least the batch size). */
+  prefetch: number;
   deadLetter: string | undefined;
   create: CreateStreamOptions | undefined;
 }
@@ -211,6 +226,12 @@ export function planHandler(
       "'manual' needs cursorId or group (somewhere to commit)",
     );
   const batch = batchOf(pick(own.batch, d.batch), `${where}: batch`);
+  const prefetch = checkInt(
+    pick(own.prefetch, d.prefetch) ?? DEFAULT_PREFETCH,
+    `${where}: prefetch`,
+    1,
+    1_000_000,
+  );
   const deadLetter = pick(own.deadLetter, d.deadLetter);
   if (pattern !== undefined && !isEvent && (batch || deadLetter !== undefined))
     throw invalidArgument(where, 'batch and deadLetter are for event handlers (@EventPattern)');
@@ -228,6 +249,7 @@ export function planHandler(
     onError,
     manual: commit === 'manual',
     batch,
+    prefetch: Math.max(prefetch, batch?.size ?? 1),
     deadLetter:
       deadLetter === undefined ? undefined : checkStreamName(deadLetter, `${where}: deadLetter`),
     create: create === true ? {} : create === false ? undefined : create,

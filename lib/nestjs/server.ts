@@ -1,9 +1,10 @@
 /**
  * LiftbridgeServer: a Nest microservice transport (CustomTransportStrategy).
  * Each @EventPattern / @MessagePattern pattern is a stream; its handler gets
- * the stream's messages one at a time per partition, and the offset is
- * committed (a cursor, or the consumer group's checkpoint) only after the
- * handler's result completes: at-least-once.
+ * the stream's messages one at a time per partition, read with flow control
+ * (client.consume(), client.consumeGroup(): at most `prefetch` received and
+ * not yet handled), and the offset is committed (a cursor, or the consumer
+ * group's checkpoint) only after the handler's result completes: at-least-once.
  */
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
@@ -19,13 +20,13 @@ import {
   concatMap,
   concatWith,
   defer,
-  EMPTY,
   finalize,
   firstValueFrom,
   from,
   lastValueFrom,
   map,
   mergeMap,
+  NEVER,
   type Observable,
   of,
   race,
@@ -49,11 +50,11 @@ import {
   type StreamInfo,
   type SubscribeOptions,
 } from '../index.js';
-import { units } from './batch.js';
 import { bigintSafe, encodeData, headerText, REPLY_TO_HEADER, REQUEST_ID_HEADER } from './codec.js';
 import { type Connection, connect, type LiftbridgeConnection } from './connection.js';
 import { type LiftbridgeCommitFn, LiftbridgeContext } from './context.js';
 import { LiftbridgeDeserializer } from './deserializer.js';
+import { inLanes } from './lanes.js';
 import { microservices } from './peers.js';
 import { HANDLER_KEYS, type LiftbridgeHandlerOptions, type Plan, planHandler } from './plan.js';
 import { type Processor, processUnit, type RunHandler, Stopped, type Store } from './process.js';
@@ -331,13 +332,15 @@ export class LiftbridgeServer extends microservices.Server<
   }
 
   /**
-   * Reads one partition. When reading fails (not a handler stopping it),
-   * it starts again after a delay: from the cursor in cursor mode, else
-   * after the last message handled. The client already retries a broker
-   * restart within its `retryTimeout` (a RESUME cursor lookup too); this
-   * covers what outlasts it: a broker down for longer, a cursor partition
-   * whose high watermark stays behind until its next write, a stream
-   * deleted and made again.
+   * Reads one partition through `client.consume()` (flow-controlled: at
+   * most `prefetch` messages received and not yet handled), its units
+   * handled one at a time in its lane. When reading fails (not a handler
+   * stopping it), it starts again after a delay: from the cursor in cursor
+   * mode, else after the last message handled. The client already retries
+   * a broker restart within its `retryTimeout` (a RESUME cursor lookup
+   * too); this covers what outlasts it: a broker down for longer, a cursor
+   * partition whose high watermark stays behind until its next write, a
+   * stream deleted and made again.
    */
   private consumePartition(
     client: LiftbridgeClientApi,
@@ -349,26 +352,27 @@ export class LiftbridgeServer extends microservices.Server<
     const store: Store | undefined =
       mode.type === 'cursor' ? (m) => this.store(client, m, mode.cursorId, undefined) : undefined;
     let from: SubscribeOptions & { partition: number } = options;
-    return defer(() => client.subscribe(plan.stream, from))
+    const process = (unit: readonly Message[]) =>
+      this.track(
+        processUnit(this.processor, plan, unit, store, (u, c) => this.run(plan, handler, u, c)),
+      ).pipe(
+        tap({
+          complete: () => {
+            const last = unit[unit.length - 1];
+            if (mode.type !== 'cursor' && last)
+              from = {
+                ...from,
+                startPosition: StartPosition.OFFSET,
+                startOffset: last.offset + 1n,
+              };
+          },
+        }),
+      );
+    const { prefetch } = plan;
+    return inLanes({ batch: plan.batch, process }, (add) =>
+      client.consume(plan.stream, add, { ...from, prefetch, concurrency: prefetch }),
+    )
       .pipe(
-        units(plan.batch),
-        concatMap((unit) =>
-          this.track(
-            processUnit(this.processor, plan, unit, store, (u, c) => this.run(plan, handler, u, c)),
-          ).pipe(
-            tap({
-              complete: () => {
-                const last = unit[unit.length - 1];
-                if (mode.type !== 'cursor' && last)
-                  from = {
-                    ...from,
-                    startPosition: StartPosition.OFFSET,
-                    startOffset: last.offset + 1n,
-                  };
-              },
-            }),
-          ),
-        ),
         retry({
           delay: (err: unknown, count: number) => this.again(plan, options.partition, err, count),
         }),
@@ -378,11 +382,13 @@ export class LiftbridgeServer extends microservices.Server<
 
   /**
    * A unit's processing, counted while it runs so close() can wait for it;
-   * once the transport is closing, no unit starts (it is not committed).
+   * once the transport is closing, no unit starts (it is not committed)
+   * and none ends, so the flow-controlled read pauses instead of reading
+   * on until close() unsubscribes it.
    */
   private track(unit$: Observable<never>): Observable<never> {
     return defer(() => {
-      if (this.closed) return EMPTY;
+      if (this.closed) return NEVER;
       this.inFlight += 1;
       return unit$.pipe(
         finalize(() => {
@@ -405,6 +411,14 @@ export class LiftbridgeServer extends microservices.Server<
     return timer(delay);
   }
 
+  /**
+   * Joins the plan's group through `client.consumeGroup()` (flow-controlled:
+   * at most `prefetch` messages received and not yet handled), each
+   * assigned partition's units handled one at a time in its lane; a unit of
+   * a partition assigned elsewhere meanwhile is skipped (the new assignee
+   * reads it). A partition whose handler stops it (onError 'stop') is
+   * handled no more (nor committed) until a restart; the others go on.
+   */
   private consumeGroup(
     client: LiftbridgeClientApi,
     plan: Plan,
@@ -415,31 +429,23 @@ export class LiftbridgeServer extends microservices.Server<
     const cursorId = groupCursorId(group);
     const store: Store = (m) => this.store(client, m, cursorId, group);
     const run: RunHandler = (u, c) => this.run(plan, handler, u, c);
-    return client
-      .consumerGroupPartitions(group, plan.stream, {
-        autoCheckpoint: 0,
-        autoOffset,
-        ...(consumerId === undefined ? {} : { consumerId }),
-        ...(fetchAssignmentsInterval === undefined ? {} : { fetchAssignmentsInterval }),
-      })
-      .pipe(
-        mergeMap((assigned) => {
-          // Messages still queued when the partition moves to another member are theirs now.
-          let revoked = false;
-          return assigned.pipe(
-            tap({ complete: () => (revoked = true) }),
-            units(plan.batch),
-            concatMap((unit) =>
-              revoked ? EMPTY : this.track(processUnit(this.processor, plan, unit, store, run)),
-            ),
-            catchError((err: unknown) => {
-              this.ended(plan, assigned.partition, err);
-              return EMPTY;
-            }),
-          );
+    const { prefetch } = plan;
+    return inLanes(
+      {
+        batch: plan.batch,
+        process: (unit) => this.track(processUnit(this.processor, plan, unit, store, run)),
+        failed: (err, message) => this.ended(plan, message.partition, err),
+      },
+      (add) =>
+        client.consumeGroup(group, plan.stream, add, {
+          autoCheckpoint: 0,
+          autoOffset,
+          prefetch,
+          concurrency: prefetch,
+          ...(consumerId === undefined ? {} : { consumerId }),
+          ...(fetchAssignmentsInterval === undefined ? {} : { fetchAssignmentsInterval }),
         }),
-      )
-      .subscribe({ error: (err: unknown) => this.ended(plan, undefined, err) });
+    ).subscribe({ error: (err: unknown) => this.ended(plan, undefined, err) });
   }
 
   /** Runs the handler on a unit and waits for its result to complete; replies for a request. */

@@ -32,6 +32,7 @@ import {
   planConsumerGroup,
 } from '../plans/group.js';
 import { StartPosition } from '../positions.js';
+import type { GroupFlow } from './group-flow.js';
 import type { GroupClaim, SubscribeOptions } from './subscribe.js';
 
 export type { AutoOffset, ConsumerGroupOptions };
@@ -106,7 +107,19 @@ export function groupCursorId(groupId: string): string {
 /** What a consumer group needs from the client. */
 export interface GroupContext {
   cluster: GroupCalls;
-  subscribe(stream: string, options: SubscribeOptions, claim: GroupClaim): Observable<Message>;
+  /** A partition's subscription; while `paused` says true its call is not read. */
+  subscribe(
+    stream: string,
+    options: SubscribeOptions,
+    claim: GroupClaim,
+    paused?: Observable<boolean>,
+  ): Observable<Message>;
+  /**
+   * Flow control (consumeGroup): the pause signal of the partitions, and
+   * checkpoints of the messages handled rather than delivered. Absent: a
+   * plain consumer group.
+   */
+  flow?: GroupFlow;
   fetchCursor(stream: string, partition: number, cursorId: string): Observable<bigint>;
   setCursor(stream: string, partition: number, cursorId: string, offset: bigint): Observable<void>;
   /** Emits when the client starts draining: the group completes (checkpointing and leaving as on unsubscribe). */
@@ -135,7 +148,7 @@ interface Held extends GroupPartition {
   /** The epoch to subscribe with; a new value resubscribes. */
   readonly epoch: BehaviorSubject<bigint>;
   readonly revoked: ReplaySubject<void>;
-  /** Offset of the last message delivered, and of the last checkpoint. */
+  /** Offset of the last message delivered (where a new epoch resubscribes), and of the last checkpoint. */
   last: bigint | undefined;
   committed: bigint | undefined;
   /** The server refused or ended our subscription: reopen at the next assignment. */
@@ -166,10 +179,13 @@ export function groupPartitions(
       fetchInterval: p.fetchInterval,
     });
     const held = new Map<string, Held>();
+    const flow = ctx.flow;
+    /** What a checkpoint covers: the messages handled under flow control, else those delivered. */
+    const done = (h: Held) => (flow ? flow.handled(h.stream, h.partition) : h.last);
 
     const checkpoint = async (partitions: Held[]) => {
       for (const h of partitions) {
-        const offset = h.last;
+        const offset = done(h);
         if (offset === undefined || offset === h.committed) continue;
         await firstValueFrom(ctx.setCursor(h.stream, h.partition, cursorId, offset)).then(
           () => {
@@ -213,11 +229,12 @@ export function groupPartitions(
         switchMap((epoch) =>
           startAt(h).pipe(
             switchMap((opts) =>
-              ctx.subscribe(h.stream, opts, {
-                groupId: p.groupId,
-                consumerId: p.consumerId,
-                epoch,
-              }),
+              ctx.subscribe(
+                h.stream,
+                opts,
+                { groupId: p.groupId, consumerId: p.consumerId, epoch },
+                flow?.paused,
+              ),
             ),
             map((m) => Object.assign(m, { groupEpoch: epoch }) as GroupMessage),
             tap({
@@ -263,7 +280,10 @@ export function groupPartitions(
     const reconcile = (epoch: bigint, partitions: readonly GroupPartition[]) => {
       const assigned = new Set(partitions.map(keyOf));
       const gone = [...held.values()].filter((h) => !assigned.has(h.key));
-      for (const h of gone) revoke(h);
+      for (const h of gone) {
+        revoke(h);
+        flow?.revoked(h.stream, h.partition);
+      }
       if (p.autoCheckpoint > 0 && gone.length > 0) void checkpoint(gone);
       for (const part of partitions) {
         const key = keyOf(part);
@@ -285,6 +305,7 @@ export function groupPartitions(
           stale: false,
         };
         held.set(key, fresh);
+        flow?.assigned(part.stream, part.partition);
         subscriber.next(new AssignedPartition(part.stream, part.partition, messagesOf(fresh)));
       }
     };
@@ -313,6 +334,8 @@ export function groupPartitions(
       ctx.goodbye(
         p.groupId,
         (async () => {
+          // Under flow control, the handlers of messages already received finish first.
+          if (flow) await new Promise<void>((resolve) => flow.ended(resolve));
           if (p.autoCheckpoint > 0) await checkpoint(last);
           await member.leave();
         })(),

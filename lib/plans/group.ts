@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidArgument } from '../errors.js';
 import { checkDuration, checkId, checkStreamName } from '../validate.js';
+import { type ConsumePlan, planConsume } from './flow.js';
 
 /**
  * Where a partition starts when the group has no checkpoint for it (the
@@ -143,4 +144,78 @@ export function planConsumerGroup(
   };
   if (every !== undefined) plan.fetchAssignmentsInterval = every;
   return plan;
+}
+
+/**
+ * Options of {@link LiftbridgeClient.consumeGroup}: the consumer group's
+ * options, the prefetch bound and the handler concurrency (as
+ * {@link ConsumeOptions} has them). At most `prefetch` messages are
+ * received and not yet handled (waiting, or in a running handler) before
+ * the assigned partitions' calls are paused (plus what one HTTP/2 window
+ * per partition holds); they are read again when half of them are handled.
+ * Automatic checkpoints cover handled messages only.
+ *
+ * @example
+ * ```ts
+ * const options: ConsumeGroupOptions = { consumerId: 'worker-1', prefetch: 100, concurrency: 4 };
+ * client.consumeGroup('billing', 'jobs', (m) => bill(m), options).subscribe();
+ * ```
+ */
+export interface ConsumeGroupOptions extends ConsumerGroupOptions {
+  /**
+   * Messages received and not yet handled at which the assigned partitions are paused (at least 1).
+   * @defaultValue 256 ({@link DEFAULT_PREFETCH})
+   */
+  prefetch?: number;
+  /**
+   * Handlers running at once (at least 1); with 1 they run one after the
+   * other, each partition's messages in order.
+   * @defaultValue 1 ({@link DEFAULT_CONCURRENCY})
+   */
+  concurrency?: number;
+}
+
+/**
+ * A consumeGroup call, checked: the group's settings, and the water marks
+ * and concurrency of its handlers (as {@link planConsume} makes them).
+ *
+ * @example
+ * ```ts
+ * const plan: ConsumeGroupPlan = planConsumeGroup('billing', 'jobs', bill, { prefetch: 10 });
+ * console.log(plan.group.groupId, plan.marks, plan.concurrency); // billing { high: 10, low: 5 } 1
+ * ```
+ */
+export interface ConsumeGroupPlan extends Pick<ConsumePlan, 'marks' | 'concurrency'> {
+  /** The consumer group's settings. */
+  group: ConsumerGroupPlan;
+}
+
+/**
+ * Checks the arguments of {@link LiftbridgeClient.consumeGroup} and applies
+ * their defaults (the testing kit's fake calls it too).
+ *
+ * @param groupId - the group.
+ * @param streams - a stream name or a non-empty array of them.
+ * @param handler - the message handler (a function).
+ * @param options - see {@link ConsumeGroupOptions}.
+ * @returns the checked settings.
+ * @throws {@link LiftbridgeError} `INVALID_ARGUMENT` for a bad argument.
+ * @example
+ * ```ts
+ * planConsumeGroup('billing', 'jobs', bill, { prefetch: 0 }); // throws INVALID_ARGUMENT
+ * ```
+ */
+export function planConsumeGroup(
+  groupId: string,
+  streams: string | string[],
+  handler: unknown,
+  options: ConsumeGroupOptions = {},
+): ConsumeGroupPlan {
+  const group = planConsumerGroup(groupId, streams, options);
+  const { prefetch, concurrency } = options;
+  const { marks, concurrency: handlers } = planConsume(handler, {
+    ...(prefetch === undefined ? {} : { prefetch }),
+    ...(concurrency === undefined ? {} : { concurrency }),
+  });
+  return { group, marks, concurrency: handlers };
 }

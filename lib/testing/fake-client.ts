@@ -26,12 +26,14 @@ import {
   type AssignedPartition,
   type ClientStatus,
   type ClusterMetadata,
+  type ConsumeGroupOptions,
   type ConsumeOptions,
   type ConsumerGroupInfo,
   type ConsumerGroupOptions,
   type CreateStreamOptions,
   checkCursorTarget,
   checkStreamName,
+  consumeGroupWithFlowControl,
   consumeWithFlowControl,
   DEFAULT_ACK_TIMEOUT_MS,
   DEFAULT_DRAIN_TIMEOUT_MS,
@@ -53,6 +55,7 @@ import {
   type PublishRequest,
   type PublishToSubjectOptions,
   planConsume,
+  planConsumeGroup,
   planConsumerGroup,
   planCreateStream,
   planCursor,
@@ -155,7 +158,15 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
         for (const s of streams) counts.set(s, this.store.partitionsOf(s).length);
         return counts;
       },
-      subscribe: (stream, opts) => this.subscribe(stream, opts),
+      // As subscribe(): guarded, and done when drain starts.
+      source: (stream, opts) => (paused) =>
+        this.guard(() =>
+          fakeSubscription(
+            this.store,
+            stream,
+            opts,
+          )(paused).pipe(takeUntil(this.drainState.draining)),
+        ),
       draining: this.drainState.draining,
       cursor: (s, p, c) => this.store.cursor(s, p, c),
       storeCursor: (s, p, c, o) => this.store.setCursor(s, p, c, o),
@@ -463,6 +474,28 @@ export class FakeLiftbridgeClient implements LiftbridgeClientApi {
     options: ConsumerGroupOptions = {},
   ): Observable<AssignedPartition> {
     return this.guard(() => this.groups.partitions(planConsumerGroup(groupId, streams, options)));
+  }
+
+  /**
+   * As the client's: `handler` per message of the group's partitions, the
+   * replays paused at `prefetch` unhandled messages; checkpoints cover the
+   * handled messages.
+   */
+  consumeGroup<R>(
+    groupId: string,
+    streams: string | string[],
+    handler: (message: GroupMessage, revoked: AbortSignal) => ObservableInput<R>,
+    options: ConsumeGroupOptions = {},
+  ): Observable<R> {
+    const plan = planConsumeGroup(groupId, streams, handler, options);
+    return this.guard(() =>
+      consumeGroupWithFlowControl(
+        (flow) => this.groups.partitions(plan.group, flow),
+        handler,
+        plan,
+        this.lifecycle,
+      ),
+    );
   }
 
   /** The group's (fake) coordinator and epoch; NOT_FOUND when it has no live member. */

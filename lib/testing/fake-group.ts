@@ -26,19 +26,23 @@ import {
   type AutoOffset,
   type ConsumerGroupPlan,
   ErrorCode,
+  type GroupFlow,
   type GroupMessage,
   groupCursorId,
   LiftbridgeError,
   type Message,
+  type PausableSource,
   StartPosition,
   type SubscribeOptions,
 } from '../index.js';
+import { NOT_PAUSED } from './fake-reads.js';
 
 /** What a fake group needs from the fake client. */
 interface FakeGroupHost {
   /** Partition counts of the named streams; NOT_FOUND for a missing one. */
   partitionCounts(streams: readonly string[]): Map<string, number>;
-  subscribe(stream: string, options: SubscribeOptions): Observable<Message>;
+  /** A partition's replay, stopping while told to pause. */
+  source(stream: string, options: SubscribeOptions): PausableSource<Message>;
   /** Emits when the client starts draining: the member completes (checkpointing as on unsubscribe). */
   draining: Observable<unknown>;
   cursor(stream: string, partition: number, cursorId: string): bigint;
@@ -57,8 +61,13 @@ export class FakeGroups {
     return this.members.get(groupId);
   }
 
-  /** A member joining by `plan` (see planConsumerGroup): its partitions, or none while another member is in. */
-  partitions(plan: ConsumerGroupPlan): Observable<AssignedPartition> {
+  /**
+   * A member joining by `plan` (see planConsumerGroup): its partitions, or
+   * none while another member is in. With `flow` (consumeGroup), the
+   * partitions pause as it says and checkpoints cover what it handled; the
+   * last checkpoint waits for the handlers to end.
+   */
+  partitions(plan: ConsumerGroupPlan, flow?: GroupFlow): Observable<AssignedPartition> {
     const { groupId: id, streams: names, consumerId, autoCheckpoint: every } = plan;
     return defer(() => {
       const counts = this.host.partitionCounts(names);
@@ -68,17 +77,21 @@ export class FakeGroups {
       this.members.set(id, { consumerId, epoch });
       const delivered = new Map<string, { stream: string; partition: number; offset: bigint }>();
       const checkpoint = () => {
-        for (const d of delivered.values())
-          this.host.storeCursor(d.stream, d.partition, groupCursorId(id), d.offset);
+        for (const d of delivered.values()) {
+          const offset = flow ? flow.handled(d.stream, d.partition) : d.offset;
+          if (offset !== undefined)
+            this.host.storeCursor(d.stream, d.partition, groupCursorId(id), offset);
+        }
       };
       const assigned: AssignedPartition[] = [];
       for (const [stream, count] of counts)
-        for (let partition = 0; partition < count; partition++)
+        for (let partition = 0; partition < count; partition++) {
+          flow?.assigned(stream, partition);
           assigned.push(
             new AssignedPartition(
               stream,
               partition,
-              this.read(id, stream, partition, plan.autoOffset).pipe(
+              this.read(id, stream, partition, plan.autoOffset, flow?.paused).pipe(
                 map((m): GroupMessage => ({ ...m, groupEpoch: epoch })),
                 tap((m) =>
                   delivered.set(`${stream}/${partition}`, { stream, partition, offset: m.offset }),
@@ -86,6 +99,7 @@ export class FakeGroups {
               ),
             ),
           );
+        }
       const checkpoints =
         every > 0
           ? interval(every).pipe(
@@ -99,7 +113,8 @@ export class FakeGroups {
           .subscribe(subscriber);
         return () => {
           sub.unsubscribe();
-          checkpoint();
+          if (flow) flow.ended(checkpoint);
+          else checkpoint();
           if (this.members.get(id)?.epoch === epoch) this.members.delete(id);
         };
       });
@@ -111,22 +126,20 @@ export class FakeGroups {
     stream: string,
     partition: number,
     autoOffset: AutoOffset,
+    paused: Observable<boolean> = NOT_PAUSED,
   ): Observable<Message> {
+    const from = (options: SubscribeOptions) => this.host.source(stream, options)(paused);
     return defer(() => {
       const saved = this.host.cursor(stream, partition, groupCursorId(groupId));
       if (saved >= 0n)
-        return this.host.subscribe(stream, {
-          partition,
-          startPosition: StartPosition.OFFSET,
-          startOffset: saved + 1n,
-        });
+        return from({ partition, startPosition: StartPosition.OFFSET, startOffset: saved + 1n });
       switch (autoOffset) {
         case 'earliest':
-          return this.host.subscribe(stream, { partition, startPosition: StartPosition.EARLIEST });
+          return from({ partition, startPosition: StartPosition.EARLIEST });
         case 'latest':
-          return this.host.subscribe(stream, { partition, startPosition: StartPosition.LATEST });
+          return from({ partition, startPosition: StartPosition.LATEST });
         case 'newOnly':
-          return this.host.subscribe(stream, { partition, startPosition: StartPosition.NEW_ONLY });
+          return from({ partition, startPosition: StartPosition.NEW_ONLY });
         default:
           return throwError(
             () =>

@@ -10,11 +10,23 @@ import {
   isLiftbridgeError,
   LiftbridgeClient,
   type LiftbridgeClientApi,
+  LiftbridgeError,
+  type Message,
   StartPosition,
   StopPosition,
 } from 'liftbridge-rx';
 import { FakeLiftbridgeClient } from 'liftbridge-rx/testing';
-import { firstValueFrom, from, lastValueFrom, map, mergeMap, type Observable, toArray } from 'rxjs';
+import {
+  firstValueFrom,
+  from,
+  lastValueFrom,
+  map,
+  mergeMap,
+  type Observable,
+  of,
+  take,
+  toArray,
+} from 'rxjs';
 import { uniqueName, useServer } from '../helpers/server.js';
 
 const code = async (work: Promise<unknown>): Promise<string> => {
@@ -166,6 +178,66 @@ async function flowControlled(client: LiftbridgeClientApi): Promise<unknown[]> {
       })(),
     ),
   );
+  return seen;
+}
+
+/**
+ * consumeGroup(), flow-controlled: what a member handles, where the next
+ * member of the group starts (checkpoints cover handled messages only),
+ * and how it fails.
+ */
+async function groupFlow(client: LiftbridgeClientApi): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const stream = uniqueName('conf-gflow');
+  const group = uniqueName('g');
+  await lastValueFrom(client.createStream(stream, { partitions: 2 }));
+  const publish = (values: string[], partition?: number) =>
+    lastValueFrom(
+      from(values).pipe(
+        mergeMap((v, i) => client.publish(v, { stream, partition: partition ?? i % 2 }), 1),
+        toArray(),
+      ),
+    );
+  await publish(['a', 'b', 'c', 'd', 'e', 'f']);
+  const text = (m: Message) => `${m.partition}/${m.offset}:${Buffer.from(m.value).toString()}`;
+  // A prefetch of 1 over two partitions; take(6) unsubscribes: the member checkpoints and leaves.
+  const first = await lastValueFrom(
+    client
+      .consumeGroup(group, stream, async (m) => text(m), { prefetch: 1 })
+      .pipe(take(6), toArray()),
+  );
+  seen.push(first.sort());
+  await publish(['g', 'h'], 0);
+  // The next member starts after the checkpoints; a handler failing on 'h' ends it, 'h' not checkpointed.
+  const second: string[] = [];
+  seen.push(
+    await code(
+      lastValueFrom(
+        client.consumeGroup(group, stream, (m) => {
+          if (Buffer.from(m.value).toString() === 'h')
+            throw new LiftbridgeError(ErrorCode.Internal, 'boom');
+          second.push(text(m));
+          return [text(m)];
+        }),
+      ),
+    ),
+  );
+  seen.push(second);
+  seen.push(
+    await lastValueFrom(
+      client.consumeGroup(group, stream, (m) => of(text(m)), { concurrency: 2 }).pipe(take(1)),
+    ),
+  );
+  seen.push(
+    await code(
+      Promise.resolve().then(() => client.consumeGroup(group, stream, (m) => [m], { prefetch: 0 })),
+    ),
+  );
+  seen.push(
+    await code(lastValueFrom(client.consumeGroup(group, uniqueName('missing'), (m) => [m]))),
+  );
+  await client.close();
+  seen.push(await code(lastValueFrom(client.consumeGroup(group, stream, (m) => [m]))));
   return seen;
 }
 
@@ -323,6 +395,23 @@ describe('testing kit - conformance with the real client', async () => {
       ErrorCode.NotFound,
       ErrorCode.NotFound,
       ErrorCode.InvalidArgument,
+      ErrorCode.Closed,
+    ]);
+    assert.deepEqual(faked, real);
+  });
+
+  it('FakeLiftbridgeClient - consumeGroup() gives the same results as a real server', async () => {
+    const real = await groupFlow(new LiftbridgeClient(server.brokers));
+    const fake = new FakeLiftbridgeClient();
+    fake.whenPublish().ack();
+    const faked = await groupFlow(fake);
+    assert.deepEqual(real, [
+      ['0/0:a', '0/1:c', '0/2:e', '1/0:b', '1/1:d', '1/2:f'],
+      ErrorCode.Internal,
+      ['0/3:g'],
+      '0/4:h',
+      ErrorCode.InvalidArgument,
+      ErrorCode.NotFound,
       ErrorCode.Closed,
     ]);
     assert.deepEqual(faked, real);

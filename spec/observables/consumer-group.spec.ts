@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defer, finalize, type Observable, of, Subject, throwError } from 'rxjs';
+import { BehaviorSubject, defer, finalize, type Observable, of, Subject, throwError } from 'rxjs';
 import { ErrorCode, LiftbridgeError, type Message } from '../../lib/index.js';
 import type { GroupCalls } from '../../lib/internal/group-member.js';
 import {
@@ -16,6 +16,7 @@ import {
   type GroupMessage,
   groupPartitions,
 } from '../../lib/observables/consumer-group.js';
+import type { GroupFlow } from '../../lib/observables/group-flow.js';
 import type { GroupClaim, SubscribeOptions } from '../../lib/observables/subscribe.js';
 import { waitFor } from '../helpers/oracle.js';
 
@@ -23,6 +24,7 @@ interface Opened {
   stream: string;
   options: SubscribeOptions;
   claim: GroupClaim;
+  paused: Observable<boolean> | undefined;
   messages: Subject<Message>;
   closed: boolean;
 }
@@ -92,9 +94,16 @@ class FakeGroup {
   readonly context: GroupContext = {
     cluster: this.cluster,
     draining: this.draining,
-    subscribe: (stream, options, claim) =>
+    subscribe: (stream, options, claim, paused) =>
       defer(() => {
-        const opened: Opened = { stream, options, claim, messages: new Subject(), closed: false };
+        const opened: Opened = {
+          stream,
+          options,
+          claim,
+          paused,
+          messages: new Subject(),
+          closed: false,
+        };
         this.opened.push(opened);
         return opened.messages.pipe(
           finalize(() => {
@@ -139,10 +148,11 @@ class FakeGroup {
 }
 
 /** Subscribes to the group; records each partition's messages and whether it completed. */
-function consume(fake: FakeGroup, options = {}) {
+function consume(fake: FakeGroup, options = {}, flow?: GroupFlow) {
   const partitions = new Map<string, { messages: GroupMessage[]; completed: boolean }>();
   let ended = 'open';
-  const subscription = groupPartitions(fake.context, 'g', ['s'], {
+  const context = flow ? { ...fake.context, flow } : fake.context;
+  const subscription = groupPartitions(context, 'g', ['s'], {
     autoCheckpoint: 0,
     ...options,
   }).subscribe({
@@ -278,6 +288,54 @@ describe('consumer group logic (scripted coordinator)', () => {
     );
     await Promise.all(fake.goodbyes);
     assert.deepEqual(fake.checkpoints.sort(), ['s/0=7', 's/1=3']);
+    assert.equal(fake.calls[fake.calls.length - 1], 'LeaveConsumerGroup');
+  });
+
+  it('consumeGroup membership - under flow control: every subscription gets the pause signal, assignments are told, checkpoints cover what was handled (not delivered), the last one waits for the handlers', async () => {
+    const fake = new FakeGroup();
+    fake.assigned = { s: [0, 1] };
+    const told: string[] = [];
+    const handled = new Map<string, bigint>();
+    let handlersOver: (() => void) | undefined;
+    const paused = new BehaviorSubject(false);
+    const flow: GroupFlow = {
+      paused,
+      assigned: (s, p) => told.push(`assigned ${s}/${p}`),
+      revoked: (s, p) => told.push(`revoked ${s}/${p}`),
+      handled: (s, p) => handled.get(`${s}/${p}`),
+      ended: (callback) => {
+        handlersOver = callback;
+      },
+    };
+    const group = consume(fake, { autoCheckpoint: 60_000 }, flow);
+    await waitFor(() => fake.opened.length === 2, 2000, 'two subscriptions');
+    assert.ok(
+      fake.opened.every((o) => o.paused === paused),
+      'each call follows the pause signal',
+    );
+    assert.deepEqual(told, ['assigned s/0', 'assigned s/1']);
+    fake.deliver('s', 0, 0n);
+    fake.deliver('s', 0, 1n);
+    fake.deliver('s', 1, 0n);
+    fake.deliver('s', 1, 1n);
+    handled.set('s/0', 0n);
+    handled.set('s/1', 1n);
+    // s/1 is taken away: told, and checkpointed at what was handled.
+    fake.epoch = 2n;
+    fake.assigned = { s: [0] };
+    await waitFor(() => told.includes('revoked s/1'), 2000, 's/1 revoked');
+    await waitFor(() => fake.checkpoints.includes('s/1=1'), 2000, 's/1 checkpointed');
+    handled.set('s/0', 1n);
+    group.stop();
+    await new Promise((r) => setImmediate(r));
+    assert.ok(
+      !fake.checkpoints.some((c) => c.startsWith('s/0')),
+      'no last checkpoint while handlers run',
+    );
+    assert.ok(!fake.calls.includes('LeaveConsumerGroup'), 'not left while handlers run');
+    handlersOver?.();
+    await Promise.all(fake.goodbyes);
+    assert.deepEqual(fake.checkpoints, ['s/1=1', 's/0=1']);
     assert.equal(fake.calls[fake.calls.length - 1], 'LeaveConsumerGroup');
   });
 });

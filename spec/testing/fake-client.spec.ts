@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import {
   type Ack,
   ErrorCode,
+  groupCursorId,
   isLiftbridgeError,
   type Message,
   type PublishRequest,
@@ -457,5 +458,55 @@ describe('FakeLiftbridgeClient - flow control', () => {
     assert.ok(handled.length > 0 && handled.length < 1_000, `${handled.length} handled`);
     assert.equal(started, finished);
     assert.equal(fake.closed, true);
+  });
+
+  it('consumeGroup - concurrency handlers at a time; drain lets the handlers finish, then checkpoints each partition at its last handled message (no gap)', async () => {
+    const fake = new FakeLiftbridgeClient({ streams: { orders: 2 } });
+    for (const partition of [0, 1])
+      fake.emit(
+        'orders',
+        partition,
+        Array.from({ length: 500 }, (_, i) => ({ value: `${partition}-${i}` })),
+      );
+    let most = 0;
+    let started = 0;
+    let finished = 0;
+    let drained: Promise<void> | undefined;
+    const handled = await lastValueFrom(
+      fake
+        .consumeGroup(
+          'billing',
+          'orders',
+          async (m) => {
+            started += 1;
+            await new Promise((r) => setImmediate(r));
+            finished += 1;
+            if (finished === 100) drained = fake.drain();
+            return m;
+          },
+          { prefetch: 20, concurrency: 2 },
+        )
+        .pipe(
+          map((m) => {
+            most = Math.max(most, started - finished);
+            return m;
+          }),
+          toArray(),
+        ),
+    );
+    await drained;
+    assert.equal(started, finished, 'every handler started has finished');
+    assert.ok(handled.length >= 100 && handled.length < 1_000, `${handled.length} handled`);
+    assert.ok(most <= 2, `at most 2 handlers at once (${most})`);
+    for (const partition of [0, 1]) {
+      const offsets = handled.filter((m) => m.partition === partition).map((m) => m.offset);
+      const last = offsets.length === 0 ? -1n : offsets.reduce((a, b) => (a > b ? a : b));
+      assert.equal(offsets.length, Number(last + 1n), `partition ${partition}: no gap`);
+      assert.equal(
+        fake.cursor('orders', partition, groupCursorId('billing')),
+        last,
+        `partition ${partition}: checkpointed at its last handled message`,
+      );
+    }
   });
 });

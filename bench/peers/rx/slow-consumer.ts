@@ -1,9 +1,11 @@
 /**
  * The rx side of the slow-consumer benchmark: a backlog read by a handler
- * that takes `handlerMs` per message, for `seconds`, in one of three modes:
+ * that takes `handlerMs` per message, for `seconds`, in one of five modes:
  * `messages` (for await over client.messages()), `consume`
- * (client.consume(), prefetch) and `concatmap` (subscribe().pipe(concatMap()),
- * the unbounded contrast; stopped once RSS grew by `capMb`). Reports the
+ * (client.consume(), prefetch), `group` (client.consumeGroup(), prefetch),
+ * and the unbounded contrasts `concatmap` (subscribe().pipe(concatMap()))
+ * and `groupconcat` (consumerGroup().pipe(concatMap())), stopped once RSS
+ * grew by `capMb`. Reports the
  * messages handled and the peak RSS growth over the RSS before subscribing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +13,7 @@ import { concatMap, from, type Subscription } from 'rxjs';
 import { type LiftbridgeClient, StartPosition } from '../../../lib/index.js';
 import { mark } from './measure.js';
 
-export type SlowMode = 'messages' | 'consume' | 'concatmap';
+export type SlowMode = 'messages' | 'consume' | 'concatmap' | 'group' | 'groupconcat';
 
 /** What bench-slow reports (one JSON line, as the Go peer's bench-slow). */
 export interface SlowResult {
@@ -68,10 +70,15 @@ export async function slowConsumer(client: LiftbridgeClient, o: SlowOptions): Pr
       }
     } else {
       await new Promise<void>((resolve, reject) => {
-        const source =
-          o.mode === 'consume'
-            ? client.consume(o.stream, () => handle(), from0)
-            : client.subscribe(o.stream, from0).pipe(concatMap(() => from(handle())));
+        const group = `bench-${Math.random().toString(36).slice(2, 8)}`;
+        const sources = {
+          consume: () => client.consume(o.stream, () => handle(), from0),
+          group: () => client.consumeGroup(group, o.stream, () => handle()),
+          concatmap: () => client.subscribe(o.stream, from0).pipe(concatMap(() => from(handle()))),
+          groupconcat: () =>
+            client.consumerGroup(group, o.stream).pipe(concatMap(() => from(handle()))),
+        };
+        const source = sources[o.mode as Exclude<SlowMode, 'messages'>]();
         running = source.subscribe({
           next: () => {
             handled += 1;
