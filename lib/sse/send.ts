@@ -4,7 +4,7 @@
  * `@Res()`): resumes after the browser's `Last-Event-ID`, every partition
  * after its own last offset.
  */
-import { forkJoin, lastValueFrom, map, merge, type Observable } from 'rxjs';
+import { forkJoin, lastValueFrom, map, type Observable } from 'rxjs';
 import {
   ErrorCode,
   isLiftbridgeError,
@@ -15,6 +15,7 @@ import {
   StartPosition,
 } from '../index.js';
 import { parseEventId, type SsePosition } from './event-id.js';
+import { mergeIterables } from './merge-iterables.js';
 import { LAST_EVENT_ID_PARAM } from './params.js';
 import { checkMs, type ServeSseOptions, type SseResponse, serveSse } from './serve.js';
 
@@ -43,7 +44,7 @@ export const SSE_STARTS: readonly SseStart[] = ['earliest', 'latest', 'new'];
  */
 export type SseClient = Pick<
   LiftbridgeClientApi,
-  'subscribe' | 'fetchMetadata' | 'fetchPartitionMetadata'
+  'messages' | 'fetchMetadata' | 'fetchPartitionMetadata'
 >;
 
 /**
@@ -241,19 +242,20 @@ async function respond(
     refuse(res, statusOf(err), err instanceof Error ? err.message : String(err));
     return;
   }
-  const open = (at: SsePosition): Observable<Message> =>
-    merge(
-      ...partitions.map((p) => {
-        const last = at.get(p);
-        return last === undefined
-          ? client.subscribe(stream, { partition: p, startPosition: START[start] })
-          : client.subscribe(stream, {
-              partition: p,
-              startPosition: StartPosition.OFFSET,
-              startOffset: last + 1n,
-            });
-      }),
-    );
+  // One flow-controlled read per partition, each from its own offset.
+  const open = (at: SsePosition): AsyncIterable<Message> => {
+    const reads = partitions.map((p) => {
+      const last = at.get(p);
+      return last === undefined
+        ? client.messages(stream, { partition: p, startPosition: START[start] })
+        : client.messages(stream, {
+            partition: p,
+            startPosition: StartPosition.OFFSET,
+            startOffset: last + 1n,
+          });
+    });
+    return reads.length === 1 && reads[0] !== undefined ? reads[0] : mergeIterables(reads);
+  };
   return serveSse(res, open, { ...options, position, announce });
 }
 

@@ -1,18 +1,11 @@
 /**
- * Writes a message Observable to an HTTP response as Server-Sent Events,
- * with heartbeats and backpressure from the socket: when `write()` returns
- * false the source is unsubscribed (which cancels its gRPC call) and, on
- * 'drain', subscribed again after the last message written.
+ * Writes pulled messages (an AsyncIterable such as `client.messages()`) to
+ * an HTTP response as Server-Sent Events, with heartbeats and backpressure
+ * from the socket: while `write()` has returned false and 'drain' has not
+ * come, nothing is pulled, so the source's flow control pauses its gRPC
+ * stream; one source (one call) for the whole response.
  */
-import {
-  defer,
-  interval,
-  type Observable,
-  type SchedulerLike,
-  Subject,
-  type Subscription,
-  takeUntil,
-} from 'rxjs';
+import { interval, type SchedulerLike, type Subscription } from 'rxjs';
 import { ErrorCode, isLiftbridgeError, LiftbridgeError, type Message } from '../index.js';
 import { formatEventId, type SsePosition } from './event-id.js';
 import { sseFrame } from './frame.js';
@@ -75,7 +68,7 @@ export interface ServeSseOptions {
   /** Where heartbeats get their time (tests pass a virtual one). @defaultValue rxjs' async scheduler */
   scheduler?: SchedulerLike;
   /**
-   * Where the reader stands when the response starts (what `open` is first
+   * Where the reader stands when the response starts (what `open` is
    * called with); each event id is this with its message applied.
    * @defaultValue an empty position
    */
@@ -111,26 +104,28 @@ export function checkMs(value: number | undefined, name: string): void {
  * stream headers, then one event per message (its id the reader's position
  * after it, see {@link formatEventId}; its data `encode(message)`),
  * heartbeat comments, and, if the source fails, a `stream-error` event
- * with `{ code, message }` before the response ends. When the socket is
- * full (`write()` returns false) the source is unsubscribed; on 'drain' it
- * is opened again at the position reached, so memory stays bounded and
- * nothing is skipped or repeated. When the client leaves, the source is
- * unsubscribed (for a Liftbridge subscription, its gRPC call is cancelled).
+ * with `{ code, message }` before the response ends. The messages are
+ * pulled one at a time: when the socket is full (`write()` returns false)
+ * no more are pulled (nor heartbeats written) until 'drain', so a
+ * flow-controlled source (`client.messages()`) stops reading its gRPC
+ * stream and memory stays bounded, on one call for the whole response.
+ * When the client leaves, the source is returned (`client.messages()`
+ * cancels its gRPC call); the source ending ends the response.
  *
  * @param res - the response (nothing written yet).
- * @param open - the messages after a position (cold; called again after each pause).
+ * @param open - the messages after a position, pulled (called once, with `options.position`).
  * @param options - heartbeats, retry, data encoding; see {@link ServeSseOptions}.
  * @returns a Promise that resolves once the response is over.
  * @example
  * ```ts
  * http.createServer((req, res) => {
- *   void serveSse(res, () => client.subscribe('orders', { startPosition: StartPosition.EARLIEST }));
+ *   void serveSse(res, () => client.messages('orders', { startPosition: StartPosition.EARLIEST }));
  * });
  * ```
  */
 export function serveSse(
   res: SseResponse,
-  open: (position: SsePosition) => Observable<Message>,
+  open: (position: SsePosition) => AsyncIterable<Message>,
   options: ServeSseOptions = {},
 ): Promise<void> {
   checkMs(options.heartbeatMs, 'heartbeatMs');
@@ -140,72 +135,78 @@ export function serveSse(
   const position = new Map(options.position ?? []);
 
   return new Promise<void>((resolve) => {
-    let source: Subscription | undefined;
-    // Stops the source even while it is still subscribing (a synchronous burst).
-    const stop = new Subject<void>();
+    let source: AsyncIterator<Message> | undefined;
     let heartbeat: Subscription | undefined;
-    // Each opening of the source; messages of an earlier one are dropped.
-    let generation = 0;
     let paused = false;
     let over = false;
+    // Wakes the pump waiting for 'drain' (or for the end).
+    let wake: (() => void) | undefined;
 
+    const resume = () => {
+      paused = false;
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
     const finish = () => {
       if (over) return;
       over = true;
-      generation++;
-      stop.next();
-      source?.unsubscribe();
       heartbeat?.unsubscribe();
       res.off('close', finish);
       res.off('error', finish);
       res.off('drain', resume);
+      // Ends a pending pull (client.messages() cancels its call).
+      const returned = source?.return?.();
+      if (returned) void returned.then(undefined, () => undefined);
+      resume();
       if (!res.writableEnded && !res.destroyed) res.end();
       resolve();
     };
     const write = (chunk: string) => {
-      if (!res.write(chunk) && !over) pause();
+      if (!res.write(chunk) && !over && !paused) {
+        paused = true;
+        res.once('drain', resume);
+      }
     };
-    const pause = () => {
-      if (paused) return;
-      paused = true;
-      generation++;
-      stop.next();
-      source?.unsubscribe();
-      source = undefined;
-      res.once('drain', resume);
-    };
-    function resume() {
+    const fail = (err: unknown) => {
       if (over) return;
-      paused = false;
-      start();
-    }
-    const start = () => {
-      const mine = ++generation;
-      // defer: an open() that throws ends as a stream-error event, never a rejection.
-      const current = defer(() => open(position))
-        .pipe(takeUntil(stop))
-        .subscribe({
-          next: (m) => {
-            if (mine !== generation) return;
-            position.set(m.partition, m.offset);
-            write(sseFrame({ id: formatEventId(position), data: encode(m) }));
-          },
-          error: (err: unknown) => {
-            if (mine !== generation) return;
-            const code = isLiftbridgeError(err) ? err.code : 'UNKNOWN';
-            const message = err instanceof Error ? err.message : String(err);
-            res.write(
-              sseFrame({ event: SSE_EVENT.streamError, data: JSON.stringify({ code, message }) }),
-            );
-            finish();
-          },
-          complete: () => {
-            if (mine === generation) finish();
-          },
-        });
-      // The source paused (or finished) while it subscribed: let go of it now.
-      if (mine !== generation) current.unsubscribe();
-      else source = current;
+      const code = isLiftbridgeError(err) ? err.code : 'UNKNOWN';
+      const message = err instanceof Error ? err.message : String(err);
+      res.write(
+        sseFrame({ event: SSE_EVENT.streamError, data: JSON.stringify({ code, message }) }),
+      );
+      finish();
+    };
+    const pump = async () => {
+      try {
+        source = open(position)[Symbol.asyncIterator]();
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      while (!over) {
+        if (paused) {
+          await new Promise<void>((r) => {
+            wake = r;
+          });
+          continue;
+        }
+        let result: IteratorResult<Message>;
+        try {
+          result = await source.next();
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        if (over) return;
+        if (result.done === true) {
+          finish();
+          return;
+        }
+        const m = result.value;
+        position.set(m.partition, m.offset);
+        write(sseFrame({ id: formatEventId(position), data: encode(m) }));
+      }
     };
 
     res.once('close', finish);
@@ -228,6 +229,6 @@ export function serveSse(
         if (!paused && !over) write(sseFrame({ comment: '' }));
       });
     }
-    if (!paused && !over) start();
+    void pump();
   });
 }

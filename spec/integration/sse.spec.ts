@@ -2,16 +2,27 @@
  * liftbridge-rx/sse against a real Liftbridge: readers starting at `new`
  * and `latest` stand at the high watermark of each partition (an empty one
  * too), and resuming from a position event or a message's id delivers
- * exactly what followed, on every partition.
+ * exactly what followed, on every partition. A reader that stops reading
+ * over a backlog stalls the response without a new gRPC call: each
+ * partition is subscribed once (the client's subscribe-start channel), and
+ * every message arrives once, in order, when it reads again.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import diagnostics from 'node:diagnostics_channel';
+import { createServer, type ServerResponse } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { lastValueFrom } from 'rxjs';
+import { from, lastValueFrom, map, toArray } from 'rxjs';
+import {
+  DIAGNOSTICS_CHANNELS,
+  LiftbridgeClient,
+  publishBulk,
+  type SubscribeEvent,
+} from '../../lib/index.js';
 import { type SseMessage, type SseStart, sendSse } from '../../lib/sse/index.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 import { type ReadEvent, readSse } from '../helpers/sse.js';
+import { until } from '../helpers/until.js';
 
 describe('sendSse against a real server', async () => {
   const liftbridge = await useServer();
@@ -68,5 +79,94 @@ describe('sendSse against a real server', async () => {
     const { events } = await read;
     assert.deepEqual(events[0], { event: 'position', id: '0:0,1:-1', data: '' });
     assert.deepEqual(values(events).sort(), ['0:1:y', '1:0:z']);
+  });
+
+  it('backpressure - a reader that stops reading over a backlog: the response stalls on the same gRPC calls (one subscribe per partition), then every message arrives once, in order', async () => {
+    const stream = uniqueName('sse-slow');
+    const PER_PARTITION = 700;
+    // 2 x 700 x 16 KiB = 22 MiB: more than the socket buffers and the reads' buffers hold.
+    const value = 'v'.repeat(16 * 1024);
+    await lastValueFrom(client.createStream(stream, { partitions: 2 }));
+    for (const partition of [0, 1]) {
+      await lastValueFrom(
+        from(Array.from({ length: PER_PARTITION }, (_, i) => `${i}:${value}`)).pipe(
+          map((v) => client.getPublishRequest(v, { stream, partition })),
+          publishBulk(client),
+          toArray(),
+        ),
+      );
+    }
+    const starts: string[] = [];
+    const onStart = (e: unknown) => {
+      const event = e as SubscribeEvent;
+      if (event.stream === stream) starts.push(`${event.partition}`);
+    };
+    diagnostics.subscribe(DIAGNOSTICS_CHANNELS.subscribeStart, onStart);
+    const reader = new LiftbridgeClient(liftbridge.brokers);
+    let written = 0;
+    let full = false;
+    let served: Promise<void> | undefined;
+    const slow = createServer((req, res: ServerResponse) => {
+      const write = res.write.bind(res) as (chunk: string) => boolean;
+      res.write = ((chunk: string) => {
+        const ok = write(chunk);
+        if (chunk.startsWith('id: ')) written++;
+        full ||= !ok;
+        return ok;
+      }) as typeof res.write;
+      served = sendSse(reader, req, res, stream, {
+        partition: 'all',
+        start: 'earliest',
+        heartbeatMs: 0,
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const socket = connect((slow.address() as AddressInfo).port, '127.0.0.1');
+      socket.pause();
+      socket.write(`GET /${stream} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
+      let seen = -1;
+      await until(() => {
+        const stalled = full && written === seen;
+        seen = written;
+        return stalled;
+      }, 'the response to stall on a reader that does not read');
+      assert.ok(written < 2 * PER_PARTITION, `stalled after ${written} events`);
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      socket.resume();
+      await until(
+        () => (text.match(/^id: /gm) ?? []).length >= 2 * PER_PARTITION,
+        'every event',
+        60_000,
+      );
+      socket.destroy();
+      await served;
+      const events = [...text.matchAll(/^id: .*\ndata: (.*)$/gm)].map(
+        (m) => JSON.parse(m[1] ?? '') as SseMessage,
+      );
+      assert.equal(events.length, 2 * PER_PARTITION, 'every message once');
+      for (const p of [0, 1]) {
+        const mine = events.filter((e) => e.partition === p);
+        assert.deepEqual(
+          mine.map((e) => `${e.offset}:${e.value.slice(0, e.value.indexOf(':'))}`),
+          Array.from({ length: PER_PARTITION }, (_, i) => `${i}:${i}`),
+          `partition ${p}: every offset once, in order`,
+        );
+      }
+      assert.deepEqual(
+        starts.sort(),
+        ['0', '1'],
+        'one subscribe call per partition, none after a pause',
+      );
+    } finally {
+      diagnostics.unsubscribe(DIAGNOSTICS_CHANNELS.subscribeStart, onStart);
+      slow.closeAllConnections();
+      slow.close();
+      await reader.close();
+    }
   });
 });

@@ -1,18 +1,26 @@
 /**
- * serveSse: heartbeats and the pause on a full socket in virtual time (a
+ * serveSse: heartbeats in virtual time and the pause on a full socket (a
  * scripted response), then over real sockets (node:http, as Express and
- * Fastify's reply.raw hand it over): a client that stops reading pauses the
- * source (unsubscribed, so a subscription's gRPC call is cancelled), the
- * buffer stays bounded, and on 'drain' the source resumes after the last
- * message written: every offset once, in order. A client that leaves
- * unsubscribes the source; a failing source ends with a stream-error event.
+ * Fastify's reply.raw hand it over): a client that stops reading stops the
+ * pulls, so a flow-controlled source (iterateWithFlowControl, what
+ * client.messages() is) pauses, the buffers stay bounded, and on 'drain' the
+ * pulls go on from the same source (subscribed once): every offset once, in
+ * order. A client that leaves returns the source (unsubscribed); a failing
+ * source ends with a stream-error event.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { finalize, NEVER, Observable } from 'rxjs';
-import { ErrorCode, LiftbridgeError, type Message } from '../../lib/index.js';
+import {
+  ErrorCode,
+  iterateWithFlowControl,
+  LiftbridgeError,
+  type Message,
+  type PausableSource,
+  planMessages,
+} from '../../lib/index.js';
 import { type SsePosition, type SseResponse, serveSse } from '../../lib/sse/index.js';
 import { testScheduler } from '../helpers/marbles.js';
 import { until } from '../helpers/until.js';
@@ -34,6 +42,68 @@ export function message(partition: number, offset: bigint, value = `v${offset}`)
     ackPolicy: 'LEADER',
   };
 }
+
+/** What a {@link logSource} did. */
+interface SourceLog {
+  subscribed: number;
+  emitted: number;
+  pausedSeen: boolean;
+  unsubscribed: number;
+}
+
+/**
+ * A pausable log of `total` messages of partition 0 from offset 0, emitted
+ * synchronously while not paused (as a burst from the network would).
+ */
+function logSource(total: number, log: SourceLog, value?: string): PausableSource<Message> {
+  return (paused) =>
+    new Observable<Message>((subscriber) => {
+      log.subscribed++;
+      let next = 0;
+      let isPaused = false;
+      let emitting = false;
+      const emit = () => {
+        if (emitting) return;
+        emitting = true;
+        while (!isPaused && next < total && !subscriber.closed) {
+          log.emitted++;
+          subscriber.next(message(0, BigInt(next), value));
+          next++;
+        }
+        emitting = false;
+        if (next >= total) subscriber.complete();
+      };
+      const watch = paused.subscribe((p) => {
+        isPaused = p;
+        if (p) log.pausedSeen = true;
+        else emit();
+      });
+      return () => {
+        log.unsubscribed++;
+        watch.unsubscribe();
+      };
+    });
+}
+
+/** A flow-controlled read (as client.messages() is) of a log source. */
+function flowRead(source: PausableSource<Message>, highWaterMark = 16): AsyncIterable<Message> {
+  return iterateWithFlowControl(source, planMessages({ highWaterMark }).marks);
+}
+
+/** Pulls of a source that yields `items`, then throws `error` (if any). */
+function pulls(items: Message[], error?: unknown): AsyncIterable<Message> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* items;
+      if (error !== undefined) throw error;
+    },
+  };
+}
+
+/** Lets queued promise jobs and I/O callbacks run. */
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
 
 /** A response that records what is written, with the time, and is full while `full` is set. */
 class ScriptedResponse implements SseResponse {
@@ -75,96 +145,74 @@ class ScriptedResponse implements SseResponse {
   }
 }
 
-describe('serveSse in virtual time', () => {
-  it('heartbeats - a comment every heartbeatMs, stopped when the client leaves; the source is unsubscribed then', async () => {
+describe('serveSse', () => {
+  it('heartbeats - a comment every heartbeatMs (virtual time), stopped when the client leaves; the source is returned then', async () => {
     const scheduler = testScheduler();
+    const log: SourceLog = { subscribed: 0, emitted: 0, pausedSeen: false, unsubscribed: 0 };
     let done = false;
-    scheduler.run(({ cold, expectSubscriptions, flush }) => {
-      const res = new ScriptedResponse(() => scheduler.now());
-      const source = cold<Message>('5ms a 19ms b', {
-        a: message(0, 0n),
-        b: message(0, 1n),
-      });
-      void serveSse(res, () => source, { heartbeatMs: 10, retryMs: 500, scheduler }).then(() => {
+    const res = new ScriptedResponse(() => scheduler.now());
+    scheduler.run(({ flush }) => {
+      const never = () => NEVER.pipe(finalize(() => log.unsubscribed++));
+      void serveSse(res, () => flowRead(never), {
+        heartbeatMs: 10,
+        retryMs: 500,
+        scheduler,
+      }).then(() => {
         done = true;
       });
       scheduler.schedule(() => res.emit('close'), 45);
       flush();
       scheduler.schedule(() => undefined, 100);
       flush();
-      assert.equal(res.status, 200);
-      const data = (o: number) =>
-        `data: {"stream":"s","partition":0,"offset":"${o}","key":null,"value":"v${o}","timestamp":1795000000000}`;
-      assert.deepEqual(res.log(), [
-        '0 retry: 500||:||',
-        `5 id: 0:0|${data(0)}||`,
-        '10 :||',
-        '20 :||',
-        `25 id: 0:1|${data(1)}||`,
-        '30 :||',
-        '40 :||',
-      ]);
-      expectSubscriptions(source.subscriptions).toBe('^ 44ms !');
     });
-    await Promise.resolve();
+    await settle();
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.log(), ['0 retry: 500||:||', '10 :||', '20 :||', '30 :||', '40 :||']);
+    assert.equal(log.unsubscribed, 1, 'the source was returned (unsubscribed)');
     assert.ok(done, 'the Promise resolves once over');
   });
 
-  it('backpressure - a full socket unsubscribes the source and stops heartbeats; on drain it resumes after the last message written', () => {
-    const scheduler = testScheduler();
-    scheduler.run(({ flush }) => {
-      const res = new ScriptedResponse(() => scheduler.now());
-      const opened: string[] = [];
-      const live: boolean[] = [];
-      // Offsets from the position on, one every 2 ms.
-      const open = (position: SsePosition) =>
-        new Observable<Message>((subscriber) => {
-          const from = (position.get(0) ?? -1n) + 1n;
-          opened.push(`${scheduler.now()}: from ${from}`);
-          const index = live.push(true) - 1;
-          let next = from;
-          const tick = scheduler.schedule(function () {
-            subscriber.next(message(0, next++));
-            this.schedule(undefined, 2);
-          }, 2);
-          return () => {
-            live[index] = false;
-            tick.unsubscribe();
-          };
-        });
-      void serveSse(res, open, { heartbeatMs: 5, scheduler });
-      scheduler.schedule(() => {
-        res.full = true;
-      }, 5); // the write at 6 (offset 2) finds the socket full
-      scheduler.schedule(() => {
-        res.full = false;
-        res.emit('drain');
-      }, 20);
-      scheduler.schedule(() => res.emit('close'), 25);
-      flush();
-      assert.deepEqual(opened, ['0: from 0', '20: from 3']);
-      assert.deepEqual(live, [false, false]);
-      const ids = res.writes.map((w) => `${w.at} ${/id: (\S+)/.exec(w.text)?.[1] ?? 'comment'}`);
-      assert.deepEqual(ids, [
-        '0 comment',
-        '2 0:0',
-        '4 0:1',
-        '5 comment',
-        '6 0:2', // returned false: paused, no heartbeat at 10 and 15
-        '20 comment', // drained
-        '22 0:3',
-        '24 0:4',
-      ]);
+  it('backpressure - a full socket stops the pulls (the flow-controlled source pauses) and the heartbeats; on drain the same source goes on: every offset once, in order, one subscription', async () => {
+    const res = new ScriptedResponse(() => 0);
+    const log: SourceLog = { subscribed: 0, emitted: 0, pausedSeen: false, unsubscribed: 0 };
+    let done = false;
+    void serveSse(res, () => flowRead(logSource(100, log), 8), { heartbeatMs: 0 }).then(() => {
+      done = true;
     });
+    // Full from the 5th message on: its write returns false.
+    const ids = () => res.writes.map((w) => /id: (\S+)/.exec(w.text)?.[1]).filter(Boolean);
+    const write = res.write.bind(res);
+    res.write = (text: string) => {
+      if (ids().length === 4) res.full = true;
+      return write(text);
+    };
+    await settle();
+    assert.deepEqual(
+      ids(),
+      ['0:0', '0:1', '0:2', '0:3', '0:4'],
+      'no pull after the write that returned false',
+    );
+    assert.equal(log.pausedSeen, true, 'the source was paused');
+    assert.ok(
+      log.emitted <= 5 + 8,
+      `at most the high-water mark past the last write: ${log.emitted}`,
+    );
+    assert.equal(done, false);
+    res.full = false;
+    res.emit('drain');
+    await settle();
+    assert.equal(done, true, 'the source ended: the response ended');
+    assert.deepEqual(
+      ids(),
+      Array.from({ length: 100 }, (_, i) => `0:${i}`),
+    );
+    assert.equal(log.subscribed, 1, 'one subscription for the whole response');
   });
 
   it('a failing source - a stream-error event with its code and message, then the response ends', async () => {
     const res = new ScriptedResponse(() => 0);
     const open = () =>
-      new Observable<Message>((subscriber) => {
-        subscriber.next(message(3, 7n));
-        subscriber.error(new LiftbridgeError(ErrorCode.StreamDeleted, 'stream s was deleted'));
-      });
+      pulls([message(3, 7n)], new LiftbridgeError(ErrorCode.StreamDeleted, 'stream s was deleted'));
     await serveSse(res, open, { heartbeatMs: 0, position: new Map([[1, 4n]]) });
     assert.equal(res.writableEnded, true);
     assert.deepEqual(res.log().slice(1), [
@@ -175,7 +223,7 @@ describe('serveSse in virtual time', () => {
 
   it('a source that throws when opened - a stream-error event, never a rejected Promise', async () => {
     const res = new ScriptedResponse(() => 0);
-    const open = (): Observable<Message> => {
+    const open = (): AsyncIterable<Message> => {
       throw new LiftbridgeError(ErrorCode.InvalidArgument, 'startOffset out of range');
     };
     await serveSse(res, open, { heartbeatMs: 0 });
@@ -196,7 +244,7 @@ describe('serveSse in virtual time', () => {
       res,
       (p) => {
         opened.push(new Map(p));
-        return new Observable<Message>((s) => s.complete());
+        return pulls([]);
       },
       { heartbeatMs: 0, position, announce: true },
     );
@@ -207,7 +255,7 @@ describe('serveSse in virtual time', () => {
   it('bad options - INVALID_ARGUMENT at the call site', () => {
     const res = new ScriptedResponse(() => 0);
     assert.throws(
-      () => serveSse(res, () => NEVER, { heartbeatMs: -1 }),
+      () => serveSse(res, () => pulls([]), { heartbeatMs: -1 }),
       (err: unknown) =>
         err instanceof LiftbridgeError &&
         err.code === ErrorCode.InvalidArgument &&
@@ -219,7 +267,7 @@ describe('serveSse in virtual time', () => {
 
 /** A node:http server whose only route serves `open` with serveSse. */
 async function serve(
-  open: (p: SsePosition) => Observable<Message>,
+  open: (p: SsePosition) => AsyncIterable<Message>,
   onWrite?: (buffered: number, ok: boolean) => void,
 ): Promise<{ server: Server; port: number; done: Promise<void> }> {
   let resolveDone: () => void = () => undefined;
@@ -258,39 +306,31 @@ describe('serveSse over node:http', () => {
     }
   });
 
-  it('backpressure - a client that stops reading pauses the source; the buffer stays under a frame past the high-water mark; every offset arrives once, in order', async () => {
+  it('backpressure - a client that stops reading stops the pulls and the flow-controlled source pauses; the buffer stays under a frame past the high-water mark; every offset arrives once, in order, from one subscription', async () => {
     // 32 MiB: more than the kernel's socket buffers hold.
     const TOTAL = 2000;
     const value = 'x'.repeat(16 * 1024);
-    const froms: bigint[] = [];
-    let emitted = 0;
-    // Emits synchronously until unsubscribed (as a burst from the network would).
-    const open = (position: SsePosition) =>
-      new Observable<Message>((subscriber) => {
-        const from = (position.get(0) ?? -1n) + 1n;
-        froms.push(from);
-        for (let o = from; o < TOTAL && !subscriber.closed; o++) {
-          emitted++;
-          subscriber.next(message(0, o, value));
-        }
-        subscriber.complete();
-      });
+    const log: SourceLog = { subscribed: 0, emitted: 0, pausedSeen: false, unsubscribed: 0 };
     let maxBuffered = 0;
     let full = false;
-    const { server, port, done } = await serve(open, (b, ok) => {
-      maxBuffered = Math.max(maxBuffered, b);
-      full ||= !ok;
-    });
+    const { server, port, done } = await serve(
+      () => flowRead(logSource(TOTAL, log, value)),
+      (b, ok) => {
+        maxBuffered = Math.max(maxBuffered, b);
+        full ||= !ok;
+      },
+    );
     servers.push(server);
     const socket = rawGet(port);
     // Drains come while the kernel takes more; then the source stays paused.
     let seen = -1;
     await until(() => {
-      const stalled = full && emitted === seen;
-      seen = emitted;
+      const stalled = full && log.emitted === seen;
+      seen = log.emitted;
       return stalled;
     }, 'the server to stall on a client that does not read');
-    assert.ok(emitted < TOTAL, `paused after ${emitted} of ${TOTAL} messages`);
+    assert.ok(log.emitted < TOTAL, `paused after ${log.emitted} of ${TOTAL} messages`);
+    assert.equal(log.pausedSeen, true, 'the source was paused');
     let text = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
@@ -306,10 +346,8 @@ describe('serveSse over node:http', () => {
       ids.every((id, i) => id === i),
       'every offset once, in order',
     );
-    assert.ok(froms.length > 1, `the source was paused and resumed (${froms.length} times)`);
-    for (let i = 1; i < froms.length; i++) assert.ok((froms[i] ?? 0n) > (froms[i - 1] ?? 0n));
-    // Each pause drops at most the one message that arrived as the write failed.
-    assert.ok(emitted <= TOTAL + froms.length, `${emitted} emitted`);
+    assert.equal(log.subscribed, 1, 'one subscription for the whole response');
+    assert.equal(log.emitted, TOTAL, 'each message emitted once');
     const frame = value.length + 200;
     assert.ok(
       maxBuffered <= 16 * 1024 + frame,
@@ -317,13 +355,15 @@ describe('serveSse over node:http', () => {
     );
   });
 
-  it('client leaves - the source is unsubscribed and the Promise resolves', async () => {
+  it('client leaves - the source is returned (unsubscribed) and the Promise resolves', async () => {
     let unsubscribed = false;
     const { server, port, done } = await serve(() =>
-      NEVER.pipe(
-        finalize(() => {
-          unsubscribed = true;
-        }),
+      flowRead(() =>
+        NEVER.pipe(
+          finalize(() => {
+            unsubscribed = true;
+          }),
+        ),
       ),
     );
     servers.push(server);
