@@ -156,6 +156,50 @@ describe('drain against a real server', async () => {
     await eventually(async () => ((await groupGone(admin, group)) ? true : 'the group is live'));
   });
 
+  it('drain - started inside a for-await body and a consume() handler without waiting, then leaving: it ends at once, not at its timeout', async () => {
+    const stream = uniqueName('drain-inside');
+    const setup = new LiftbridgeClient(server.brokers);
+    await lastValueFrom(setup.createStream(stream, { waitForStream: true }));
+    for (let i = 0; i < 20; i++) await lastValueFrom(setup.publish(`m${i}`, { stream }));
+    await setup.close();
+    // A drain that waited out its timeout would outlast the spec's own timeout.
+    const loop = new LiftbridgeClient(server.brokers, { drainTimeout: 600_000 });
+    let drained: Promise<void> | undefined;
+    const seen: string[] = [];
+    for await (const m of loop.messages(stream, { startPosition: 'EARLIEST' })) {
+      seen.push(text(m));
+      if (seen.length === 5) {
+        drained = loop.drain();
+        break;
+      }
+    }
+    await drained;
+    assert.equal(loop.closed, true);
+    assert.deepEqual(seen, ['m0', 'm1', 'm2', 'm3', 'm4']);
+    const handler = new LiftbridgeClient(server.brokers, { drainTimeout: 600_000 });
+    let fromHandler: Promise<void> | undefined;
+    const handled = await lastValueFrom(
+      handler
+        .consume(
+          stream,
+          (m) => {
+            if (text(m) === 'm3') fromHandler = handler.drain();
+            return [text(m)];
+          },
+          { startPosition: 'EARLIEST', prefetch: 4 },
+        )
+        .pipe(toArray()),
+    );
+    await fromHandler;
+    assert.equal(handler.closed, true);
+    // What was received by then is handled, in order, then consume() completes.
+    assert.ok(handled.length >= 4, handled.join(','));
+    assert.deepEqual(
+      handled,
+      Array.from({ length: handled.length }, (_, i) => `m${i}`),
+    );
+  });
+
   it('drain - the timeout bounds it: a publish the broker never acks then fails CLIENT_CLOSED, as close() fails it', async () => {
     const broker = await startFakeBroker({ publish: () => undefined }); // never acks
     const client = new LiftbridgeClient([broker.address], {

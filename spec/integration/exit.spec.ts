@@ -35,7 +35,7 @@ function run(
 describe('process exit', async () => {
   const server = await useServer();
 
-  for (const mode of ['close', 'drain', 'await-using']) {
+  for (const mode of ['close', 'drain', 'sse', 'await-using']) {
     it(`exit - after ${mode}, a process that published, bulk-published, subscribed and used cursors exits by itself`, async () => {
       const { code, ms, out } = await run(server.brokers, mode);
       assert.equal(code, 0, `exit code (killed after 20 s if it hung): ${out}`);

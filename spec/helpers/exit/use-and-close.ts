@@ -1,10 +1,14 @@
 /**
  * Child process of exit.spec: uses the client, closes it, and must then exit
- * on its own. argv: brokers (comma-separated), mode (close | drain | await-using | no-close).
+ * on its own. argv: brokers (comma-separated), mode (close | drain | sse |
+ * await-using | no-close).
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { from, lastValueFrom, map, take, toArray } from 'rxjs';
 import { LiftbridgeClient, publishBulk } from '../../../lib/index.js';
+import { sendSse } from '../../../lib/sse/index.js';
 
 const [brokers = '', mode = 'close'] = process.argv.slice(2);
 
@@ -44,6 +48,26 @@ if (mode === 'await-using') {
     const late = lastValueFrom(client.publish('late', { stream: name }));
     await client.drain();
     await late;
+  } else if (mode === 'sse') {
+    // A reader that leaves mid-stream, then the server and the client close.
+    const server = createServer((req, res) => {
+      void sendSse(client, req, res, name, { start: 'earliest' });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const abort = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+      signal: abort.signal,
+    });
+    const reader = res.body?.getReader();
+    let text = '';
+    while (!text.includes('id: ')) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      text += Buffer.from(chunk.value).toString();
+    }
+    abort.abort();
+    await new Promise<void>((r) => server.close(() => r()));
+    await client.close();
   } else if (mode !== 'no-close') await client.close();
 }
 console.log('done');
