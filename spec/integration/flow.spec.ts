@@ -9,15 +9,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { concatMap, from, lastValueFrom, map, range, take, tap, toArray } from 'rxjs';
-import {
-  ErrorCode,
-  isLiftbridgeError,
-  publishBulk,
-  StartPosition,
-  StopPosition,
-} from '../../lib/index.js';
+import { concatMap, from, lastValueFrom, take, tap, toArray } from 'rxjs';
+import { ErrorCode, isLiftbridgeError, StartPosition, StopPosition } from '../../lib/index.js';
 import { type Credit, flowProbe } from '../../lib/observables/flow-control.js';
+import { backlog as fillBacklog } from '../helpers/backlog.js';
 import { childScript } from '../helpers/exit/index.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
@@ -58,19 +53,8 @@ describe('flow control against a real server', { timeout: 180_000 }, async () =>
   const client = server.client();
 
   /** A stream with `count` messages of SIZE bytes in each of `partitions` partitions. */
-  async function backlog(count: number, partitions = 1): Promise<string> {
-    const stream = uniqueName('flow');
-    await lastValueFrom(client.createStream(stream, { partitions }));
-    const value = Buffer.alloc(SIZE, 'x');
-    await lastValueFrom(
-      range(0, count * partitions).pipe(
-        map((i) => client.getPublishRequest(value, { stream, partition: i % partitions })),
-        publishBulk(client),
-        toArray(),
-      ),
-    );
-    return stream;
-  }
+  const backlog = (count: number, partitions = 1) =>
+    fillBacklog(client, 'flow', count, { partitions, size: SIZE });
 
   const stream = await backlog(BACKLOG);
 

@@ -11,9 +11,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lastValueFrom, map, NEVER, range, take, tap, toArray } from 'rxjs';
-import { groupCursorId, publishBulk } from '../../lib/index.js';
+import { lastValueFrom, NEVER, take, tap, toArray } from 'rxjs';
+import { groupCursorId } from '../../lib/index.js';
 import { type Credit, flowProbe } from '../../lib/observables/flow-control.js';
+import { backlog as fillBacklog } from '../helpers/backlog.js';
 import { eventually, GROUP_TIMEOUTS } from '../helpers/groups.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 import { until } from '../helpers/until.js';
@@ -37,19 +38,8 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
   const client = server.client();
 
   /** A stream with `count` messages of SIZE bytes in each of `partitions` partitions. */
-  async function backlog(count: number, partitions = 1): Promise<string> {
-    const stream = uniqueName('gflow');
-    await lastValueFrom(client.createStream(stream, { partitions }));
-    const value = Buffer.alloc(SIZE, 'x');
-    await lastValueFrom(
-      range(0, count * partitions).pipe(
-        map((i) => client.getPublishRequest(value, { stream, partition: i % partitions })),
-        publishBulk(client),
-        toArray(),
-      ),
-    );
-    return stream;
-  }
+  const backlog = (count: number, partitions = 1) =>
+    fillBacklog(client, 'gflow', count, { partitions, size: SIZE });
 
   const checkpoint = (stream: string, partition: number, group: string) =>
     lastValueFrom(client.fetchCursor(stream, partition, groupCursorId(group)));
