@@ -13,3 +13,18 @@ export async function until(
     await firstValueFrom(timer(50));
   }
 }
+
+/** Polls until `read()` gives the same number twice in a row (a buffer that stopped growing). */
+export function untilSteady(read: () => number, what: string, ms = 30_000): Promise<void> {
+  let before = -1;
+  return until(
+    () => {
+      const now = read();
+      const steady = now === before;
+      before = now;
+      return steady;
+    },
+    what,
+    ms,
+  );
+}

@@ -15,7 +15,7 @@ import { type Credit, flowProbe } from '../../lib/observables/flow-control.js';
 import { backlog as fillBacklog } from '../helpers/backlog.js';
 import { childScript } from '../helpers/exit/index.js';
 import { uniqueName, useServer } from '../helpers/server.js';
-import { until } from '../helpers/until.js';
+import { until, untilSteady } from '../helpers/until.js';
 
 const SIZE = 256;
 const BACKLOG = 20_000;
@@ -91,13 +91,7 @@ describe('flow control against a real server', { timeout: 180_000 }, async () =>
       const credit = credits[0] as Credit;
       // The loop stops pulling: the buffer fills to the mark, then the call is paused.
       await until(() => credit.outstanding >= 50, 'the buffer to reach the high water mark');
-      let before = -1;
-      await until(() => {
-        const now = credit.outstanding;
-        const settled = now === before;
-        before = now;
-        return settled;
-      }, 'the buffer to stop growing');
+      await untilSteady(() => credit.outstanding, 'the buffer to stop growing');
       assert.ok(
         credit.outstanding <= 50 + WINDOW_MESSAGES,
         `buffered ${credit.outstanding} of a ${BACKLOG} backlog`,

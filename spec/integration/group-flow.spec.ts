@@ -17,7 +17,7 @@ import { type Credit, flowProbe } from '../../lib/observables/flow-control.js';
 import { backlog as fillBacklog } from '../helpers/backlog.js';
 import { eventually, GROUP_TIMEOUTS } from '../helpers/groups.js';
 import { uniqueName, useServer } from '../helpers/server.js';
-import { until } from '../helpers/until.js';
+import { until, untilSteady } from '../helpers/until.js';
 
 const SIZE = 256;
 const BACKLOG = 20_000;
@@ -95,13 +95,7 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
       await until(() => credits[0] !== undefined, 'the member to start');
       const credit = credits[0] as Credit;
       await until(() => credit.outstanding >= 50, 'the member to receive the prefetch');
-      let before = -1;
-      await until(() => {
-        const now = credit.outstanding;
-        const settled = now === before;
-        before = now;
-        return settled;
-      }, 'what it received to stop growing');
+      await untilSteady(() => credit.outstanding, 'what it received to stop growing');
       assert.ok(
         credit.outstanding <= 50 + WINDOW_MESSAGES,
         `received ${credit.outstanding} of a ${BACKLOG} backlog`,
