@@ -1,6 +1,7 @@
-/** A stream filled before a reader starts: the backlog the flow-control specs read slowly. */
+/** The flow-control specs' backlog (a stream filled before a reader starts) and what they observe of it. */
 import { lastValueFrom, map, range, toArray } from 'rxjs';
 import { type LiftbridgeClient, publishBulk } from '../../lib/index.js';
+import { type Credit, flowProbe } from '../../lib/observables/flow-control.js';
 import { uniqueName } from './server.js';
 
 /** A new stream with `count` messages of `size` bytes in each of its `partitions` partitions. */
@@ -21,4 +22,17 @@ export async function backlog(
     ),
   );
   return stream;
+}
+
+/** The value size of the flow-control specs' backlogs. */
+export const SIZE = 256;
+
+/** A Subscribe call's receive window (raw-call.ts) and a readable buffer, in messages of SIZE bytes. */
+export const WINDOW_MESSAGES = Math.ceil((1024 * 1024 + 64 * 1024) / SIZE);
+
+/** Collects the credit counter of every flow-controlled read started until `stop()`. */
+export function captureCredits(): { credits: Credit[]; stop: () => void } {
+  const credits: Credit[] = [];
+  flowProbe.created = (c) => credits.push(c);
+  return { credits, stop: () => (flowProbe.created = undefined) };
 }

@@ -13,22 +13,18 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom, NEVER, take, tap, toArray } from 'rxjs';
 import { groupCursorId } from '../../lib/index.js';
-import { type Credit, flowProbe } from '../../lib/observables/flow-control.js';
-import { backlog as fillBacklog } from '../helpers/backlog.js';
+import type { Credit } from '../../lib/observables/flow-control.js';
+import {
+  captureCredits,
+  backlog as fillBacklog,
+  SIZE,
+  WINDOW_MESSAGES,
+} from '../helpers/backlog.js';
 import { eventually, GROUP_TIMEOUTS } from '../helpers/groups.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 import { until, untilSteady } from '../helpers/until.js';
 
-const SIZE = 256;
 const BACKLOG = 20_000;
-/** A Subscribe call's receive window (raw-call.ts) and a readable buffer, in messages of SIZE bytes. */
-const WINDOW_MESSAGES = Math.ceil((1024 * 1024 + 64 * 1024) / SIZE);
-
-function captureCredits(): { credits: Credit[]; stop: () => void } {
-  const credits: Credit[] = [];
-  flowProbe.created = (c) => credits.push(c);
-  return { credits, stop: () => (flowProbe.created = undefined) };
-}
 
 const offsets = (count: number, from = 0) =>
   Array.from({ length: count }, (_, i) => BigInt(from + i));
