@@ -59,7 +59,8 @@ const laneOf = (e: Entry) => `${e.message.stream}\u0000${e.message.partition}`;
 /**
  * Runs `read` (given the handler that queues a message in its partition's
  * lane) with the lanes beside it: a unit whose message's partition was
- * assigned elsewhere (its `revoked` signal aborted) is skipped. Completes
+ * assigned elsewhere (its `revoked` signal aborted) is left out of its
+ * unit, and a unit left empty is skipped. Completes
  * when the read completes (its handlers, hence the lanes, are done); errors
  * when the read errors, or as {@link LaneOptions.failed} says.
  *
@@ -95,12 +96,15 @@ export function inLanes(
         return lane.pipe(
           tap((e) => pending.add(e)),
           units<Entry>(batch, scheduler),
-          concatMap((unit) =>
-            (unit.some((e) => e.revoked?.aborted)
-              ? EMPTY
-              : process(unit.map((e) => e.message))
-            ).pipe(finalize(() => unit.forEach(settle))),
-          ),
+          concatMap((unit) => {
+            // A batch may hold messages of an assignment since revoked beside
+            // those of a new one (the partition came back): only the revoked
+            // are skipped (their new owner reads them); the rest are processed.
+            const live = unit.filter((e) => !e.revoked?.aborted);
+            return (live.length === 0 ? EMPTY : process(live.map((e) => e.message))).pipe(
+              finalize(() => unit.forEach(settle)),
+            );
+          }),
           catchError((err: unknown) => {
             const first = [...pending][0];
             if (!failed) return throwError(() => err);

@@ -400,24 +400,27 @@ export class LiftbridgeServer extends microservices.Server<
   }
 
   /** When a partition's reading failed: read again after a delay (1 s doubling to 30 s), unless stopped or closed. */
-  private again(plan: Plan, partition: number, err: unknown, count: number): Observable<number> {
+  private again(
+    plan: Plan,
+    partition: number | undefined,
+    err: unknown,
+    count: number,
+  ): Observable<number> {
     if (err instanceof Stopped || this.closed) return throwError(() => err);
     const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(count - 1, 5));
-    this.report(
-      err,
-      undefined,
-      `reading ${plan.stream}/${partition} failed (reading again in ${delay} ms)`,
-    );
+    const where = partition === undefined ? plan.stream : `${plan.stream}/${partition}`;
+    this.report(err, undefined, `reading ${where} failed (reading again in ${delay} ms)`);
     return timer(delay);
   }
 
   /**
    * Joins the plan's group through `client.consumeGroup()` (flow-controlled:
    * at most `prefetch` messages received and not yet handled), each
-   * assigned partition's units handled one at a time in its lane; a unit of
-   * a partition assigned elsewhere meanwhile is skipped (the new assignee
-   * reads it). A partition whose handler stops it (onError 'stop') is
-   * handled no more (nor committed) until a restart; the others go on.
+   * assigned partition's units handled one at a time in its lane; messages
+   * of a partition assigned elsewhere meanwhile are left out (the new
+   * assignee reads them). A partition whose handler stops it (onError
+   * 'stop') is handled no more (nor committed) until a restart; the others
+   * go on. A failed read ends the membership; it joins again after a delay.
    */
   private consumeGroup(
     client: LiftbridgeClientApi,
@@ -445,7 +448,14 @@ export class LiftbridgeServer extends microservices.Server<
           ...(consumerId === undefined ? {} : { consumerId }),
           ...(fetchAssignmentsInterval === undefined ? {} : { fetchAssignmentsInterval }),
         }),
-    ).subscribe({ error: (err: unknown) => this.ended(plan, undefined, err) });
+    )
+      .pipe(
+        // A failed read of any assigned partition ends the membership: it
+        // joins again after a delay (1 s doubling to 30 s) and reads on
+        // from the group's checkpoints, as a cursor-mode partition does.
+        retry({ delay: (err: unknown, count: number) => this.again(plan, undefined, err, count) }),
+      )
+      .subscribe({ error: (err: unknown) => this.ended(plan, undefined, err) });
   }
 
   /** Runs the handler on a unit and waits for its result to complete; replies for a request. */

@@ -229,6 +229,7 @@ export function serveSse(
         if (!paused && !over) write(sseFrame({ comment: '' }));
       });
     }
-    void pump();
+    // A throw past the pulls (a user's encode, say) ends the response as a stream error, never as an unhandled rejection.
+    pump().catch(fail);
   });
 }

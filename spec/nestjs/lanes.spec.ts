@@ -2,7 +2,7 @@
  * The transport's per-partition lanes, in virtual time: each message's
  * handler (what the flow-controlled read waits for) completes once its
  * unit was processed; a partition's units run one at a time, in order,
- * partitions side by side; batches; units of a revoked partition skipped;
+ * partitions side by side; batches; messages of a revoked partition left out;
  * a failing unit ends everything, or (group mode) only its partition.
  */
 import assert from 'node:assert/strict';
@@ -90,6 +90,33 @@ describe('nestjs - lanes', () => {
       );
       expectObservable(read).toBe('--|');
       timer(5).subscribe(() => assert.deepEqual(processed, ['0/0']));
+    });
+  });
+
+  it('lanes - a batch holding messages of a revoked assignment and of a new one (the partition came back): only the revoked are left out; every handler completes', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const processed: string[] = [];
+      const handled: string[] = [];
+      const before = new AbortController();
+      before.abort(); // the first assignment of partition 0 was revoked
+      const process = (unit: readonly Message[]): Observable<never> => {
+        processed.push(unit.map(nameOf).join());
+        return timer(1).pipe(mergeMap(() => []));
+      };
+      const read = inLanes({ batch: { size: 3, time: 100 }, process }, (add) =>
+        cold('ace|', values).pipe(
+          mergeMap((m) =>
+            add(m, m.offset < 2n ? before.signal : undefined).pipe(
+              tap({ complete: () => handled.push(nameOf(m)) }),
+            ),
+          ),
+        ),
+      );
+      expectObservable(read).toBe('---|');
+      timer(10).subscribe(() => {
+        assert.deepEqual(processed, ['0/2']);
+        assert.deepEqual(handled, ['0/0', '0/1', '0/2']);
+      });
     });
   });
 

@@ -233,6 +233,29 @@ describe('serveSse', () => {
     ]);
   });
 
+  it('an encode that throws - a stream-error event and the end of the response (the source returned), never a rejected Promise', async () => {
+    const res = new ScriptedResponse(() => 0);
+    let returned = false;
+    const open = (): AsyncIterable<Message> => ({
+      [Symbol.asyncIterator]: () => ({
+        next: async () => ({ done: false, value: message(0, 1n) }),
+        return: async () => {
+          returned = true;
+          return { done: true, value: undefined };
+        },
+      }),
+    });
+    const encode = (): string => {
+      throw new Error('cannot encode');
+    };
+    await serveSse(res, open, { heartbeatMs: 0, encode });
+    assert.equal(res.writableEnded, true);
+    assert.equal(returned, true, 'the source was returned (its call cancelled)');
+    assert.deepEqual(res.log().slice(1), [
+      '0 event: stream-error|data: {"code":"UNKNOWN","message":"cannot encode"}||',
+    ]);
+  });
+
   it('announce - a position event first, with the id to resume from', async () => {
     const res = new ScriptedResponse(() => 0);
     const position = new Map([
