@@ -310,10 +310,19 @@ export function groupPartitions(
       }
     };
 
+    // Once leaving, the assignment poll only keeps the member alive (it is
+    // the member's heartbeat) until the handlers are done: see the teardown.
+    let leaving = false;
     const assignments = member.assignments().subscribe({
-      next: (a) => reconcile(a.epoch, a.partitions),
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
+      next: (a) => {
+        if (!leaving) reconcile(a.epoch, a.partitions);
+      },
+      error: (err: unknown) => {
+        if (!leaving) subscriber.error(err);
+      },
+      complete: () => {
+        if (!leaving) subscriber.complete();
+      },
     });
     const timer =
       p.autoCheckpoint > 0
@@ -325,17 +334,24 @@ export function groupPartitions(
     const drained = ctx.draining.subscribe(() => subscriber.complete());
 
     return () => {
+      leaving = true;
       unregister();
       drained.unsubscribe();
-      assignments.unsubscribe();
+      // Under flow control the handlers of messages already received finish
+      // first; the poll goes on meanwhile, or handlers slower than the
+      // group's consumer timeout would see their partitions given away
+      // (and the last checkpoint move the new owner's cursor back).
+      if (!flow) assignments.unsubscribe();
       timer?.unsubscribe();
       const last = [...held.values()];
       for (const h of last) revoke(h);
       ctx.goodbye(
         p.groupId,
         (async () => {
-          // Under flow control, the handlers of messages already received finish first.
-          if (flow) await new Promise<void>((resolve) => flow.ended(resolve));
+          if (flow) {
+            await new Promise<void>((resolve) => flow.ended(resolve));
+            assignments.unsubscribe();
+          }
           if (p.autoCheckpoint > 0) await checkpoint(last);
           await member.leave();
         })(),

@@ -186,4 +186,42 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
     );
     assert.deepEqual(next, offsets(5, first.length));
   });
+
+  it('consumeGroup - drain with a handler slower than the consumer timeout: the member stays in the group (its assignment poll goes on: no rebalance) until it has finished and taken its last checkpoint', async () => {
+    const group = uniqueName('g');
+    const name = uniqueName('gslow');
+    await lastValueFrom(client.createStream(name, { waitForStream: true }));
+    for (let i = 0; i < 3; i++) await lastValueFrom(client.publish(`m${i}`, { stream: name }));
+    const slow = server.client({ drainTimeout: 30_000 });
+    let started = false;
+    const handled = lastValueFrom(
+      slow
+        .consumeGroup(
+          group,
+          name,
+          async (m) => {
+            started = true;
+            // 5 s: well past the server's 2 s consumer timeout (GROUP_TIMEOUTS).
+            if (m.offset === 0n) await sleep(5_000);
+            return m.offset;
+          },
+          { fetchAssignmentsInterval: 200 },
+        )
+        .pipe(toArray()),
+    );
+    try {
+      await until(() => started, 'the slow handler to start');
+      const epoch = async () => (await lastValueFrom(client.fetchConsumerGroup(group))).epoch;
+      const before = await epoch();
+      const drained = slow.drain();
+      await sleep(3_500); // the handler still runs; a silent member would be dropped by now
+      assert.equal(await epoch(), before, 'no rebalance: the member was not dropped');
+      await drained;
+      assert.deepEqual(await handled, [0n, 1n, 2n]);
+      // A member dropped for silence while its handlers ran could not store it.
+      assert.equal(await checkpoint(name, 0, group), 2n, 'the last checkpoint was taken');
+    } finally {
+      await slow.close();
+    }
+  });
 });
