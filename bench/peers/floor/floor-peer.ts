@@ -10,18 +10,11 @@
  */
 import http2 from 'node:http2';
 import { parseArgs } from 'node:util';
-import { mark, payloads, type Result, result, since } from '../rx/measure.js';
+import { mark, PEER_OPTIONS, payloads, type Result, result, since } from '../rx/measure.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: {
-    brokers: { type: 'string' },
-    stream: { type: 'string' },
-    count: { type: 'string', default: '100000' },
-    size: { type: 'string', default: '256' },
-    inflight: { type: 'string', default: '256' },
-    warmup: { type: 'string', default: '0' },
-  },
+  options: PEER_OPTIONS,
 });
 const command = positionals[0];
 const stream = values.stream as string;

@@ -17,6 +17,16 @@ export interface Result {
   maxInFlight?: number;
 }
 
+/** The command-line options every rx-side peer (rx, floor) takes, for node:util's parseArgs. */
+export const PEER_OPTIONS = {
+  brokers: { type: 'string' },
+  stream: { type: 'string' },
+  count: { type: 'string', default: '100000' },
+  size: { type: 'string', default: '256' },
+  inflight: { type: 'string', default: '256' },
+  warmup: { type: 'string', default: '0' },
+} as const;
+
 /** `n` distinct payloads of `size` random bytes (generated before timing). */
 export function payloads(n: number, size: number): Uint8Array[] {
   const all = randomBytes(n * size);

@@ -6,18 +6,13 @@
 import { parseArgs } from 'node:util';
 import { lastValueFrom, map, reduce } from 'rxjs';
 import { type Ack, LiftbridgeClient, publishBulkFrom } from '../../../lib/index.js';
-import { mark, payloads, percentile, type Result, result, since } from './measure.js';
+import { mark, PEER_OPTIONS, payloads, percentile, type Result, result, since } from './measure.js';
 import { type SlowMode, type SlowResult, slowConsumer } from './slow-consumer.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
-    brokers: { type: 'string' },
-    stream: { type: 'string' },
-    count: { type: 'string', default: '100000' },
-    size: { type: 'string', default: '256' },
-    inflight: { type: 'string', default: '256' },
-    warmup: { type: 'string', default: '0' },
+    ...PEER_OPTIONS,
     mode: { type: 'string', default: 'messages' },
     seconds: { type: 'string', default: '30' },
     'handler-ms': { type: 'string', default: '1' },
