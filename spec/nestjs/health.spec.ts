@@ -10,8 +10,11 @@ import { Controller } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
+import type { ClientOptions } from '../../lib/index.js';
 import {
   LiftbridgeClient,
+  type LiftbridgeClientApi,
+  type LiftbridgeHandlerOptions,
   LiftbridgeHealthIndicator,
   LiftbridgeModule,
   LiftbridgeServer,
@@ -23,28 +26,59 @@ import { moduleOf, until } from './helpers.js';
 describe('LiftbridgeHealthIndicator against a real server', async () => {
   const server = await useServer({ extraConfig: GROUP_TIMEOUTS });
 
-  it('health - up, down while the broker is killed, up after it returns; the transport then reads on', async () => {
-    const node = server.node;
-    assert.ok(node, 'this spec kills its own server (not with LIFTBRIDGE_BROKERS)');
-    const stream = uniqueName('health');
+  /**
+   * A hybrid app with one handler of `stream` (`handler` options) that
+   * records what it gets: the stream made, the transport listening.
+   */
+  async function recordingApp(
+    stream: string,
+    handler: LiftbridgeHandlerOptions,
+    options: ClientOptions = {},
+  ) {
     const handled: unknown[] = [];
     @Controller()
-    class Orders {
-      @EventPattern<string>(stream, { cursorId: 'health' })
+    class Recorder {
+      @EventPattern<string>(stream, handler)
       on(@Payload() data: unknown) {
         handled.push(data);
       }
     }
     const app = await NestFactory.create(
-      moduleOf([Orders], [LiftbridgeModule.forRoot({ brokers: server.brokers })]),
+      moduleOf([Recorder], [LiftbridgeModule.forRoot({ brokers: server.brokers, ...options })]),
       { logger: false, abortOnError: false },
     );
+    const client = app.get(LiftbridgeClient);
+    const transport = new LiftbridgeServer({ client });
     try {
-      const client = app.get(LiftbridgeClient);
-      await lastValueFrom(client.createStream(stream));
-      app.connectMicroservice({ strategy: new LiftbridgeServer({ client }) });
+      await lastValueFrom(client.createStream(stream, { waitForStream: true }));
+      app.connectMicroservice({ strategy: transport });
       await app.startAllMicroservices();
       await app.init();
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+    return { app, client, transport, handled };
+  }
+
+  /** Publishes `value` until it is accepted (a restarted broker answers before it has loaded its streams). */
+  const publishOnceBack = (client: LiftbridgeClientApi, stream: string, value: string) =>
+    until(
+      () =>
+        lastValueFrom(client.publish(value, { stream })).then(
+          () => true,
+          () => false,
+        ),
+      'a publish after the restart',
+      60_000,
+    );
+
+  it('health - up, down while the broker is killed, up after it returns; the transport then reads on', async () => {
+    const node = server.node;
+    assert.ok(node, 'this spec kills its own server (not with LIFTBRIDGE_BROKERS)');
+    const stream = uniqueName('health');
+    const { app, client, handled } = await recordingApp(stream, { cursorId: 'health' });
+    try {
       const health = app.get(LiftbridgeHealthIndicator);
       const up = await health.check('liftbridge');
       assert.equal(up['liftbridge']?.status, 'up', JSON.stringify(up));
@@ -59,15 +93,7 @@ describe('LiftbridgeHealthIndicator against a real server', async () => {
       await node.restart();
       await until(() => health.isHealthy(), 'health up again', 60_000);
       assert.equal((await health.check())['liftbridge']?.status, 'up');
-      // A restarted broker answers before it has loaded its streams (UNAVAILABLE, retriable).
-      await until(
-        () =>
-          lastValueFrom(client.publish('"back"', { stream })).then(
-            () => true,
-            () => false,
-          ),
-        'a publish after the restart',
-      );
+      await publishOnceBack(client, stream, '"back"');
       await until(() => handled.includes('back'), 'the handler reads after the restart', 20_000);
     } finally {
       await app.close();
@@ -78,30 +104,14 @@ describe('LiftbridgeHealthIndicator against a real server', async () => {
     const node = server.node;
     assert.ok(node, 'this spec kills its own server (not with LIFTBRIDGE_BROKERS)');
     const stream = uniqueName('health-group');
-    const handled: unknown[] = [];
-    @Controller()
-    class Jobs {
-      @EventPattern<string>(stream, { group: uniqueName('g') })
-      on(@Payload() data: unknown) {
-        handled.push(data);
-      }
-    }
-    const app = await NestFactory.create(
-      moduleOf(
-        [Jobs],
-        [LiftbridgeModule.forRoot({ brokers: server.brokers, retryTimeout: 2_000 })],
-      ),
-      { logger: false, abortOnError: false },
+    const { app, client, transport, handled } = await recordingApp(
+      stream,
+      { group: uniqueName('g') },
+      { retryTimeout: 2_000 },
     );
     const errors: unknown[] = [];
+    transport.on('error', (err: unknown) => errors.push(err));
     try {
-      const client = app.get(LiftbridgeClient);
-      await lastValueFrom(client.createStream(stream, { waitForStream: true }));
-      const transport = new LiftbridgeServer({ client });
-      transport.on('error', (err: unknown) => errors.push(err));
-      app.connectMicroservice({ strategy: transport });
-      await app.startAllMicroservices();
-      await app.init();
       await until(
         () =>
           lastValueFrom(client.publish('"before"', { stream })).then(
@@ -115,15 +125,7 @@ describe('LiftbridgeHealthIndicator against a real server', async () => {
       // Past the client's retryTimeout: the membership's read fails and is reported.
       await until(() => errors.length > 0, 'the failed read to be reported', 30_000);
       await node.restart();
-      await until(
-        () =>
-          lastValueFrom(client.publish('"back"', { stream })).then(
-            () => true,
-            () => false,
-          ),
-        'a publish after the restart',
-        60_000,
-      );
+      await publishOnceBack(client, stream, '"back"');
       await until(() => handled.includes('back'), 'the member reads after the restart', 90_000);
     } finally {
       await app.close();
