@@ -265,6 +265,43 @@ describe('framing', () => {
     assert.ok(ms < 5000, `took ${Math.round(ms)} ms`);
   });
 
+  it('framing - a message cut by a chunk boundary is joined from the bytes it lacks, not the whole next chunk', () => {
+    const count = 1000;
+    const size = 1000;
+    const wire = Buffer.concat(
+      Array.from({ length: count }, (_, i) => frame(Buffer.alloc(size, i % 251))),
+    );
+    const delivered: Buffer[] = [];
+    const deframer = new Deframer(2 ** 20, (buf, start, end) => {
+      delivered.push(Buffer.from(buf.subarray(start, end)));
+    });
+    const concat = Buffer.concat;
+    let joined = 0;
+    Buffer.concat = (list: readonly Uint8Array[], totalLength?: number) => {
+      const out = concat(list, totalLength);
+      joined += out.length;
+      return out;
+    };
+    const step = 4096;
+    let chunks = 0;
+    try {
+      for (let at = 0; at < wire.length; at += step, chunks++)
+        deframer.push(wire.subarray(at, at + step));
+    } finally {
+      Buffer.concat = concat;
+    }
+    assert.equal(delivered.length, count);
+    for (const [i, m] of delivered.entries())
+      assert.ok(m.equals(Buffer.alloc(size, i % 251)), `message ${i}`);
+    assert.equal(deframer.pending, 0);
+    // At most one message (with its prefix) joined per boundary; joining the
+    // next chunk whole would be about 5 times that.
+    assert.ok(
+      joined <= chunks * (size + PREFIX_BYTES),
+      `${joined} bytes joined over ${chunks} chunks`,
+    );
+  });
+
   it('framing - a gzip or deflate bomb past maxBytes is refused (RESOURCE_EXHAUSTED), within bounds accepted', () => {
     const zeros = Buffer.alloc(50 * 2 ** 20);
     const max = 2 ** 20;

@@ -65,4 +65,46 @@ describe('message codec', () => {
       );
     }
   });
+
+  it('message codec - header names in any order (the server writes a Go map) are interned, not decoded again', () => {
+    const decoder = new MessageDecoder();
+    const orders = [
+      { reply: new Uint8Array(0), subject: Buffer.from('orders') },
+      { subject: Buffer.from('orders'), reply: new Uint8Array(0) },
+    ];
+    const wire = orders.map((headers) =>
+      Buffer.from(proto.serialize({ stream: 'orders', subject: 'orders', headers })),
+    );
+    for (const w of wire) decoder.decode(w);
+    const original = Buffer.prototype.toString;
+    let decoded = 0;
+    Buffer.prototype.toString = function (this: Buffer, ...args: Parameters<Buffer['toString']>) {
+      decoded++;
+      return original.apply(this, args);
+    };
+    try {
+      for (let i = 0; i < 100; i++) {
+        const m = decoder.decode(wire[i % 2] as Buffer);
+        assert.deepEqual([...m.headers.keys()].sort(), ['reply', 'subject']);
+        assert.ok(Buffer.from('orders').equals(m.headers.get('subject') ?? Buffer.alloc(0)));
+      }
+    } finally {
+      Buffer.prototype.toString = original;
+    }
+    assert.equal(decoded, 0, 'strings decoded after the first two messages');
+  });
+
+  it('message codec - more distinct header names than it remembers are all decoded right', () => {
+    const decoder = new MessageDecoder();
+    for (let round = 0; round < 3; round++) {
+      const headers = Object.fromEntries(
+        Array.from({ length: 12 }, (_, i) => [`h${(i * 7 + round) % 12}`, Buffer.from(`${i}`)]),
+      );
+      const m = decoder.decode(Buffer.from(proto.serialize({ stream: 's', headers })));
+      assert.deepEqual(
+        Object.fromEntries([...m.headers].map(([k, v]) => [k, Buffer.from(v).toString()])),
+        Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.toString()])),
+      );
+    }
+  });
 });

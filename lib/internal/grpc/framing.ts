@@ -76,17 +76,23 @@ export class Deframer {
    * nothing: the caller ends the call.
    */
   push(chunk: Buffer): void {
-    let buf = chunk;
-    if (this.buffered > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      if (this.buffered < this.need) return;
-      buf = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
-      this.chunks = [];
-      this.buffered = 0;
-    }
     try {
-      this.split(buf);
+      let at = 0;
+      // Complete what is held with only the bytes it lacks (not the whole
+      // chunk: joining those would copy every byte a second time).
+      while (this.buffered > 0) {
+        const take = Math.min(this.need - this.buffered, chunk.length - at);
+        this.chunks.push(chunk.subarray(at, at + take));
+        this.buffered += take;
+        at += take;
+        if (this.buffered < this.need) return;
+        const held = Buffer.concat(this.chunks, this.buffered);
+        this.chunks = [];
+        this.buffered = 0;
+        // A whole message, or a prefix that is held again with its length known.
+        this.split(held);
+      }
+      if (at < chunk.length) this.split(at === 0 ? chunk : chunk.subarray(at));
     } catch (err) {
       this.chunks = [];
       this.buffered = 0;

@@ -50,25 +50,35 @@ const HI = littleEndian ? 1 : 0;
 
 /**
  * A string field that repeats from one message to the next (a stream name,
- * a subject, an ack inbox): the last one seen, with its bytes, handed out
- * again while the bytes match, so most messages decode it without allocating.
+ * a subject, an ack inbox, header names): the last `slots` strings seen,
+ * with their bytes, handed out again while the bytes match one of them, so
+ * most messages decode it without allocating. Several slots serve fields
+ * that take turns (header names: the server writes a message's headers
+ * from a Go map, in no fixed order).
  */
 export class Interned {
-  private bytes: Buffer = Buffer.alloc(0);
-  private text = '';
+  private readonly known: Buffer[] = [];
+  private readonly texts: string[] = [];
+  private next = 0;
+
+  constructor(private readonly slots = 1) {}
 
   get(buf: Buffer, start: number, end: number): string {
     const length = end - start;
-    const known = this.bytes;
-    if (known.length === length) {
+    const known = this.known;
+    for (let k = 0; k < known.length; k++) {
+      const bytes = known[k] as Buffer;
+      if (bytes.length !== length) continue;
       let i = 0;
-      while (i < length && known[i] === buf[start + i]) i++;
-      if (i === length) return this.text;
+      while (i < length && bytes[i] === buf[start + i]) i++;
+      if (i === length) return this.texts[k] as string;
     }
     const text = buf.toString('utf8', start, end);
     if (length <= 256) {
-      this.bytes = Buffer.from(buf.subarray(start, end));
-      this.text = text;
+      const slot = this.next;
+      this.next = slot + 1 === this.slots ? 0 : slot + 1;
+      known[slot] = Buffer.from(buf.subarray(start, end));
+      this.texts[slot] = text;
     }
     return text;
   }
