@@ -34,12 +34,22 @@ export class ClientCore {
   /** Live consumer groups (each ends itself when called) and their pending goodbyes. */
   readonly liveGroups = new Set<() => void>();
   readonly goodbyes = new Set<{ group: string; work: Promise<void> }>();
+  /**
+   * Resolves when close() starts (also when a drain's time is up): a
+   * consumer group's goodbye stops waiting for the handlers still running
+   * (their signals abort), checkpoints what was handled, and leaves.
+   */
+  readonly closingGroups: Promise<void>;
+  private closeGroups: () => void = () => {};
   /** The drain signal and the count of live work drain waits for. */
   readonly drain = new DrainState();
   /** What the public operations are guarded by: the cluster's close, and the drain. */
   readonly lifecycle: Lifecycle;
 
   constructor(readonly options: CoreOptions) {
+    this.closingGroups = new Promise<void>((resolve) => {
+      this.closeGroups = resolve;
+    });
     const cluster = new Cluster(options);
     this.cluster = cluster;
     this.publisher = new Publisher(cluster, options);
@@ -95,11 +105,12 @@ export class ClientCore {
   }
 
   /**
-   * Ends the live consumer groups, waits (up to requestTimeout) for their
-   * goodbyes (checkpoint and leave), then closes the publish stream and
-   * every connection.
+   * Ends the live consumer groups (handlers still running are given up),
+   * waits (up to requestTimeout) for their goodbyes (checkpoint of what was
+   * handled, and leave), then closes the publish stream and every connection.
    */
   async shutDown(): Promise<void> {
+    this.closeGroups();
     for (const stop of [...this.liveGroups]) stop();
     if (this.goodbyes.size > 0) {
       const goodbyes = Promise.allSettled([...this.goodbyes].map((g) => g.work));

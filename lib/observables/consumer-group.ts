@@ -128,6 +128,11 @@ export interface GroupContext {
   live(stop: () => void): () => void;
   /** Work (final checkpoint, leave) that close() waits for. */
   goodbye(groupId: string, work: Promise<void>): void;
+  /**
+   * Resolves when the client closes (a drain's time is up, or close()):
+   * the goodbye stops waiting for handlers still running.
+   */
+  closing: Promise<void>;
   /** Resolves once earlier members of this group in this client have checkpointed and left. */
   settled(groupId: string): Promise<void>;
 }
@@ -349,7 +354,12 @@ export function groupPartitions(
         p.groupId,
         (async () => {
           if (flow) {
-            await new Promise<void>((resolve) => flow.ended(resolve));
+            // Closing gives up the handlers still running (their signals
+            // abort); the checkpoint covers the messages handled before.
+            const givenUp = ctx.closing.then(() => {
+              for (const h of last) flow.revoked(h.stream, h.partition);
+            });
+            await Promise.race([new Promise<void>((resolve) => flow.ended(resolve)), givenUp]);
             assignments.unsubscribe();
           }
           if (p.autoCheckpoint > 0) await checkpoint(last);

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lastValueFrom, NEVER, take, tap, toArray } from 'rxjs';
+import { lastValueFrom, NEVER, type Observable, of, take, tap, toArray } from 'rxjs';
 import { groupCursorId } from '../../lib/index.js';
 import type { Credit } from '../../lib/observables/flow-control.js';
 import {
@@ -222,6 +222,43 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
       assert.equal(await checkpoint(name, 0, group), 2n, 'the last checkpoint was taken');
     } finally {
       await slow.close();
+    }
+  });
+
+  it('consumeGroup - a drain whose time is up with a handler stuck: its signal aborts, the checkpoint covers the messages handled before it, the member leaves, and the client closes without waiting for the handler', async () => {
+    const group = uniqueName('g');
+    const name = uniqueName('gstuck');
+    await lastValueFrom(client.createStream(name, { waitForStream: true }));
+    for (let i = 0; i < 3; i++) await lastValueFrom(client.publish(`m${i}`, { stream: name }));
+    const stuck = server.client({ drainTimeout: 300 });
+    let signal: AbortSignal | undefined;
+    const results: bigint[] = [];
+    stuck
+      .consumeGroup(group, name, (m, revoked): Observable<bigint> => {
+        if (m.offset < 2n) return of(m.offset);
+        signal = revoked;
+        return NEVER; // never ends by itself
+      })
+      .subscribe({ next: (offset) => results.push(offset), error: () => {} });
+    try {
+      await until(() => signal !== undefined, 'the stuck handler to start');
+      const before = (await lastValueFrom(client.fetchConsumerGroup(group))).epoch;
+      const started = Date.now();
+      await stuck.drain();
+      const took = Date.now() - started;
+      // Without the cut the goodbye waited for the handler until requestTimeout (10 s).
+      assert.ok(took < 5_000, `drain and close took ${took} ms`);
+      assert.equal(signal?.aborted, true, "the stuck handler's signal aborted");
+      assert.deepEqual(results, [0n, 1n]);
+      assert.equal(await checkpoint(name, 0, group), 1n, 'checkpoint after the handled messages');
+      // It left: the group moved on (or, with no member left, is gone).
+      const after = await lastValueFrom(client.fetchConsumerGroup(group)).then(
+        (g) => g.epoch,
+        () => undefined,
+      );
+      assert.notEqual(after, before, 'the member left the group');
+    } finally {
+      await stuck.close();
     }
   });
 });

@@ -126,6 +126,7 @@ class FakeGroup {
     goodbye: (_group, work) => {
       this.goodbyes.push(work);
     },
+    closing: new Promise<void>(() => {}),
     settled: async () => {
       await Promise.allSettled(this.goodbyes);
     },
