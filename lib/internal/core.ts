@@ -34,22 +34,15 @@ export class ClientCore {
   /** Live consumer groups (each ends itself when called) and their pending goodbyes. */
   readonly liveGroups = new Set<() => void>();
   readonly goodbyes = new Set<{ group: string; work: Promise<void> }>();
-  /**
-   * Resolves when close() starts (also when a drain's time is up): a
-   * consumer group's goodbye stops waiting for the handlers still running
-   * (their signals abort), checkpoints what was handled, and leaves.
-   */
-  readonly closingGroups: Promise<void>;
-  private closeGroups: () => void = () => {};
+  /** Called when close() starts (also when a drain's time is up): see {@link onClosing}. */
+  private readonly closers = new Set<() => void>();
+  private shuttingDown = false;
   /** The drain signal and the count of live work drain waits for. */
   readonly drain = new DrainState();
   /** What the public operations are guarded by: the cluster's close, and the drain. */
   readonly lifecycle: Lifecycle;
 
   constructor(readonly options: CoreOptions) {
-    this.closingGroups = new Promise<void>((resolve) => {
-      this.closeGroups = resolve;
-    });
     const cluster = new Cluster(options);
     this.cluster = cluster;
     this.publisher = new Publisher(cluster, options);
@@ -85,6 +78,20 @@ export class ClientCore {
     return guardOperation(build, this.cluster);
   }
 
+  /**
+   * Calls `giveUp` when close() starts (also when a drain's time is up; at
+   * once if it has): a consumer group's goodbye stops waiting for handlers
+   * still running. Returns the function that cancels the call.
+   */
+  onClosing(giveUp: () => void): () => void {
+    if (this.shuttingDown) {
+      giveUp();
+      return () => {};
+    }
+    this.closers.add(giveUp);
+    return () => this.closers.delete(giveUp);
+  }
+
   /** Holds the drain open until `work` settles (a consumer group's last checkpoint and leave). */
   hold(work: Promise<unknown>): void {
     const leave = this.drain.enter();
@@ -110,7 +117,9 @@ export class ClientCore {
    * handled, and leave), then closes the publish stream and every connection.
    */
   async shutDown(): Promise<void> {
-    this.closeGroups();
+    this.shuttingDown = true;
+    for (const giveUp of [...this.closers]) giveUp();
+    this.closers.clear();
     for (const stop of [...this.liveGroups]) stop();
     if (this.goodbyes.size > 0) {
       const goodbyes = Promise.allSettled([...this.goodbyes].map((g) => g.work));

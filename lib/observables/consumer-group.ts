@@ -129,10 +129,11 @@ export interface GroupContext {
   /** Work (final checkpoint, leave) that close() waits for. */
   goodbye(groupId: string, work: Promise<void>): void;
   /**
-   * Resolves when the client closes (a drain's time is up, or close()):
-   * the goodbye stops waiting for handlers still running.
+   * Calls `giveUp` when the client closes (a drain's time is up, or
+   * close()): the goodbye stops waiting for handlers still running.
+   * Returns the function that cancels the call.
    */
-  closing: Promise<void>;
+  onClosing(giveUp: () => void): () => void;
   /** Resolves once earlier members of this group in this client have checkpointed and left. */
   settled(groupId: string): Promise<void>;
 }
@@ -356,10 +357,15 @@ export function groupPartitions(
           if (flow) {
             // Closing gives up the handlers still running (their signals
             // abort); the checkpoint covers the messages handled before.
-            const givenUp = ctx.closing.then(() => {
-              for (const h of last) flow.revoked(h.stream, h.partition);
+            let cancel = () => {};
+            await new Promise<void>((resolve) => {
+              flow.ended(resolve);
+              cancel = ctx.onClosing(() => {
+                for (const h of last) flow.revoked(h.stream, h.partition);
+                resolve();
+              });
             });
-            await Promise.race([new Promise<void>((resolve) => flow.ended(resolve)), givenUp]);
+            cancel();
             assignments.unsubscribe();
           }
           if (p.autoCheckpoint > 0) await checkpoint(last);

@@ -210,7 +210,7 @@ function groupContext(core: ClientCore, flow?: GroupFlow): GroupContext {
       core.hold(work);
       void work.finally(() => core.goodbyes.delete(entry));
     },
-    closing: core.closingGroups,
+    onClosing: (giveUp) => core.onClosing(giveUp),
     settled: async (group) => {
       const pending = [...core.goodbyes].filter((g) => g.group === group);
       await Promise.allSettled(pending.map((g) => g.work));

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom, NEVER, type Observable, of, take, tap, toArray } from 'rxjs';
-import { groupCursorId } from '../../lib/index.js';
+import { ErrorCode, groupCursorId, isLiftbridgeError } from '../../lib/index.js';
 import type { Credit } from '../../lib/observables/flow-control.js';
 import {
   captureCredits,
@@ -233,13 +233,22 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
     const stuck = server.client({ drainTimeout: 300 });
     let signal: AbortSignal | undefined;
     const results: bigint[] = [];
+    let ended: unknown;
     stuck
       .consumeGroup(group, name, (m, revoked): Observable<bigint> => {
         if (m.offset < 2n) return of(m.offset);
         signal = revoked;
         return NEVER; // never ends by itself
       })
-      .subscribe({ next: (offset) => results.push(offset), error: () => {} });
+      .subscribe({
+        next: (offset) => results.push(offset),
+        error: (err: unknown) => {
+          ended = err;
+        },
+        complete: () => {
+          ended = 'completed';
+        },
+      });
     try {
       await until(() => signal !== undefined, 'the stuck handler to start');
       const before = (await lastValueFrom(client.fetchConsumerGroup(group))).epoch;
@@ -249,6 +258,7 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
       // Without the cut the goodbye waited for the handler until requestTimeout (10 s).
       assert.ok(took < 5_000, `drain and close took ${took} ms`);
       assert.equal(signal?.aborted, true, "the stuck handler's signal aborted");
+      assert.ok(isLiftbridgeError(ended, ErrorCode.Closed), `ended with ${String(ended)}`);
       assert.deepEqual(results, [0n, 1n]);
       assert.equal(await checkpoint(name, 0, group), 1n, 'checkpoint after the handled messages');
       // It left: the group moved on (or, with no member left, is gone).

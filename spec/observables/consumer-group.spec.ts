@@ -42,6 +42,8 @@ class FakeGroup {
   readonly goodbyes: Promise<void>[] = [];
   /** The client's drain signal (next() to start draining). */
   readonly draining = new Subject<void>();
+  /** Who is told when the client closes (close() tells them). */
+  readonly closers = new Set<() => void>();
   live = 0;
 
   private handle(method: string, request: { epoch?: unknown }): unknown {
@@ -126,7 +128,10 @@ class FakeGroup {
     goodbye: (_group, work) => {
       this.goodbyes.push(work);
     },
-    closing: new Promise<void>(() => {}),
+    onClosing: (giveUp: () => void) => {
+      this.closers.add(giveUp);
+      return () => this.closers.delete(giveUp);
+    },
     settled: async () => {
       await Promise.allSettled(this.goodbyes);
     },
@@ -136,6 +141,11 @@ class FakeGroup {
   deliver(stream: string, partition: number, offset: bigint): void {
     const sub = this.latest(stream, partition);
     sub.messages.next({ stream, partition, offset } as Message);
+  }
+
+  /** The client closes: whoever waits for handlers gives up. */
+  close(): void {
+    for (const giveUp of [...this.closers]) giveUp();
   }
 
   latest(stream: string, partition: number): Opened {
@@ -338,5 +348,57 @@ describe('consumer group logic (scripted coordinator)', () => {
     await Promise.all(fake.goodbyes);
     assert.deepEqual(fake.checkpoints, ['s/1=1', 's/0=1']);
     assert.equal(fake.calls[fake.calls.length - 1], 'LeaveConsumerGroup');
+  });
+
+  it('consumeGroup membership - closing while handlers run gives them up: their partitions are revoked (signals abort), the last checkpoint covers what was handled, then it leaves; nothing waits for them after', async () => {
+    const fake = new FakeGroup();
+    fake.assigned = { s: [0] };
+    const told: string[] = [];
+    const handled = new Map<string, bigint>();
+    const flow: GroupFlow = {
+      paused: new BehaviorSubject(false),
+      assigned: (s, p) => told.push(`assigned ${s}/${p}`),
+      revoked: (s, p) => told.push(`revoked ${s}/${p}`),
+      handled: (s, p) => handled.get(`${s}/${p}`),
+      ended: () => {}, // the handlers never end
+    };
+    const group = consume(fake, { autoCheckpoint: 60_000 }, flow);
+    await waitFor(() => fake.opened.length === 1, 2000, 'the subscription');
+    fake.deliver('s', 0, 0n);
+    fake.deliver('s', 0, 1n);
+    handled.set('s/0', 0n);
+    group.stop();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(fake.closers.size, 1, 'the goodbye waits for the handlers or the close');
+    assert.ok(!fake.calls.includes('LeaveConsumerGroup'), 'not left while handlers run');
+    fake.close();
+    await Promise.all(fake.goodbyes);
+    assert.ok(told.includes('revoked s/0'), 'the running handlers were given up');
+    assert.deepEqual(fake.checkpoints, ['s/0=0']);
+    assert.equal(fake.calls[fake.calls.length - 1], 'LeaveConsumerGroup');
+    assert.equal(fake.closers.size, 0, 'no callback left behind');
+  });
+
+  it('consumeGroup membership - a goodbye whose handlers end first leaves no close callback behind', async () => {
+    const fake = new FakeGroup();
+    fake.assigned = { s: [0] };
+    let handlersOver: (() => void) | undefined;
+    const flow: GroupFlow = {
+      paused: new BehaviorSubject(false),
+      assigned: () => {},
+      revoked: () => {},
+      handled: () => undefined,
+      ended: (callback) => {
+        handlersOver = callback;
+      },
+    };
+    const group = consume(fake, {}, flow);
+    await waitFor(() => fake.opened.length === 1, 2000, 'the subscription');
+    group.stop();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(fake.closers.size, 1);
+    handlersOver?.();
+    await Promise.all(fake.goodbyes);
+    assert.equal(fake.closers.size, 0, 'cancelled once the handlers ended');
   });
 });
