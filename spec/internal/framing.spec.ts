@@ -302,6 +302,21 @@ describe('framing', () => {
     );
   });
 
+  it('framing - empty chunks while a message is held hold nothing more', () => {
+    const delivered: number[] = [];
+    const deframer = new Deframer(2 ** 20, (_buf, start, end) => {
+      delivered.push(end - start);
+    });
+    const wire = frame(Buffer.alloc(100, 1));
+    deframer.push(wire.subarray(0, 50));
+    for (let i = 0; i < 10_000; i++) deframer.push(Buffer.alloc(0));
+    const held = (deframer as unknown as { chunks: Buffer[] }).chunks;
+    assert.equal(held.length, 1, 'only the first part is held');
+    deframer.push(wire.subarray(50));
+    assert.deepEqual(delivered, [100]);
+    assert.equal(deframer.pending, 0);
+  });
+
   it('framing - a gzip or deflate bomb past maxBytes is refused (RESOURCE_EXHAUSTED), within bounds accepted', () => {
     const zeros = Buffer.alloc(50 * 2 ** 20);
     const max = 2 ** 20;

@@ -107,4 +107,26 @@ describe('message codec', () => {
       );
     }
   });
+
+  it('message codec - more distinct header names than it remembers, in turn, do not copy a name per miss', () => {
+    const decoder = new MessageDecoder();
+    const headers = Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [`header-${i}`, Buffer.from('v')]),
+    );
+    const wire = Buffer.from(proto.serialize({ stream: 's', headers }));
+    decoder.decode(wire);
+    const original = Buffer.from;
+    let copies = 0;
+    Buffer.from = ((...args: Parameters<typeof Buffer.from>) => {
+      copies++;
+      return (original as (...a: unknown[]) => Buffer)(...args);
+    }) as typeof Buffer.from;
+    try {
+      for (let i = 0; i < 100; i++) assert.equal(decoder.decode(wire).headers.size, 12);
+    } finally {
+      Buffer.from = original;
+    }
+    // Taking a slot on every miss would copy 1,200 names.
+    assert.ok(copies <= 200, `${copies} names copied`);
+  });
 });

@@ -82,6 +82,7 @@ export class Deframer {
       // chunk: joining those would copy every byte a second time).
       while (this.buffered > 0) {
         const take = Math.min(this.need - this.buffered, chunk.length - at);
+        if (take === 0) return; // an empty chunk, or this one used up
         this.chunks.push(chunk.subarray(at, at + take));
         this.buffered += take;
         at += take;

@@ -60,6 +60,7 @@ export class Interned {
   private readonly known: Buffer[] = [];
   private readonly texts: string[] = [];
   private next = 0;
+  private misses = 0;
 
   constructor(private readonly slots = 1) {}
 
@@ -74,7 +75,10 @@ export class Interned {
       if (i === length) return this.texts[k] as string;
     }
     const text = buf.toString('utf8', start, end);
-    if (length <= 256) {
+    // Full: only every slots-th miss takes a slot, so more distinct names
+    // than slots (taking turns) do not copy their bytes on every miss.
+    const take = known.length < this.slots || this.slots === 1 || ++this.misses % this.slots === 0;
+    if (length <= 256 && take) {
       const slot = this.next;
       this.next = slot + 1 === this.slots ? 0 : slot + 1;
       known[slot] = Buffer.from(buf.subarray(start, end));
