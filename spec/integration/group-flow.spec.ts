@@ -42,6 +42,14 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
 
   const stream = await backlog(BACKLOG);
 
+  /** A new one-partition stream holding m0, m1, m2. */
+  const threeMessages = async (prefix: string) => {
+    const name = uniqueName(prefix);
+    await lastValueFrom(client.createStream(name, { waitForStream: true }));
+    for (let i = 0; i < 3; i++) await lastValueFrom(client.publish(`m${i}`, { stream: name }));
+    return name;
+  };
+
   it('consumeGroup - a slow handler of a 20K backlog: at most prefetch + one window unhandled, each message once and in order, the checkpoint is the last handled', async () => {
     const { credits, stop } = captureCredits();
     const group = uniqueName('g');
@@ -189,9 +197,7 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
 
   it('consumeGroup - drain with a handler slower than the consumer timeout: the member stays in the group (its assignment poll goes on: no rebalance) until it has finished and taken its last checkpoint', async () => {
     const group = uniqueName('g');
-    const name = uniqueName('gslow');
-    await lastValueFrom(client.createStream(name, { waitForStream: true }));
-    for (let i = 0; i < 3; i++) await lastValueFrom(client.publish(`m${i}`, { stream: name }));
+    const name = await threeMessages('gslow');
     const slow = server.client({ drainTimeout: 30_000 });
     let started = false;
     const handled = lastValueFrom(
@@ -227,9 +233,7 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
 
   it('consumeGroup - a drain whose time is up with a handler stuck: its signal aborts, the checkpoint covers the messages handled before it, the member leaves, and the client closes without waiting for the handler', async () => {
     const group = uniqueName('g');
-    const name = uniqueName('gstuck');
-    await lastValueFrom(client.createStream(name, { waitForStream: true }));
-    for (let i = 0; i < 3; i++) await lastValueFrom(client.publish(`m${i}`, { stream: name }));
+    const name = await threeMessages('gstuck');
     const stuck = server.client({ drainTimeout: 300 });
     let signal: AbortSignal | undefined;
     const results: bigint[] = [];
