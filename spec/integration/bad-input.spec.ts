@@ -217,7 +217,9 @@ describe('bad input', async () => {
     c.status$.subscribe((e) => events.push(e));
     await lastValueFrom(c.publish('warm', { stream: healthy }));
     const first = lastValueFrom(
-      c.publish('a', { stream: slow, ackPolicy: AckPolicy.ALL, ackTimeout: 800 }),
+      // 2.5 s: the ping that follows waits min(ackTimeout, 2 s) for the
+      // broker's answer, ample on a busy machine.
+      c.publish('a', { stream: slow, ackPolicy: AckPolicy.ALL, ackTimeout: 2_500 }),
     );
     await lastValueFrom(timer(300));
     let secondOutcome: unknown = 'pending';

@@ -239,13 +239,15 @@ describe('cli against a real server', { timeout: 600_000 }, async () => {
         const stdin = running.child.stdin as NodeJS.WritableStream;
         const line = (i: number) => `${i} ${'x'.repeat(1000)}\n`;
         let sent = 0;
-        // Writes lines while the pipe takes them; false once it stays full for a second.
-        const write = async (limit: number): Promise<boolean> => {
+        // Writes lines while the pipe takes them; false once it stays full
+        // for `stallMs` (1 s while frozen; longer while the tool starts or
+        // catches up, so a slow machine is not taken for a full pipe).
+        const write = async (limit: number, stallMs = 30_000): Promise<boolean> => {
           while (sent < limit) {
             if (!stdin.write(line(sent++))) {
               const drained = await Promise.race([
                 new Promise<boolean>((r) => stdin.once('drain', () => r(true))),
-                new Promise<boolean>((r) => setTimeout(() => r(false), 1000)),
+                new Promise<boolean>((r) => setTimeout(() => r(false), stallMs)),
               ]);
               if (!drained) return false;
             }
@@ -258,7 +260,7 @@ describe('cli against a real server', { timeout: 600_000 }, async () => {
         const before = sent;
         let heldBack: boolean;
         try {
-          heldBack = !(await write(before + 100_000));
+          heldBack = !(await write(before + 100_000, 1000));
         } finally {
           node.resume();
         }

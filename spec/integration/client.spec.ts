@@ -18,6 +18,7 @@ import {
 } from '../../lib/index.js';
 import { readPartition } from '../helpers/oracle.js';
 import { uniqueName, useServer } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
 
 const text = (m: Message) => Buffer.from(m.value).toString();
 
@@ -202,7 +203,7 @@ describe('client against a real server', async () => {
           { code },
         );
         await publishAll(name, ['a', 'b']);
-        await lastValueFrom(timer(200));
+        await until(() => seen.length === 2, 'the subscription to read both');
         await lastValueFrom(change(name));
         await live;
         assert.deepEqual(seen, ['a', 'b']);
@@ -533,8 +534,15 @@ describe('client against a real server', async () => {
       const name = await stream();
       await publishAll(name, ['old']);
       const got = firstValueFrom(client.subscribe(name));
-      await lastValueFrom(timer(200));
-      await publishAll(name, ['new']);
+      let arrived = false;
+      void got.then(() => {
+        arrived = true;
+      });
+      // Until it has started (one published before that is, rightly, not seen).
+      for (let i = 0; i < 100 && !arrived; i++) {
+        await publishAll(name, ['new']);
+        await lastValueFrom(timer(200));
+      }
       assert.equal(text(await got), 'new');
     });
 
@@ -622,13 +630,16 @@ describe('client against a real server', async () => {
     it('subscribe - a stream deleted under a live subscription ends it with STREAM_DELETED', async () => {
       const name = await stream();
       await publishAll(name, ['x']);
+      let read = 0;
       const live = assert.rejects(
-        lastValueFrom(client.subscribe(name, { startPosition: 'EARLIEST' })),
+        lastValueFrom(
+          client.subscribe(name, { startPosition: 'EARLIEST' }).pipe(map(() => (read += 1))),
+        ),
         {
           code: ErrorCode.StreamDeleted,
         },
       );
-      await lastValueFrom(timer(200));
+      await until(() => read === 1, 'the subscription to read x');
       await lastValueFrom(client.deleteStream(name));
       await live;
     });

@@ -53,8 +53,9 @@ describe('cluster test bed', async () => {
     await lastValueFrom(client.createStream(name, { replicationFactor: 3 }));
     for (let i = 0; i < 5; i++)
       await lastValueFrom(client.publish(`m${i}`, { stream: name, ackPolicy: AckPolicy.ALL }));
-    // Followers learn the high watermark on their next fetch from the leader.
-    await firstValueFrom(timer(2000));
+    // Followers learn the high watermark on their next fetch from the leader
+    // (every 0.5-1 s here; waited for generously, for a slow machine).
+    await firstValueFrom(timer(5000));
     const md = await lastValueFrom(client.fetchMetadata([name]));
     const leader = md.streams.get(name)?.partitions.get(0)?.leader;
     assert.ok(leader, 'a leader');

@@ -6,7 +6,6 @@
  * the control that holds the whole backlog.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { concatMap, from, lastValueFrom, take, tap, toArray } from 'rxjs';
@@ -18,31 +17,14 @@ import {
   SIZE,
   WINDOW_MESSAGES,
 } from '../helpers/backlog.js';
-import { childScript } from '../helpers/exit/index.js';
+import { childScript, runChild } from '../helpers/exit/index.js';
+
+const breaker = childScript('flow-break');
+
 import { uniqueName, useServer } from '../helpers/server.js';
 import { until, untilSteady } from '../helpers/until.js';
 
 const BACKLOG = 20_000;
-
-function runChild(
-  args: string[],
-  killAfterMs: number,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [childScript('flow-break'), ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, out });
-    });
-  });
-}
 
 describe('flow control against a real server', { timeout: 180_000 }, async () => {
   const server = await useServer();
@@ -303,11 +285,16 @@ describe('flow control against a real server', { timeout: 180_000 }, async () =>
   });
 
   it('messages - break cancels the call: a process that breaks out exits by itself (control: one that stops pulling stays alive)', async () => {
-    const broke = await runChild([server.brokers.join(','), stream, 'break'], 20_000);
+    const broke = await runChild(breaker, [server.brokers.join(','), stream, 'break'], {
+      killAfterMs: 20_000,
+    });
     assert.equal(broke.code, 0, `exit code (killed after 20 s if it hung): ${broke.out}`);
     assert.match(broke.out, /done/);
-    const abandoned = await runChild([server.brokers.join(','), stream, 'abandon'], 4_000);
+    const abandoned = await runChild(breaker, [server.brokers.join(','), stream, 'abandon'], {
+      killAfterMs: 60_000,
+      afterDoneMs: 3000,
+    });
     assert.match(abandoned.out, /done/);
-    assert.equal(abandoned.code, null, 'killed after 4 s, still running');
+    assert.equal(abandoned.code, null, 'killed 3 s after its work, still running');
   });
 });

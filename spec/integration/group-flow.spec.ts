@@ -200,6 +200,12 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
     const name = await threeMessages('gslow');
     const slow = server.client({ drainTimeout: 30_000 });
     let started = false;
+    // The first handler runs until released, well past the server's 2 s
+    // consumer timeout (GROUP_TIMEOUTS).
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const handled = lastValueFrom(
       slow
         .consumeGroup(
@@ -207,8 +213,7 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
           name,
           async (m) => {
             started = true;
-            // 5 s: well past the server's 2 s consumer timeout (GROUP_TIMEOUTS).
-            if (m.offset === 0n) await sleep(5_000);
+            if (m.offset === 0n) await released;
             return m.offset;
           },
           { fetchAssignmentsInterval: 200 },
@@ -222,11 +227,13 @@ describe('consumeGroup flow control against a real server', { timeout: 240_000 }
       const drained = slow.drain();
       await sleep(3_500); // the handler still runs; a silent member would be dropped by now
       assert.equal(await epoch(), before, 'no rebalance: the member was not dropped');
+      release();
       await drained;
       assert.deepEqual(await handled, [0n, 1n, 2n]);
       // A member dropped for silence while its handlers ran could not store it.
       assert.equal(await checkpoint(name, 0, group), 2n, 'the last checkpoint was taken');
     } finally {
+      release();
       await slow.close();
     }
   });

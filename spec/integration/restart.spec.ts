@@ -129,7 +129,6 @@ describe('restart', { timeout: 180_000 }, async () => {
       const stream = uniqueName('restart-hw');
       await lastValueFrom(client.createStream(stream));
       await publishEach(client, stream, 'h', 0, 5);
-      await lastValueFrom(client.setCursor(stream, 0, 'kept', 2));
       const md = await lastValueFrom(client.fetchMetadata([CURSORS_STREAM]));
       const count = md.streams.get(CURSORS_STREAM)?.partitions.size ?? 0;
       const home = cursorPartition('kept', stream, 0, count);
@@ -137,8 +136,11 @@ describe('restart', { timeout: 180_000 }, async () => {
       let other = 0;
       while (cursorPartition(`other${other}`, stream, 0, count) !== home) other += 1;
       // A client that knows the partitions (so it waits for them while the broker loads).
-      const impatient = new LiftbridgeClient([node.address], { retryTimeout: 5_000 });
+      const impatient = new LiftbridgeClient([node.address], { retryTimeout: 30_000 });
       await lastValueFrom(impatient.fetchMetadata([stream, CURSORS_STREAM]));
+      // The kill follows the write at once, before the broker's periodic
+      // high-watermark checkpoint can store it.
+      await lastValueFrom(client.setCursor(stream, 0, 'kept', 2));
       await node.kill();
       await node.restart();
       try {

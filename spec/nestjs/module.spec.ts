@@ -5,7 +5,6 @@
  * application exits by itself after app.close().
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +18,11 @@ import {
   LiftbridgeModule,
   type LiftbridgeModuleOptions,
 } from '../../lib/nestjs/index.js';
+import { runChild } from '../helpers/exit/index.js';
 import { uniqueName, useServer } from '../helpers/server.js';
 import { moduleOf } from './helpers.js';
+
+const appExit = join(fileURLToPath(new URL('.', import.meta.url)), 'child', 'app-exit.js');
 
 const BROKERS = Symbol('BROKERS');
 
@@ -37,32 +39,6 @@ class StreamMaker {
 
 const context = (module: ReturnType<typeof moduleOf>) =>
   NestFactory.createApplicationContext(module, { logger: false, abortOnError: false });
-
-function run(
-  brokers: string[],
-  mode: string,
-  killAfterMs: number,
-): Promise<{ code: number | null; out: string; err: string }> {
-  const script = join(fileURLToPath(new URL('.', import.meta.url)), 'child', 'app-exit.js');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, brokers.join(','), mode], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, out, err });
-    });
-  });
-}
 
 describe('LiftbridgeModule against a real server', async () => {
   const server = await useServer();
@@ -138,15 +114,20 @@ describe('LiftbridgeModule against a real server', async () => {
   });
 
   it('exit - a process that ran the demo app (HTTP, open SSE, transport, send) exits by itself after app.close()', async () => {
-    const { code, out, err } = await run(server.brokers, 'close', 30_000);
+    const { code, out, err } = await runChild(appExit, [server.brokers.join(','), 'close'], {
+      killAfterMs: 30_000,
+    });
     assert.equal(code, 0, `exit code (killed after 30 s if it hung): ${out} ${err}`);
     assert.match(out, /posted 201, sse 200, sum 5/);
     assert.match(out, /done/);
   });
 
   it('exit - control: without app.close() the process stays alive (so the check above can fail)', async () => {
-    const { code, out } = await run(server.brokers, 'no-close', 8000);
+    const { code, out } = await runChild(appExit, [server.brokers.join(','), 'no-close'], {
+      killAfterMs: 60_000,
+      afterDoneMs: 3000,
+    });
     assert.match(out, /done/);
-    assert.equal(code, null, 'killed after 8 s, still running');
+    assert.equal(code, null, 'killed 3 s after its work, still running');
   });
 });
