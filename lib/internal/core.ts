@@ -31,10 +31,9 @@ export class ClientCore {
   readonly cluster: Cluster;
   readonly publisher: Publisher;
   readonly partitioning = new Partitioning();
-  /** Live consumer groups (each ends itself when called) and their pending goodbyes. */
-  readonly liveGroups = new Set<() => void>();
+  /** Pending goodbyes of consumer groups (checkpoint and leave) that close() waits for. */
   readonly goodbyes = new Set<{ group: string; work: Promise<void> }>();
-  /** Called when close() starts (also when a drain's time is up): see {@link onClosing}. */
+  /** What close() calls first (live groups end, goodbyes stop waiting): see {@link onClosing}. */
   private readonly closers = new Set<() => void>();
   private shuttingDown = false;
   /** The drain signal and the count of live work drain waits for. */
@@ -79,17 +78,18 @@ export class ClientCore {
   }
 
   /**
-   * Calls `giveUp` when close() starts (also when a drain's time is up; at
-   * once if it has): a consumer group's goodbye stops waiting for handlers
-   * still running. Returns the function that cancels the call.
+   * Calls `onClose` when close() starts (also when a drain's time is up; at
+   * once if it has): a live consumer group ends with CLIENT_CLOSED, and a
+   * group's goodbye stops waiting for handlers still running. Returns the
+   * function that cancels the call.
    */
-  onClosing(giveUp: () => void): () => void {
+  onClosing(onClose: () => void): () => void {
     if (this.shuttingDown) {
-      giveUp();
+      onClose();
       return () => {};
     }
-    this.closers.add(giveUp);
-    return () => this.closers.delete(giveUp);
+    this.closers.add(onClose);
+    return () => this.closers.delete(onClose);
   }
 
   /** Holds the drain open until `work` settles (a consumer group's last checkpoint and leave). */
@@ -118,9 +118,9 @@ export class ClientCore {
    */
   async shutDown(): Promise<void> {
     this.shuttingDown = true;
-    for (const giveUp of [...this.closers]) giveUp();
+    const closers = [...this.closers];
     this.closers.clear();
-    for (const stop of [...this.liveGroups]) stop();
+    for (const onClose of closers) onClose();
     if (this.goodbyes.size > 0) {
       const goodbyes = Promise.allSettled([...this.goodbyes].map((g) => g.work));
       await firstValueFrom(

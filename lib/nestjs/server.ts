@@ -64,6 +64,10 @@ import { awaitStream, lookUpStream } from './streams.js';
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 
+/** What a read is of, for log lines: the stream (group mode) or one partition. */
+const where = (plan: Plan, partition: number | undefined) =>
+  partition === undefined ? plan.stream : `${plan.stream}/${partition}`;
+
 /** The transport id of {@link LiftbridgeServer}: `@EventPattern<string>('orders', LIFTBRIDGE_TRANSPORT)` binds a handler to it alone. */
 export const LIFTBRIDGE_TRANSPORT: unique symbol = Symbol('LIFTBRIDGE_TRANSPORT');
 
@@ -408,8 +412,11 @@ export class LiftbridgeServer extends microservices.Server<
   ): Observable<number> {
     if (err instanceof Stopped || this.closed) return throwError(() => err);
     const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(count - 1, 5));
-    const where = partition === undefined ? plan.stream : `${plan.stream}/${partition}`;
-    this.report(err, undefined, `reading ${where} failed (reading again in ${delay} ms)`);
+    this.report(
+      err,
+      undefined,
+      `reading ${where(plan, partition)} failed (reading again in ${delay} ms)`,
+    );
     return timer(delay);
   }
 
@@ -533,8 +540,7 @@ export class LiftbridgeServer extends microservices.Server<
       return;
     }
     if (this.closed) return;
-    const where = partition === undefined ? plan.stream : `${plan.stream}/${partition}`;
-    this.report(err, undefined, `reading ${where} ended`);
+    this.report(err, undefined, `reading ${where(plan, partition)} ended`);
   }
 
   /** Logs a failure and emits it as an 'error' event. */

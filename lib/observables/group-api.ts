@@ -200,10 +200,7 @@ function groupContext(core: ClientCore, flow?: GroupFlow): GroupContext {
     fetchCursor: (s, p, c) => fetchCursor(core, s, p, c, 'inner'),
     setCursor: (s, p, c, o) => setCursor(core, s, p, c, o, 'inner'),
     draining: core.drain.draining,
-    live: (stop) => {
-      core.liveGroups.add(stop);
-      return () => core.liveGroups.delete(stop);
-    },
+    live: (stop) => core.onClosing(stop),
     goodbye: (group, work) => {
       const entry = { group, work };
       core.goodbyes.add(entry);

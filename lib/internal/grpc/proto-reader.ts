@@ -77,7 +77,7 @@ export class Interned {
     const text = buf.toString('utf8', start, end);
     // Full: only every slots-th miss takes a slot, so more distinct names
     // than slots (taking turns) do not copy their bytes on every miss.
-    const take = known.length < this.slots || this.slots === 1 || ++this.misses % this.slots === 0;
+    const take = known.length < this.slots || ++this.misses % this.slots === 0;
     if (length <= 256 && take) {
       const slot = this.next;
       this.next = slot + 1 === this.slots ? 0 : slot + 1;
